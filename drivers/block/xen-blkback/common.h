@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xen-blkback: private definitions shared by the driver's files.
+ */
+#ifndef XEN_BLKBACK_COMMON_H
+#define XEN_BLKBACK_COMMON_H
+
+#include <linux/blkdev.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+#include <xen/events.h>
+#include <xen/grant_table.h>
+#include <xen/xenbus.h>
+#include <xen/interface/io/blkif.h>
+#include <xen/interface/io/ring.h>
+
+#include <xen-blkback/gcache.h>
+#include <xen-blkback/pool.h>
+#include <xen-blkback/validate.h>
+
+/*
+ * Ring layouts of the two x86 ABIs.  The public header only describes the
+ * layout native to the kernel being built, so a 64-bit backend serving a
+ * 32-bit frontend needs the other one spelt out.  Sizes and offsets are
+ * checked at build time in validate.c.
+ */
+struct xbb_x86_32_req_rw {
+	u8 nr_segments;
+	blkif_vdev_t handle;
+	u64 id;
+	blkif_sector_t sector_number;
+	struct blkif_request_segment seg[BLKIF_MAX_SEGMENTS_PER_REQUEST];
+} __packed;
+
+struct xbb_x86_32_req_discard {
+	u8 flag;
+	blkif_vdev_t _pad1;
+	u64 id;
+	blkif_sector_t sector_number;
+	u64 nr_sectors;
+} __packed;
+
+struct xbb_x86_32_req_other {
+	u8 _pad1;
+	blkif_vdev_t _pad2;
+	u64 id;
+} __packed;
+
+struct xbb_x86_32_req_indirect {
+	u8 indirect_op;
+	u16 nr_segments;
+	u64 id;
+	blkif_sector_t sector_number;
+	blkif_vdev_t handle;
+	u16 _pad1;
+	grant_ref_t indirect_grefs[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
+	u64 _pad2;
+} __packed;
+
+struct xbb_x86_32_request {
+	u8 operation;
+	union {
+		struct xbb_x86_32_req_rw rw;
+		struct xbb_x86_32_req_discard discard;
+		struct xbb_x86_32_req_other other;
+		struct xbb_x86_32_req_indirect indirect;
+	} u;
+} __packed;
+
+struct xbb_x86_32_response {
+	u64 id;
+	u8 operation;
+	u8 _pad;
+	s16 status;
+} __packed __aligned(4);
+
+struct xbb_x86_64_req_rw {
+	u8 nr_segments;
+	blkif_vdev_t handle;
+	u32 _pad1;
+	u64 id;
+	blkif_sector_t sector_number;
+	struct blkif_request_segment seg[BLKIF_MAX_SEGMENTS_PER_REQUEST];
+} __packed;
+
+struct xbb_x86_64_req_discard {
+	u8 flag;
+	blkif_vdev_t _pad1;
+	u32 _pad2;
+	u64 id;
+	blkif_sector_t sector_number;
+	u64 nr_sectors;
+} __packed;
+
+struct xbb_x86_64_req_other {
+	u8 _pad1;
+	blkif_vdev_t _pad2;
+	u32 _pad3;
+	u64 id;
+} __packed;
+
+struct xbb_x86_64_req_indirect {
+	u8 indirect_op;
+	u16 nr_segments;
+	u32 _pad1;
+	u64 id;
+	blkif_sector_t sector_number;
+	blkif_vdev_t handle;
+	u16 _pad2;
+	grant_ref_t indirect_grefs[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
+	u32 _pad3;
+} __packed;
+
+struct xbb_x86_64_request {
+	u8 operation;
+	union {
+		struct xbb_x86_64_req_rw rw;
+		struct xbb_x86_64_req_discard discard;
+		struct xbb_x86_64_req_other other;
+		struct xbb_x86_64_req_indirect indirect;
+	} u;
+} __packed;
+
+struct xbb_x86_64_response {
+	u64 id;
+	u8 operation;
+	u8 _pad1;
+	s16 status;
+	u32 _pad2;
+} __aligned(8);
+
+/* Only the indices of this ring type are ever used. */
+struct xbb_common_request {
+	char unused;
+};
+
+struct xbb_common_response {
+	char unused;
+};
+
+DEFINE_RING_TYPES(xbb_common, struct xbb_common_request,
+		  struct xbb_common_response);
+DEFINE_RING_TYPES(xbb_x86_32, struct xbb_x86_32_request,
+		  struct xbb_x86_32_response);
+DEFINE_RING_TYPES(xbb_x86_64, struct xbb_x86_64_request,
+		  struct xbb_x86_64_response);
+
+union xbb_back_rings {
+	struct blkif_back_ring native;
+	struct xbb_common_back_ring common;
+	struct xbb_x86_32_back_ring x86_32;
+	struct xbb_x86_64_back_ring x86_64;
+};
+
+enum xbb_protocol {
+	XBB_PROTO_NATIVE = 1,
+	XBB_PROTO_X86_32,
+	XBB_PROTO_X86_64,
+};
+
+#define XBB_INVALID_HANDLE	((grant_handle_t)~0U)
+/* Grants mapped or unmapped with one hypercall batch. */
+#define XBB_BATCH		32
+/* The ring thread wakes up at least this often for housekeeping. */
+#define XBB_HOUSEKEEPING_MS	100
+#define XBB_STATS_INTERVAL	(10 * HZ)
+
+/**
+ * struct xbb_stats - per-ring counters
+ *
+ * Written by the ring thread only (or by teardown once the thread is gone),
+ * so no atomics on the I/O path; readers sum the rings with READ_ONCE().
+ * The field names follow the sysfs files of the same names.
+ */
+struct xbb_stats {
+	u64 oo_req;
+	u64 rd_req;
+	u64 wr_req;
+	u64 f_req;
+	u64 ds_req;
+	u64 rd_sect;
+	u64 wr_sect;
+	u64 pgrant_hits;
+	u64 pgrant_misses;
+	u64 grants_mapped;
+	u64 grants_unmapped;
+	u64 grants_purged;
+};
+
+/**
+ * struct xbb_pgnt - a persistently mapped grant
+ * @g: policy state and tree link (include/xen-blkback/gcache.h)
+ * @page: page the grant is mapped into
+ * @handle: grant handle for the unmap
+ */
+struct xbb_pgnt {
+	struct xbb_gnode g;
+	struct page *page;
+	grant_handle_t handle;
+};
+
+/**
+ * struct xbb_map - mapping state of one granted page of a request
+ * @page: page the grant is mapped into, NULL if none was taken
+ * @pgnt: the persistent grant used, NULL for a per-request mapping
+ * @gref: grant reference (private copy)
+ * @handle: handle of a per-request mapping, or XBB_INVALID_HANDLE
+ */
+struct xbb_map {
+	struct page *page;
+	struct xbb_pgnt *pgnt;
+	grant_ref_t gref;
+	grant_handle_t handle;
+};
+
+/**
+ * struct xbb_req - one request being served
+ * @ring: owning ring
+ * @node: link in the ring's free list or done list
+ * @id: frontend's id, echoed in the response
+ * @operation: operation as found on the ring, echoed in the response
+ * @data_op: the operation performed (indirect resolved)
+ * @status: BLKIF_RSP_* to report; set to an error by a failing bio
+ * @nr_segs: segments in @segs and @maps
+ * @pending: bios in flight plus one while submitting
+ * @hdr: private copy of the request header
+ * @segs: private copy of the segment descriptors
+ * @maps: mapping state per segment
+ * @indirect: mapping state of the indirect pages
+ */
+struct xbb_req {
+	struct xbb_ring *ring;
+	struct list_head node;
+	u64 id;
+	u8 operation;
+	u8 data_op;
+	int status;
+	unsigned int nr_segs;
+	atomic_t pending;
+	struct xbb_req_hdr hdr;
+	struct xbb_seg segs[XBB_MAX_INDIRECT_SEGS];
+	struct xbb_map maps[XBB_MAX_INDIRECT_SEGS];
+	struct xbb_map indirect[XBB_MAX_INDIRECT_PAGES];
+};
+
+/* Bits in &struct xbb_ring.flags */
+enum {
+	XBB_RING_KICK,		/* the frontend notified us */
+	XBB_RING_EOI,		/* an event awaits its late EOI */
+};
+
+/**
+ * struct xbb_ring - one queue: shared ring, event channel, thread, caches
+ * @be: owning device
+ * @index: queue number
+ * @rings: the shared ring in the negotiated ABI
+ * @ring_area: mapping of the shared ring pages
+ * @irq: event channel IRQ, 0 when unbound
+ * @thread: ring thread, NULL when not running
+ * @wq: the ring thread waits here for work
+ * @flags: XBB_RING_* bits, set from the IRQ handler
+ * @halted: the frontend broke the protocol; no further requests are read
+ * @starved: request consumption stopped for lack of a free &struct xbb_req
+ * @eoi_flags: flags for the next late EOI
+ * @reqs: request slots, one per ring entry
+ * @nr_reqs: entries in @reqs
+ * @free_reqs: unused request slots
+ * @gcache: persistent grants
+ * @pool: free pages to map grants into
+ * @squeeze: memory-pressure squeeze state
+ * @squeeze_seen: last device squeeze generation acted upon
+ * @next_lru: next LRU purge (jiffies)
+ * @next_stats: next log_stats print (jiffies)
+ * @st: counters
+ * @map_ops: scratch for batched grant maps
+ * @unmap_ops: scratch for batched grant unmaps
+ * @batch_pages: pages of the batch in @map_ops or @unmap_ops
+ * @batch_maps: &struct xbb_map of each entry in @map_ops
+ * @done_lock: protects @done_list and @inflight (taken from bio completion)
+ * @done_list: requests whose I/O completed, to be answered by the thread
+ * @inflight: requests with bios outstanding
+ * @inflight_wq: teardown waits here for @inflight to reach zero
+ *
+ * Everything not described as shared above belongs to the ring thread,
+ * which is the only context that touches the grant cache, the request
+ * slots, the counters and the response producer.  Teardown takes over
+ * those once it has stopped the thread.
+ */
+struct xbb_ring {
+	struct xbb_device *be;
+	unsigned int index;
+	union xbb_back_rings rings;
+	void *ring_area;
+	unsigned int irq;
+	struct task_struct *thread;
+	wait_queue_head_t wq;
+	unsigned long flags;
+	bool halted;
+	bool starved;
+	unsigned int eoi_flags;
+
+	struct xbb_req *reqs;
+	unsigned int nr_reqs;
+	struct list_head free_reqs;
+	struct xbb_gcache gcache;
+	struct gnttab_page_cache pool;
+	struct xbb_squeeze squeeze;
+	unsigned int squeeze_seen;
+	unsigned long next_lru;
+	unsigned long next_stats;
+	struct xbb_stats st;
+
+	struct gnttab_map_grant_ref map_ops[XBB_BATCH];
+	struct gnttab_unmap_grant_ref unmap_ops[XBB_BATCH];
+	struct page *batch_pages[XBB_BATCH];
+	struct xbb_map *batch_maps[XBB_BATCH];
+
+	spinlock_t done_lock;
+	struct list_head done_list;
+	unsigned int inflight;
+	wait_queue_head_t inflight_wq;
+};
+
+/**
+ * struct xbb_device - one virtual block device (one xenbus "vbd" device)
+ * @dev: xenbus device
+ * @domid: frontend domain
+ * @handle: virtual device number
+ * @lock: serialises connect/disconnect against sysfs readers and reclaim;
+ *	  protects @rings and @nr_rings
+ * @pdev_watch: watch on our physical-device key
+ * @watching: @pdev_watch is registered
+ * @bdev: backing device, NULL until physical-device was read
+ * @fmode: mode @bdev was opened with
+ * @major: backing device major number
+ * @minor: backing device minor number
+ * @size: backing device size in 512-byte sectors (last published)
+ * @readonly: exported read-only (mode "r")
+ * @cdrom: the frontend declared a cdrom
+ * @flush: the backing device has a volatile write cache
+ * @discard: DISCARD offered to the frontend in this connection
+ * @discard_secure: secure DISCARD offered to the frontend
+ * @rings: one per queue, NULL when disconnected
+ * @nr_rings: entries in @rings
+ * @nr_ring_pages: pages per shared ring
+ * @protocol: ring ABI of the frontend
+ * @persistent_adv: feature_persistent as sampled at this connect
+ * @persistent: persistent grants in use on this connection
+ * @max_queues: queues advertised at probe
+ * @squeeze_until: end of the current memory-pressure squeeze (jiffies)
+ * @squeeze_gen: memory-pressure notifications received
+ * @retired: counters of rings already torn down
+ */
+struct xbb_device {
+	struct xenbus_device *dev;
+	domid_t domid;
+	unsigned int handle;
+	struct mutex lock;
+	struct xenbus_watch pdev_watch;
+	bool watching;
+
+	struct block_device *bdev;
+	fmode_t fmode;
+	unsigned int major;
+	unsigned int minor;
+	sector_t size;
+	bool readonly;
+	bool cdrom;
+	bool flush;
+	bool discard;
+	bool discard_secure;
+
+	struct xbb_ring *rings;
+	unsigned int nr_rings;
+	unsigned int nr_ring_pages;
+	enum xbb_protocol protocol;
+	bool persistent_adv;
+	bool persistent;
+	unsigned int max_queues;
+
+	unsigned long squeeze_until;
+	atomic_t squeeze_gen;
+	struct xbb_stats retired;
+};
+
+/* Module parameters (main.c) */
+extern unsigned int xbb_max_pgrants;
+extern unsigned int xbb_lru_interval_ms;
+extern unsigned int xbb_lru_num_clean;
+extern unsigned int xbb_pgrant_timeout_s;
+extern unsigned int xbb_max_buffer_pages;
+extern unsigned int xbb_squeeze_ms;
+extern unsigned int xbb_max_queues;
+extern unsigned int xbb_max_ring_order;
+extern bool xbb_log_stats;
+extern bool xbb_feature_persistent;
+
+unsigned int xbb_effective_max_queues(void);
+
+/* xenbus.c */
+int xbb_xenbus_init(void);
+void xbb_xenbus_exit(void);
+void xbb_check_resize(struct xbb_device *be);
+
+/* ring.c */
+int xbb_ring_connect(struct xbb_ring *ring, grant_ref_t *grefs,
+		     unsigned int nr_grefs, evtchn_port_t evtchn);
+int xbb_ring_start(struct xbb_ring *ring);
+void xbb_ring_disconnect(struct xbb_ring *ring);
+
+/* io.c */
+bool xbb_process_ring(struct xbb_ring *ring);
+void xbb_finish_done(struct xbb_ring *ring);
+void xbb_drain_done(struct xbb_ring *ring);
+
+/* grant_cache.c */
+int xbb_map_grants(struct xbb_ring *ring, struct xbb_map *maps,
+		   unsigned int nr, bool readonly);
+void xbb_release_grants(struct xbb_ring *ring, struct xbb_map *maps,
+			unsigned int nr);
+void xbb_gcache_purge(struct xbb_ring *ring);
+void xbb_gcache_free_all(struct xbb_ring *ring);
+
+/* page_pool.c */
+void xbb_pool_init(struct xbb_ring *ring);
+int xbb_pool_get(struct xbb_ring *ring, struct page **page);
+void xbb_pool_put(struct xbb_ring *ring, struct page **pages,
+		  unsigned int nr);
+void xbb_pool_trim(struct xbb_ring *ring);
+void xbb_pool_destroy(struct xbb_ring *ring);
+void xbb_reclaim_memory(struct xenbus_device *dev);
+
+/* validate.c */
+void xbb_copy_request(struct xbb_ring *ring, RING_IDX idx,
+		      struct blkif_request *dst);
+int xbb_check_request(struct xbb_ring *ring, const struct blkif_request *r,
+		      struct xbb_req *req);
+int xbb_copy_indirect_segs(struct xbb_ring *ring, struct xbb_req *req);
+int xbb_check_data(struct xbb_ring *ring, struct xbb_req *req,
+		   u64 *nr_sectors);
+int xbb_parse_protocol(struct xbb_device *be, const char *proto,
+		       enum xbb_protocol *out);
+
+/* sysfs.c */
+extern const struct attribute_group *xbb_dev_groups[];
+void xbb_stats_retire(struct xbb_device *be, const struct xbb_stats *st);
+
+static inline struct device *xbb_dev(struct xbb_ring *ring)
+{
+	return &ring->be->dev->dev;
+}
+
+#endif /* XEN_BLKBACK_COMMON_H */

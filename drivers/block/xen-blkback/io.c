@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-blkback: turning ring requests into bios and completions into
+ * responses.
+ */
+
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/kthread.h>
+
+#include "common.h"
+
+/*
+ * Write one response directly into the ring slot, field by field, so no
+ * uninitialised padding of ours can leak into the shared page.
+ */
+static void xbb_send_response(struct xbb_ring *ring, u64 id, u8 op,
+			      int status)
+{
+	union xbb_back_rings *r = &ring->rings;
+	RING_IDX idx = r->common.rsp_prod_pvt;
+	int notify;
+
+	switch (ring->be->protocol) {
+	case XBB_PROTO_X86_32: {
+		struct xbb_x86_32_response *rsp;
+
+		rsp = RING_GET_RESPONSE(&r->x86_32, idx);
+		rsp->id = id;
+		rsp->operation = op;
+		rsp->status = status;
+		break;
+	}
+	case XBB_PROTO_X86_64: {
+		struct xbb_x86_64_response *rsp;
+
+		rsp = RING_GET_RESPONSE(&r->x86_64, idx);
+		rsp->id = id;
+		rsp->operation = op;
+		rsp->status = status;
+		break;
+	}
+	case XBB_PROTO_NATIVE:
+	default: {
+		struct blkif_response *rsp;
+
+		rsp = RING_GET_RESPONSE(&r->native, idx);
+		rsp->id = id;
+		rsp->operation = op;
+		rsp->status = status;
+		break;
+	}
+	}
+	r->common.rsp_prod_pvt = idx + 1;
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&r->common, notify);
+	if (notify)
+		notify_remote_via_irq(ring->irq);
+}
+
+static struct xbb_req *xbb_req_alloc(struct xbb_ring *ring)
+{
+	struct xbb_req *req;
+
+	req = list_first_entry_or_null(&ring->free_reqs, struct xbb_req, node);
+	if (req)
+		list_del(&req->node);
+	return req;
+}
+
+static void xbb_req_free(struct xbb_ring *ring, struct xbb_req *req)
+{
+	list_add(&req->node, &ring->free_reqs);
+	if (ring->starved) {
+		ring->starved = false;
+		set_bit(XBB_RING_KICK, &ring->flags);
+	}
+}
+
+static int xbb_errno_to_status(int err)
+{
+	if (!err)
+		return BLKIF_RSP_OKAY;
+	return err == -EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP : BLKIF_RSP_ERROR;
+}
+
+/* Answer a request that never reached the block layer. */
+static void xbb_end_early(struct xbb_ring *ring, struct xbb_req *req, int err)
+{
+	xbb_send_response(ring, req->id, req->operation,
+			  xbb_errno_to_status(err));
+	xbb_req_free(ring, req);
+}
+
+/* The last reference to a request with I/O: hand it to the ring thread. */
+static void xbb_req_put(struct xbb_req *req)
+{
+	struct xbb_ring *ring = req->ring;
+	unsigned long flags;
+
+	if (!atomic_dec_and_test(&req->pending))
+		return;
+
+	spin_lock_irqsave(&ring->done_lock, flags);
+	list_add_tail(&req->node, &ring->done_list);
+	ring->inflight--;
+	wake_up(&ring->wq);
+	if (!ring->inflight)
+		wake_up(&ring->inflight_wq);
+	/* Teardown may free the ring as soon as this lock is dropped. */
+	spin_unlock_irqrestore(&ring->done_lock, flags);
+}
+
+static void xbb_bio_end_io(struct bio *bio)
+{
+	struct xbb_req *req = bio->bi_private;
+
+	if (unlikely(bio->bi_status)) {
+		if (bio->bi_status == BLK_STS_NOTSUPP &&
+		    (req->data_op == BLKIF_OP_FLUSH_DISKCACHE ||
+		     req->data_op == BLKIF_OP_WRITE_BARRIER)) {
+			WRITE_ONCE(req->status, BLKIF_RSP_EOPNOTSUPP);
+		} else {
+			pr_err_ratelimited("xen-blkback: domain %u device %u: I/O error %d, op %u sector %llu\n",
+					   req->ring->be->domid,
+					   req->ring->be->handle,
+					   blk_status_to_errno(bio->bi_status),
+					   req->data_op,
+					   (unsigned long long)req->hdr.sector);
+			WRITE_ONCE(req->status, BLKIF_RSP_ERROR);
+		}
+	}
+	bio_put(bio);
+	xbb_req_put(req);
+}
+
+static struct bio *xbb_bio_new(struct xbb_req *req, unsigned int nr_vecs,
+			       blk_opf_t opf, sector_t sector)
+{
+	struct bio *bio;
+
+	bio = bio_alloc(req->ring->be->bdev, nr_vecs, opf, GFP_NOIO);
+	bio->bi_iter.bi_sector = sector;
+	bio->bi_private = req;
+	bio->bi_end_io = xbb_bio_end_io;
+	atomic_inc(&req->pending);
+	return bio;
+}
+
+static blk_opf_t xbb_opf(u8 op, bool has_data)
+{
+	switch (op) {
+	case BLKIF_OP_READ:
+		return REQ_OP_READ;
+	case BLKIF_OP_WRITE_BARRIER:
+		/* Ordered and durable: flush before, FUA for the data. */
+		return REQ_OP_WRITE | REQ_SYNC | REQ_PREFLUSH |
+		       (has_data ? REQ_FUA : 0);
+	case BLKIF_OP_FLUSH_DISKCACHE:
+		return REQ_OP_WRITE | REQ_SYNC | REQ_PREFLUSH;
+	case BLKIF_OP_WRITE:
+	default:
+		return REQ_OP_WRITE | REQ_SYNC;
+	}
+}
+
+static void xbb_account(struct xbb_ring *ring, u8 op, u64 sectors)
+{
+	switch (op) {
+	case BLKIF_OP_READ:
+		ring->st.rd_req++;
+		ring->st.rd_sect += sectors;
+		break;
+	case BLKIF_OP_WRITE:
+		ring->st.wr_req++;
+		ring->st.wr_sect += sectors;
+		break;
+	case BLKIF_OP_WRITE_BARRIER:
+	case BLKIF_OP_FLUSH_DISKCACHE:
+		ring->st.f_req++;
+		ring->st.wr_sect += sectors;
+		break;
+	}
+}
+
+/* Submit the bios of a mapped, validated data request. */
+static void xbb_submit(struct xbb_ring *ring, struct xbb_req *req)
+{
+	unsigned int nr = req->nr_segs, i;
+	sector_t sector = req->hdr.sector;
+	blk_opf_t opf = xbb_opf(req->data_op, nr);
+	struct bio *bio = NULL;
+	struct blk_plug plug;
+
+	req->status = BLKIF_RSP_OKAY;
+	/* One reference for the submitter until every bio is out. */
+	atomic_set(&req->pending, 1);
+	spin_lock_irq(&ring->done_lock);
+	ring->inflight++;
+	spin_unlock_irq(&ring->done_lock);
+
+	blk_start_plug(&plug);
+	if (!nr) {
+		/* A flush without data. */
+		bio = xbb_bio_new(req, 0, opf, 0);
+		submit_bio(bio);
+		bio = NULL;
+	}
+	for (i = 0; i < nr; i++) {
+		unsigned int off = req->segs[i].first_sect << SECTOR_SHIFT;
+		unsigned int len = (req->segs[i].last_sect -
+				    req->segs[i].first_sect + 1) << SECTOR_SHIFT;
+
+		if (bio && bio_add_page(bio, req->maps[i].page, len, off) == len) {
+			sector += len >> SECTOR_SHIFT;
+			continue;
+		}
+		if (bio)
+			submit_bio(bio);
+		bio = xbb_bio_new(req, min_t(unsigned int, nr - i, BIO_MAX_VECS),
+				  opf, sector);
+		if (bio_add_page(bio, req->maps[i].page, len, off) != len) {
+			/* Cannot happen for an empty bio; fail, never loop. */
+			WARN_ON_ONCE(1);
+			bio->bi_status = BLK_STS_IOERR;
+			bio_endio(bio);
+			bio = NULL;
+			break;
+		}
+		sector += len >> SECTOR_SHIFT;
+	}
+	if (bio)
+		submit_bio(bio);
+	blk_finish_plug(&plug);
+
+	xbb_req_put(req);
+}
+
+static void xbb_do_discard(struct xbb_ring *ring, struct xbb_req *req)
+{
+	struct xbb_device *be = ring->be;
+	int err;
+
+	ring->st.ds_req++;
+	if (!req->hdr.nr_sectors) {
+		xbb_end_early(ring, req, 0);
+		return;
+	}
+	if (req->hdr.discard_flag & BLKIF_DISCARD_SECURE)
+		err = blkdev_issue_secure_erase(be->bdev, req->hdr.sector,
+						req->hdr.nr_sectors,
+						GFP_KERNEL);
+	else
+		err = blkdev_issue_discard(be->bdev, req->hdr.sector,
+					   req->hdr.nr_sectors, GFP_KERNEL);
+	if (err && err != -EOPNOTSUPP)
+		dev_err_ratelimited(xbb_dev(ring),
+				    "queue %u: discard of %llu sectors at %llu failed (%d)\n",
+				    ring->index,
+				    (unsigned long long)req->hdr.nr_sectors,
+				    (unsigned long long)req->hdr.sector, err);
+	xbb_end_early(ring, req, err);
+}
+
+/* Map the indirect pages, copy the descriptors out, unmap them again. */
+static int xbb_read_indirect(struct xbb_ring *ring, struct xbb_req *req)
+{
+	unsigned int pages = xbb_indirect_pages(req->hdr.nr_segs);
+	int err;
+
+	err = xbb_map_grants(ring, req->indirect, pages, true);
+	if (!err)
+		err = xbb_copy_indirect_segs(ring, req);
+	xbb_release_grants(ring, req->indirect, pages);
+	return err;
+}
+
+static void xbb_dispatch(struct xbb_ring *ring, const struct blkif_request *r,
+			 struct xbb_req *req)
+{
+	u64 sectors;
+	int err;
+
+	err = xbb_check_request(ring, r, req);
+	if (err) {
+		xbb_end_early(ring, req, err);
+		return;
+	}
+	if (req->hdr.operation == BLKIF_OP_DISCARD) {
+		xbb_do_discard(ring, req);
+		return;
+	}
+	if (req->hdr.operation == BLKIF_OP_INDIRECT) {
+		err = xbb_read_indirect(ring, req);
+		if (err) {
+			xbb_end_early(ring, req, err);
+			return;
+		}
+	}
+	err = xbb_check_data(ring, req, &sectors);
+	if (err) {
+		xbb_end_early(ring, req, err);
+		return;
+	}
+	err = xbb_map_grants(ring, req->maps, req->nr_segs,
+			     req->data_op == BLKIF_OP_WRITE);
+	if (err) {
+		xbb_release_grants(ring, req->maps, req->nr_segs);
+		xbb_end_early(ring, req, err == -EOPNOTSUPP ? -EIO : err);
+		return;
+	}
+	xbb_account(ring, req->data_op, sectors);
+	xbb_submit(ring, req);
+}
+
+/**
+ * xbb_process_ring() - consume the requests the frontend has produced
+ * @ring: the ring
+ *
+ * A producer index more than a ring's worth ahead of our responses is a
+ * protocol violation: the ring is halted and no further request is read.
+ *
+ * Context: ring thread; may sleep.
+ * Return: true if requests remain to be consumed.
+ */
+bool xbb_process_ring(struct xbb_ring *ring)
+{
+	struct xbb_common_back_ring *c = &ring->rings.common;
+	struct blkif_request r;
+	RING_IDX rc, rp;
+	int more;
+
+	if (ring->halted || ring->starved)
+		return false;
+
+	rc = c->req_cons;
+	rp = READ_ONCE(c->sring->req_prod);
+	virt_rmb(); /* req_prod before the slots it covers */
+
+	if (RING_REQUEST_PROD_OVERFLOW(c, rp)) {
+		ring->halted = true;
+		dev_err_ratelimited(xbb_dev(ring),
+				    "queue %u: bogus request producer %u (consumer %u, ring size %u), halting queue\n",
+				    ring->index, rp, rc, RING_SIZE(c));
+		return false;
+	}
+
+	while (rc != rp) {
+		struct xbb_req *req;
+
+		if (RING_REQUEST_CONS_OVERFLOW(c, rc) || kthread_should_stop())
+			break;
+		req = xbb_req_alloc(ring);
+		if (!req) {
+			ring->st.oo_req++;
+			ring->starved = true;
+			return false;
+		}
+		xbb_copy_request(ring, rc, &r);
+		c->req_cons = ++rc;
+		ring->eoi_flags &= ~XEN_EOI_FLAG_SPURIOUS;
+
+		xbb_dispatch(ring, &r, req);
+		cond_resched();
+	}
+
+	RING_FINAL_CHECK_FOR_REQUESTS(c, more);
+	return more;
+}
+
+static void xbb_complete(struct xbb_ring *ring, struct xbb_req *req)
+{
+	xbb_release_grants(ring, req->maps, req->nr_segs);
+	xbb_send_response(ring, req->id, req->operation, READ_ONCE(req->status));
+	xbb_req_free(ring, req);
+}
+
+/**
+ * xbb_finish_done() - answer the requests whose I/O completed
+ * @ring: the ring
+ *
+ * Context: ring thread, or teardown after the thread stopped; may sleep.
+ */
+void xbb_finish_done(struct xbb_ring *ring)
+{
+	struct xbb_req *req, *tmp;
+	LIST_HEAD(done);
+
+	spin_lock_irq(&ring->done_lock);
+	list_splice_init(&ring->done_list, &done);
+	spin_unlock_irq(&ring->done_lock);
+
+	list_for_each_entry_safe(req, tmp, &done, node) {
+		list_del(&req->node);
+		xbb_complete(ring, req);
+	}
+}
+
+static bool xbb_ring_idle(struct xbb_ring *ring)
+{
+	bool idle;
+
+	spin_lock_irq(&ring->done_lock);
+	idle = !ring->inflight;
+	spin_unlock_irq(&ring->done_lock);
+	return idle;
+}
+
+/**
+ * xbb_drain_done() - wait for all outstanding I/O of a ring and answer it
+ * @ring: the ring, whose thread has been stopped
+ *
+ * Context: teardown, process context; sleeps until the block layer has
+ * completed every bio.
+ */
+void xbb_drain_done(struct xbb_ring *ring)
+{
+	wait_event(ring->inflight_wq, xbb_ring_idle(ring));
+	xbb_finish_done(ring);
+}

@@ -1,0 +1,604 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-blkback: xenbus device, state machine and connection set-up.
+ *
+ * All xenbus callbacks (probe, remove, watches, otherend_changed) run in
+ * the xenwatch thread and are serialised by it; be->lock additionally
+ * keeps sysfs readers and memory reclaim away from rings being torn down.
+ */
+
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "common.h"
+
+/* A frontend may ask for this many ring pages at most. */
+#define XBB_MAX_RING_PAGES	(1U << XENBUS_MAX_RING_GRANT_ORDER)
+
+static void xbb_close_bdev(struct xbb_device *be)
+{
+	if (be->bdev) {
+		blkdev_put(be->bdev, be->fmode);
+		be->bdev = NULL;
+	}
+}
+
+static void xbb_disconnect(struct xbb_device *be)
+{
+	unsigned int i;
+
+	mutex_lock(&be->lock);
+	for (i = 0; i < be->nr_rings; i++) {
+		xbb_ring_disconnect(&be->rings[i]);
+		xbb_stats_retire(be, &be->rings[i].st);
+	}
+	kfree(be->rings);
+	be->rings = NULL;
+	be->nr_rings = 0;
+	mutex_unlock(&be->lock);
+}
+
+static int xbb_read_ring_refs(struct xbb_device *be, const char *dir,
+			      grant_ref_t *grefs, unsigned int nr,
+			      bool legacy)
+{
+	unsigned int i;
+	int err;
+
+	if (legacy) {
+		err = xenbus_scanf(XBT_NIL, dir, "ring-ref", "%u", &grefs[0]);
+		if (err != 1)
+			goto out_missing;
+		return 0;
+	}
+	for (i = 0; i < nr; i++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "ring-ref%u", i);
+		err = xenbus_scanf(XBT_NIL, dir, key, "%u", &grefs[i]);
+		if (err != 1)
+			goto out_missing;
+	}
+	return 0;
+
+out_missing:
+	err = err < 0 ? err : -EINVAL;
+	xenbus_dev_fatal(be->dev, err, "reading %s/ring-ref", dir);
+	return err;
+}
+
+static int xbb_connect_queue(struct xbb_device *be, struct xbb_ring *ring,
+			     const char *dir, bool legacy)
+{
+	grant_ref_t grefs[XBB_MAX_RING_PAGES];
+	evtchn_port_t evtchn;
+	int err;
+
+	err = xenbus_scanf(XBT_NIL, dir, "event-channel", "%u", &evtchn);
+	if (err != 1) {
+		err = err < 0 ? err : -EINVAL;
+		xenbus_dev_fatal(be->dev, err, "reading %s/event-channel", dir);
+		return err;
+	}
+	err = xbb_read_ring_refs(be, dir, grefs, be->nr_ring_pages, legacy);
+	if (err)
+		return err;
+	err = xbb_ring_connect(ring, grefs, be->nr_ring_pages, evtchn);
+	if (err)
+		xenbus_dev_fatal(be->dev, err, "mapping ring of queue %u",
+				 ring->index);
+	return err;
+}
+
+/* Read the frontend's transport parameters and map all its rings. */
+static int xbb_connect_rings(struct xbb_device *be)
+{
+	struct xenbus_device *dev = be->dev;
+	unsigned int nr_queues, order, i;
+	bool legacy = false;
+	char *proto;
+	int err;
+
+	proto = xenbus_read(XBT_NIL, dev->otherend, "protocol", NULL);
+	err = xbb_parse_protocol(be, IS_ERR(proto) ? NULL : proto,
+				 &be->protocol);
+	if (!IS_ERR(proto))
+		kfree(proto);
+	if (err)
+		return err;
+
+	nr_queues = xenbus_read_unsigned(dev->otherend,
+					 "multi-queue-num-queues", 1);
+	if (!nr_queues || nr_queues > be->max_queues) {
+		xenbus_dev_fatal(dev, -EINVAL,
+				 "frontend asks for %u queues, at most %u offered",
+				 nr_queues, be->max_queues);
+		return -EINVAL;
+	}
+
+	err = xenbus_scanf(XBT_NIL, dev->otherend, "ring-page-order", "%u",
+			   &order);
+	if (err != 1) {
+		order = 0;
+		legacy = true;
+	} else if (order > xbb_max_ring_order) {
+		xenbus_dev_fatal(dev, -EINVAL,
+				 "frontend asks for ring page order %u, at most %u offered",
+				 order, xbb_max_ring_order);
+		return -EINVAL;
+	}
+	be->nr_ring_pages = 1U << order;
+
+	/* Sample the parameter once: it is both advertised and used. */
+	be->persistent_adv = READ_ONCE(xbb_feature_persistent);
+	be->persistent = be->persistent_adv &&
+		xenbus_read_unsigned(dev->otherend, "feature-persistent", 0);
+
+	mutex_lock(&be->lock);
+	be->rings = kcalloc(nr_queues, sizeof(*be->rings), GFP_KERNEL);
+	if (!be->rings) {
+		mutex_unlock(&be->lock);
+		return -ENOMEM;
+	}
+	be->nr_rings = nr_queues;
+	for (i = 0; i < nr_queues; i++) {
+		be->rings[i].be = be;
+		be->rings[i].index = i;
+	}
+	mutex_unlock(&be->lock);
+
+	for (i = 0; i < nr_queues; i++) {
+		char *dir;
+
+		if (nr_queues == 1) {
+			err = xbb_connect_queue(be, &be->rings[i],
+						dev->otherend, legacy);
+		} else {
+			dir = kasprintf(GFP_KERNEL, "%s/queue-%u",
+					dev->otherend, i);
+			if (!dir)
+				return -ENOMEM;
+			err = xbb_connect_queue(be, &be->rings[i], dir, legacy);
+			kfree(dir);
+		}
+		if (err)
+			return err;
+	}
+
+	dev_info(&dev->dev,
+		 "%u queue(s), ring order %u, protocol %d, persistent grants %s\n",
+		 nr_queues, order, be->protocol,
+		 be->persistent ? "in use" : "not in use");
+	return 0;
+}
+
+/* Discard keys; only offered if the toolstack and the device allow. */
+static void xbb_write_discard(struct xenbus_transaction xbt,
+			      struct xbb_device *be)
+{
+	struct xenbus_device *dev = be->dev;
+	struct block_device *bdev = be->bdev;
+	int err;
+
+	be->discard = !be->readonly && bdev_max_discard_sectors(bdev) &&
+		      xenbus_read_unsigned(dev->nodename, "discard-enable", 1);
+	be->discard_secure = be->discard &&
+			     bdev_max_secure_erase_sectors(bdev);
+
+	if (be->discard) {
+		err = xenbus_printf(xbt, dev->nodename, "discard-granularity",
+				    "%u", bdev_discard_granularity(bdev));
+		if (!err)
+			err = xenbus_printf(xbt, dev->nodename,
+					    "discard-alignment", "%u",
+					    bdev_discard_alignment(bdev));
+		if (!err)
+			err = xenbus_printf(xbt, dev->nodename,
+					    "discard-secure", "%d",
+					    be->discard_secure);
+		if (err) {
+			dev_warn(&dev->dev, "writing discard keys (%d)\n",
+				 err);
+			be->discard = false;
+			be->discard_secure = false;
+		}
+	}
+	err = xenbus_printf(xbt, dev->nodename, "feature-discard", "%d",
+			    be->discard);
+	if (err)
+		dev_warn(&dev->dev, "writing feature-discard (%d)\n", err);
+}
+
+static unsigned int xbb_vdisk_info(struct xbb_device *be)
+{
+	unsigned int info = 0;
+
+	if (be->readonly)
+		info |= VDISK_READONLY;
+	if (be->cdrom)
+		info |= VDISK_CDROM;
+	if (be->bdev->bd_disk->flags & GENHD_FL_REMOVABLE)
+		info |= VDISK_REMOVABLE;
+	return info;
+}
+
+/* Publish the device properties and switch to Connected. */
+static int xbb_publish(struct xbb_device *be)
+{
+	struct xenbus_device *dev = be->dev;
+	struct xenbus_transaction xbt;
+	int err;
+
+again:
+	err = xenbus_transaction_start(&xbt);
+	if (err) {
+		xenbus_dev_fatal(dev, err, "starting transaction");
+		return err;
+	}
+
+	be->flush = bdev_write_cache(be->bdev);
+	err = xenbus_printf(xbt, dev->nodename, "feature-flush-cache", "%d",
+			    be->flush);
+	if (!err)
+		err = xenbus_printf(xbt, dev->nodename, "feature-barrier", "%d",
+				    be->flush);
+	xbb_write_discard(xbt, be);
+	if (!err)
+		err = xenbus_printf(xbt, dev->nodename, "feature-persistent",
+				    "%u", be->persistent_adv);
+	if (!err)
+		err = xenbus_printf(xbt, dev->nodename, "sectors", "%llu",
+				    (unsigned long long)be->size);
+	if (!err)
+		err = xenbus_printf(xbt, dev->nodename, "info", "%u",
+				    xbb_vdisk_info(be));
+	if (!err)
+		err = xenbus_printf(xbt, dev->nodename, "sector-size", "%u",
+				    bdev_logical_block_size(be->bdev));
+	if (!err)
+		err = xenbus_printf(xbt, dev->nodename, "physical-sector-size",
+				    "%u", bdev_physical_block_size(be->bdev));
+	if (err) {
+		xenbus_transaction_end(xbt, 1);
+		xenbus_dev_fatal(dev, err, "writing device properties");
+		return err;
+	}
+
+	err = xenbus_transaction_end(xbt, 0);
+	if (err == -EAGAIN)
+		goto again;
+	if (err) {
+		xenbus_dev_fatal(dev, err, "ending transaction");
+		return err;
+	}
+
+	err = xenbus_switch_state(dev, XenbusStateConnected);
+	if (err)
+		xenbus_dev_fatal(dev, err, "switching to Connected");
+	return err;
+}
+
+/* Frontend is ready: map its rings, publish, start serving. */
+static void xbb_connect(struct xbb_device *be)
+{
+	struct xenbus_device *dev = be->dev;
+	unsigned int i;
+	int err;
+
+	if (dev->state == XenbusStateConnected)
+		return;
+	if (!be->bdev) {
+		/* physical-device not written yet; its watch connects. */
+		return;
+	}
+
+	/* A previous connection may linger (frontend reconnecting). */
+	xbb_disconnect(be);
+
+	err = xbb_connect_rings(be);
+	if (err)
+		goto out_disconnect;
+	be->size = bdev_nr_sectors(be->bdev);
+	err = xbb_publish(be);
+	if (err)
+		goto out_disconnect;
+	for (i = 0; i < be->nr_rings; i++) {
+		err = xbb_ring_start(&be->rings[i]);
+		if (err) {
+			xenbus_dev_fatal(dev, err, "starting queue %u", i);
+			goto out_disconnect;
+		}
+	}
+	return;
+
+out_disconnect:
+	xbb_disconnect(be);
+}
+
+/**
+ * xbb_check_resize() - publish a new size if the backing device changed
+ * @be: the device
+ *
+ * Rewrites ``sectors`` and, in the same transaction, ``state`` so that the
+ * frontend's watch fires and it re-reads the size.
+ *
+ * Context: the thread of queue 0, while connected; may sleep.
+ */
+void xbb_check_resize(struct xbb_device *be)
+{
+	struct xenbus_device *dev = be->dev;
+	sector_t new_size = bdev_nr_sectors(be->bdev);
+	struct xenbus_transaction xbt;
+	int err;
+
+	if (likely(new_size == READ_ONCE(be->size)))
+		return;
+	dev_info(&dev->dev, "backing device resized from %llu to %llu sectors\n",
+		 (unsigned long long)be->size, (unsigned long long)new_size);
+	WRITE_ONCE(be->size, new_size);
+
+again:
+	err = xenbus_transaction_start(&xbt);
+	if (err) {
+		dev_warn(&dev->dev, "resize: starting transaction (%d)\n", err);
+		return;
+	}
+	err = xenbus_printf(xbt, dev->nodename, "sectors", "%llu",
+			    (unsigned long long)new_size);
+	if (!err)
+		err = xenbus_printf(xbt, dev->nodename, "state", "%d",
+				    dev->state);
+	if (err) {
+		xenbus_transaction_end(xbt, 1);
+		dev_warn(&dev->dev, "resize: writing sectors (%d)\n", err);
+		return;
+	}
+	err = xenbus_transaction_end(xbt, 0);
+	if (err == -EAGAIN)
+		goto again;
+	if (err)
+		dev_warn(&dev->dev, "resize: ending transaction (%d)\n", err);
+}
+
+/* The hotplug script wrote (or rewrote) physical-device. */
+static void xbb_pdev_changed(struct xenbus_watch *watch, const char *path,
+			     const char *token)
+{
+	struct xbb_device *be = container_of(watch, struct xbb_device,
+					     pdev_watch);
+	struct xenbus_device *dev = be->dev;
+	unsigned int major, minor;
+	struct block_device *bdev;
+	char *mode, *type;
+	int err;
+
+	err = xenbus_scanf(XBT_NIL, dev->nodename, "physical-device", "%x:%x",
+			   &major, &minor);
+	if (err == -ENOENT)
+		return;		/* not written yet */
+	if (err != 2) {
+		xenbus_dev_fatal(dev, err < 0 ? err : -EINVAL,
+				 "reading physical-device");
+		return;
+	}
+
+	if (be->bdev) {
+		if (be->major != major || be->minor != minor)
+			dev_warn(&dev->dev,
+				 "changing physical device from %x:%x to %x:%x is not supported\n",
+				 be->major, be->minor, major, minor);
+		return;
+	}
+
+	mode = xenbus_read(XBT_NIL, dev->nodename, "mode", NULL);
+	if (IS_ERR(mode)) {
+		xenbus_dev_fatal(dev, PTR_ERR(mode), "reading mode");
+		return;
+	}
+	be->readonly = !strchr(mode, 'w');
+	kfree(mode);
+
+	type = xenbus_read(XBT_NIL, dev->otherend, "device-type", NULL);
+	be->cdrom = !IS_ERR(type) && !strcmp(type, "cdrom");
+	if (!IS_ERR(type))
+		kfree(type);
+
+	be->fmode = be->readonly ? FMODE_READ : FMODE_READ | FMODE_WRITE;
+	bdev = blkdev_get_by_dev(MKDEV(major, minor), be->fmode, NULL);
+	if (IS_ERR(bdev)) {
+		xenbus_dev_fatal(dev, PTR_ERR(bdev),
+				 "opening backing device %x:%x", major, minor);
+		return;
+	}
+	if (!be->readonly && bdev_read_only(bdev)) {
+		blkdev_put(bdev, be->fmode);
+		xenbus_dev_fatal(dev, -EROFS,
+				 "backing device %x:%x is read-only", major,
+				 minor);
+		return;
+	}
+
+	mutex_lock(&be->lock);
+	be->bdev = bdev;
+	be->major = major;
+	be->minor = minor;
+	be->size = bdev_nr_sectors(bdev);
+	mutex_unlock(&be->lock);
+
+	dev_info(&dev->dev, "backing device %x:%x, %llu sectors, %s\n",
+		 major, minor, (unsigned long long)be->size,
+		 be->readonly ? "read-only" : "read-write");
+
+	/* The frontend may have been waiting for us. */
+	switch (xenbus_read_driver_state(dev->otherend)) {
+	case XenbusStateInitialised:
+	case XenbusStateConnected:
+		xbb_connect(be);
+		break;
+	default:
+		break;
+	}
+}
+
+static void xbb_frontend_changed(struct xenbus_device *dev,
+				 enum xenbus_state frontend_state)
+{
+	struct xbb_device *be = dev_get_drvdata(&dev->dev);
+
+	dev_dbg(&dev->dev, "frontend %s, backend %s\n",
+		xenbus_strstate(frontend_state), xenbus_strstate(dev->state));
+
+	switch (frontend_state) {
+	case XenbusStateInitialising:
+		if (dev->state == XenbusStateClosed) {
+			dev_info(&dev->dev, "prepare for reconnect\n");
+			xenbus_switch_state(dev, XenbusStateInitWait);
+		}
+		break;
+
+	case XenbusStateInitialised:
+	case XenbusStateConnected:
+		xbb_connect(be);
+		break;
+
+	case XenbusStateClosing:
+		xenbus_switch_state(dev, XenbusStateClosing);
+		break;
+
+	case XenbusStateClosed:
+		xbb_disconnect(be);
+		xenbus_switch_state(dev, XenbusStateClosed);
+		if (xenbus_dev_is_online(dev))
+			break;
+		fallthrough;
+	case XenbusStateUnknown:
+		/* be is freed by remove() inside device_unregister(). */
+		device_unregister(&dev->dev);
+		break;
+
+	case XenbusStateInitWait:
+	case XenbusStateReconfiguring:
+	case XenbusStateReconfigured:
+		break;
+
+	default:
+		xenbus_dev_fatal(dev, -EINVAL, "frontend in unknown state %d",
+				 frontend_state);
+		break;
+	}
+}
+
+static void xbb_remove(struct xenbus_device *dev)
+{
+	struct xbb_device *be = dev_get_drvdata(&dev->dev);
+
+	if (!be)
+		return;
+	if (be->watching) {
+		unregister_xenbus_watch(&be->pdev_watch);
+		kfree(be->pdev_watch.node);
+		be->pdev_watch.node = NULL;
+		be->watching = false;
+	}
+	xbb_disconnect(be);
+	xbb_close_bdev(be);
+	dev_set_drvdata(&dev->dev, NULL);
+	kfree(be);
+}
+
+static int xbb_probe(struct xenbus_device *dev,
+		     const struct xenbus_device_id *id)
+{
+	struct xbb_device *be;
+	const char *last;
+	int err;
+
+	be = kzalloc(sizeof(*be), GFP_KERNEL);
+	if (!be) {
+		xenbus_dev_fatal(dev, -ENOMEM, "allocating backend state");
+		return -ENOMEM;
+	}
+	be->dev = dev;
+	be->domid = dev->otherend_id;
+	mutex_init(&be->lock);
+	atomic_set(&be->squeeze_gen, 0);
+	last = strrchr(dev->nodename, '/');
+	if (!last || kstrtouint(last + 1, 0, &be->handle))
+		be->handle = 0;
+	be->max_queues = xbb_effective_max_queues();
+	dev_set_drvdata(&dev->dev, be);
+
+	/* Written before InitWait: some frontends read these early. */
+	err = xenbus_printf(XBT_NIL, dev->nodename,
+			    "feature-max-indirect-segments", "%u",
+			    XBB_MAX_INDIRECT_SEGS);
+	if (!err)
+		err = xenbus_printf(XBT_NIL, dev->nodename,
+				    "multi-queue-max-queues", "%u",
+				    be->max_queues);
+	if (!err)
+		err = xenbus_printf(XBT_NIL, dev->nodename,
+				    "max-ring-page-order", "%u",
+				    xbb_max_ring_order);
+	if (err) {
+		xenbus_dev_fatal(dev, err, "writing features");
+		goto out_free;
+	}
+
+	err = xenbus_watch_pathfmt(dev, &be->pdev_watch, NULL,
+				   xbb_pdev_changed, "%s/%s", dev->nodename,
+				   "physical-device");
+	if (err)
+		goto out_free;
+	be->watching = true;
+
+	err = xenbus_switch_state(dev, XenbusStateInitWait);
+	if (err)
+		goto out_remove;
+	return 0;
+
+out_remove:
+	xbb_remove(dev);
+	return err;
+out_free:
+	dev_set_drvdata(&dev->dev, NULL);
+	kfree(be);
+	return err;
+}
+
+static const struct xenbus_device_id xbb_ids[] = {
+	{ "vbd" },
+	{ "" }
+};
+
+static struct xenbus_driver xbb_driver = {
+	.ids = xbb_ids,
+	.probe = xbb_probe,
+	.remove = xbb_remove,
+	.otherend_changed = xbb_frontend_changed,
+	.reclaim_memory = xbb_reclaim_memory,
+	.driver = {
+		.dev_groups = xbb_dev_groups,
+	},
+};
+
+/**
+ * xbb_xenbus_init() - register the "vbd" backend driver
+ *
+ * Context: module init.
+ * Return: 0 or a negative errno.
+ */
+int xbb_xenbus_init(void)
+{
+	return xenbus_register_backend(&xbb_driver);
+}
+
+/**
+ * xbb_xenbus_exit() - unregister the driver, removing every device
+ *
+ * Context: module exit.
+ */
+void xbb_xenbus_exit(void)
+{
+	xenbus_unregister_driver(&xbb_driver);
+}
