@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-blkfront: the per-ring pool of granted bounce units.
+ *
+ * Pages are allocated zeroed and carved into grant-sized units, so a
+ * 64 KiB guest page backs 16 grants instead of one.  Free units sit on a
+ * LIFO stack: the most recently used unit, whose grant the backend most
+ * likely still has mapped persistently, is handed out first.
+ */
+
+#include <linux/highmem.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <xen/page.h>
+
+#include "blkfront.h"
+
+/**
+ * blkfront_pool_init() - allocate a ring's pool
+ * @ring: ring whose pool to fill
+ * @units: units wanted; rounded up to whole guest pages
+ *
+ * Context: process context, may sleep; the caller is in a NOIO scope.
+ * Return: 0 or -ENOMEM (nothing left allocated then).
+ */
+int blkfront_pool_init(struct blkfront_ring *ring, unsigned int units)
+{
+	struct blkfront_pool *p = &ring->pool;
+	const struct xbf_geom *g = &ring->info->geom;
+	unsigned int gpp = xbf_grants_per_page(g);
+	unsigned int i, j;
+
+	memset(p, 0, sizeof(*p));
+	p->nr_pages = xbf_pool_pages(g, units);
+	p->nr_units = p->nr_pages * gpp;
+	p->pages = kvcalloc(p->nr_pages, sizeof(*p->pages), GFP_KERNEL);
+	p->leaked = bitmap_zalloc(p->nr_pages, GFP_KERNEL);
+	p->units = kvcalloc(p->nr_units, sizeof(*p->units), GFP_KERNEL);
+	p->free = kvcalloc(p->nr_units, sizeof(*p->free), GFP_KERNEL);
+	if (!p->pages || !p->leaked || !p->units || !p->free)
+		goto out_free;
+
+	for (i = 0; i < p->nr_pages; i++) {
+		/* Zeroed: nothing of ours may reach the backend (XSA-403). */
+		p->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!p->pages[i])
+			goto out_free;
+		for (j = 0; j < gpp; j++) {
+			struct blkfront_unit *u = &p->units[i * gpp + j];
+
+			u->page = p->pages[i];
+			u->offset = j << g->grant_shift;
+			u->gref = BLKFRONT_NO_GREF;
+		}
+	}
+	/* Lowest units on top of the stack. */
+	for (i = 0; i < p->nr_units; i++)
+		p->free[i] = &p->units[p->nr_units - 1 - i];
+	p->nr_free = p->nr_units;
+	return 0;
+
+out_free:
+	blkfront_pool_destroy(ring);
+	return -ENOMEM;
+}
+
+/**
+ * blkfront_pool_destroy() - revoke every grant of a pool and free it
+ * @ring: ring whose pool to empty
+ *
+ * A page is freed only if the backend has let go of all its units;
+ * otherwise it is leaked on purpose, as the backend may still write it.
+ * Safe to call on an empty or half-built pool.
+ *
+ * Context: process context; the ring is no longer live.
+ */
+void blkfront_pool_destroy(struct blkfront_ring *ring)
+{
+	struct blkfront_pool *p = &ring->pool;
+	unsigned int gpp = xbf_grants_per_page(&ring->info->geom);
+	unsigned int i, stuck = 0;
+
+	for (i = 0; p->units && i < p->nr_units; i++) {
+		struct blkfront_unit *u = &p->units[i];
+
+		if (u->gref == BLKFRONT_NO_GREF)
+			continue;
+		if (gnttab_try_end_foreign_access(u->gref)) {
+			u->gref = BLKFRONT_NO_GREF;
+			continue;
+		}
+		set_bit(i / gpp, p->leaked);
+		stuck++;
+	}
+	if (stuck)
+		dev_warn(&ring->info->xbdev->dev,
+			 "ring %u: backend still maps %u grants; leaking their pages\n",
+			 ring->index, stuck);
+
+	for (i = 0; p->pages && i < p->nr_pages; i++) {
+		if (p->pages[i] && !test_bit(i, p->leaked))
+			__free_page(p->pages[i]);
+	}
+	kvfree(p->free);
+	kvfree(p->units);
+	bitmap_free(p->leaked);
+	kvfree(p->pages);
+	memset(p, 0, sizeof(*p));
+}
+
+/**
+ * blkfront_unit_get() - take the most recently freed unit
+ * @ring: ring owning the pool
+ *
+ * Context: ring lock held.
+ * Return: a unit, or NULL if the pool is empty.
+ */
+struct blkfront_unit *blkfront_unit_get(struct blkfront_ring *ring)
+{
+	struct blkfront_pool *p = &ring->pool;
+
+	lockdep_assert_held(&ring->lock);
+	if (!p->nr_free)
+		return NULL;
+	return p->free[--p->nr_free];
+}
+
+/**
+ * blkfront_unit_put() - return a unit to the top of the free stack
+ * @ring: ring owning the pool
+ * @u: unit; keeps its grant if it has one
+ *
+ * Context: ring lock held.
+ */
+void blkfront_unit_put(struct blkfront_ring *ring, struct blkfront_unit *u)
+{
+	struct blkfront_pool *p = &ring->pool;
+
+	lockdep_assert_held(&ring->lock);
+	if (WARN_ON_ONCE(p->nr_free >= p->nr_units))
+		return;
+	p->free[p->nr_free++] = u;
+}
+
+/**
+ * blkfront_unit_release() - revoke the grant of a unit after a request
+ * @ring: ring owning the pool
+ * @u: unit
+ *
+ * Used when grants are not persistent.  If the backend still maps the
+ * grant the unit is taken out of service for good (its page will not be
+ * freed) and the caller must put the device in the error state.
+ *
+ * Context: ring lock held.
+ * Return: true if the unit is free of grants and may be reused.
+ */
+bool blkfront_unit_release(struct blkfront_ring *ring, struct blkfront_unit *u)
+{
+	struct blkfront_pool *p = &ring->pool;
+
+	lockdep_assert_held(&ring->lock);
+	if (u->gref == BLKFRONT_NO_GREF)
+		return true;
+	if (!gnttab_try_end_foreign_access(u->gref))
+		return false;
+	u->gref = BLKFRONT_NO_GREF;
+	p->nr_granted--;
+	return true;
+}
+
+/**
+ * blkfront_unit_grant() - grant a unit to the backend
+ * @ring: ring owning the pool
+ * @u: unit without a grant
+ * @gref: reference claimed by the caller
+ * @readonly: backend may only read (non-persistent writes)
+ *
+ * Context: ring lock held.
+ */
+void blkfront_unit_grant(struct blkfront_ring *ring, struct blkfront_unit *u,
+			 grant_ref_t gref, bool readonly)
+{
+	unsigned long gfn;
+
+	lockdep_assert_held(&ring->lock);
+	gfn = pfn_to_gfn(page_to_xen_pfn(u->page) +
+			 (u->offset >> XEN_PAGE_SHIFT));
+	gnttab_grant_foreign_access_ref(gref, ring->info->xbdev->otherend_id,
+					gfn, readonly);
+	u->gref = gref;
+	ring->pool.nr_granted++;
+}
+
+/**
+ * blkfront_unit_map() - map a unit for the CPU
+ * @u: unit
+ *
+ * Context: any; pair with blkfront_unit_unmap() in reverse order.
+ * Return: address of the unit's first byte.
+ */
+void *blkfront_unit_map(struct blkfront_unit *u)
+{
+	return kmap_local_page(u->page) + u->offset;
+}
+
+/**
+ * blkfront_unit_unmap() - undo blkfront_unit_map()
+ * @addr: address it returned
+ *
+ * Context: any.
+ */
+void blkfront_unit_unmap(void *addr)
+{
+	kunmap_local(addr);
+}

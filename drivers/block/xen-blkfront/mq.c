@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-blkfront: blk-mq operations and the translation of block requests
+ * into ring requests.
+ */
+
+#include <linux/highmem.h>
+#include <linux/scatterlist.h>
+#include <xen/events.h>
+#include <xen/page.h>
+
+#include "blkfront.h"
+
+static struct scatterlist *blkfront_cmd_sg(struct blkfront_cmd *cmd)
+{
+	return (struct scatterlist *)(cmd + 1);
+}
+
+/**
+ * blkfront_kick_queues() - rerun hardware queues stopped for lack of room
+ * @info: device
+ *
+ * Context: any context.
+ */
+void blkfront_kick_queues(struct blkfront_info *info)
+{
+	if (info->gd)
+		blk_mq_start_stopped_hw_queues(info->gd->queue, true);
+}
+
+/**
+ * blkfront_restart_work() - grant references are available again
+ * @work: ring->restart_work
+ *
+ * Context: workqueue.
+ */
+void blkfront_restart_work(struct work_struct *work)
+{
+	struct blkfront_ring *ring = container_of(work, struct blkfront_ring,
+						  restart_work);
+
+	blkfront_kick_queues(ring->info);
+}
+
+static void blkfront_gref_callback(void *arg)
+{
+	struct blkfront_ring *ring = arg;
+
+	schedule_work(&ring->restart_work);
+}
+
+static unsigned int blkfront_take_slot(struct blkfront_ring *ring,
+				       struct request *rq)
+{
+	unsigned int id = ring->shadow_free;
+	struct blkfront_shadow *s = &ring->shadow[id];
+
+	ring->shadow_free = s->next_free;
+	s->next_free = ring->info->ring_size;
+	s->rq = rq;
+	s->nr_uses = 0;
+	s->nr_indirect = 0;
+	blkfront_cmd(rq)->slots_left++;
+	return id;
+}
+
+static struct blkif_request *blkfront_next_req(struct blkfront_ring *ring)
+{
+	struct blkif_request *req;
+
+	/* Built in place; zeroed so no stale bytes reach the backend. */
+	req = RING_GET_REQUEST(&ring->ring, ring->ring.req_prod_pvt);
+	memset(req, 0, sizeof(*req));
+	ring->ring.req_prod_pvt++;
+	ring->stat_slots++;
+	return req;
+}
+
+/* Flush, barrier and discard: one slot without data. */
+static blk_status_t blkfront_queue_ctrl(struct blkfront_ring *ring,
+					struct request *rq, u8 op)
+{
+	struct blkfront_info *info = ring->info;
+	struct blkif_request *req;
+	unsigned int id;
+
+	if (!blkfront_slots_free(ring))
+		return BLK_STS_DEV_RESOURCE;
+	id = blkfront_take_slot(ring, rq);
+	ring->shadow[id].op = op;
+	ring->shadow[id].indirect_op = 0;
+	req = blkfront_next_req(ring);
+	req->operation = op;
+	if (op == BLKIF_OP_DISCARD) {
+		req->u.discard.flag = req_op(rq) == REQ_OP_SECURE_ERASE ?
+				      BLKIF_DISCARD_SECURE : 0;
+		req->u.discard.id = id;
+		req->u.discard.sector_number = blk_rq_pos(rq);
+		req->u.discard.nr_sectors = blk_rq_sectors(rq);
+	} else {
+		req->u.rw.nr_segments = 0;
+		req->u.rw.handle = info->handle;
+		req->u.rw.id = id;
+		req->u.rw.sector_number = blk_rq_pos(rq);
+	}
+	return BLK_STS_OK;
+}
+
+/* Units on top of the free stack that still need a grant reference. */
+static unsigned int blkfront_refs_needed(struct blkfront_ring *ring,
+					 unsigned int units)
+{
+	struct blkfront_pool *p = &ring->pool;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < units; i++)
+		if (p->free[p->nr_free - 1 - i]->gref == BLKFRONT_NO_GREF)
+			n++;
+	return n;
+}
+
+/**
+ * struct blkfront_build - state while filling the slots of one request
+ * @ring: ring
+ * @rq: request
+ * @head: grant references reserved for the request
+ * @grants: data grants of the whole request
+ * @slot: index of the slot being filled
+ * @in_slot: grants already in the current slot
+ * @id: shadow of the current slot
+ * @req: ring slot being filled
+ * @sector: first sector of the current slot
+ * @slot_sectors: sectors in the current slot so far
+ * @write: data goes to the backend
+ * @readonly: grant data units read-only
+ */
+struct blkfront_build {
+	struct blkfront_ring *ring;
+	struct request *rq;
+	grant_ref_t head;
+	unsigned int grants;
+	unsigned int slot;
+	unsigned int in_slot;
+	unsigned int id;
+	struct blkif_request *req;
+	sector_t sector;
+	unsigned int slot_sectors;
+	bool write;
+	bool readonly;
+};
+
+static struct blkfront_unit *blkfront_build_unit(struct blkfront_build *b,
+						 bool readonly)
+{
+	struct blkfront_ring *ring = b->ring;
+	struct blkfront_unit *u = blkfront_unit_get(ring);
+	int ref;
+
+	if (u->gref == BLKFRONT_NO_GREF) {
+		ref = gnttab_claim_grant_reference(&b->head);
+		/* Reserved beforehand: cannot fail. */
+		WARN_ON_ONCE(ref < 0);
+		blkfront_unit_grant(ring, u, ref, readonly);
+		ring->stat_new_grants++;
+	}
+	if (ring->info->untrusted) {
+		void *va = blkfront_unit_map(u);
+
+		memset(va, 0, xbf_grant_size(&ring->info->geom));
+		blkfront_unit_unmap(va);
+	}
+	return u;
+}
+
+static void blkfront_build_open_slot(struct blkfront_build *b)
+{
+	struct blkfront_ring *ring = b->ring;
+	struct blkfront_info *info = ring->info;
+	struct blkfront_shadow *s;
+	u8 dir = b->write ? BLKIF_OP_WRITE : BLKIF_OP_READ;
+
+	b->id = blkfront_take_slot(ring, b->rq);
+	s = &ring->shadow[b->id];
+	b->req = blkfront_next_req(ring);
+	b->in_slot = 0;
+	b->slot_sectors = 0;
+	if (info->layout.indirect) {
+		s->op = BLKIF_OP_INDIRECT;
+		s->indirect_op = dir;
+		b->req->operation = BLKIF_OP_INDIRECT;
+		b->req->u.indirect.indirect_op = dir;
+		b->req->u.indirect.handle = info->handle;
+		b->req->u.indirect.id = b->id;
+		b->req->u.indirect.sector_number = b->sector;
+	} else {
+		s->op = dir;
+		s->indirect_op = 0;
+		b->req->operation = dir;
+		b->req->u.rw.handle = info->handle;
+		b->req->u.rw.id = b->id;
+		b->req->u.rw.sector_number = b->sector;
+	}
+}
+
+static void blkfront_build_close_slot(struct blkfront_build *b)
+{
+	if (b->ring->info->layout.indirect)
+		b->req->u.indirect.nr_segments = b->in_slot;
+	else
+		b->req->u.rw.nr_segments = b->in_slot;
+	b->sector += b->slot_sectors;
+	b->slot++;
+	b->req = NULL;
+}
+
+static void blkfront_build_chunk(struct blkfront_build *b, struct page *page,
+				 const struct xbf_chunk *c)
+{
+	struct blkfront_ring *ring = b->ring;
+	const struct xbf_geom *g = &ring->info->geom;
+	unsigned int per_frame = xbf_segs_per_indirect(g);
+	struct blkfront_shadow *s;
+	struct blkfront_unit *u;
+	struct blkfront_use *use;
+	struct blkif_request_segment *seg;
+	void *va;
+
+	if (!b->req)
+		blkfront_build_open_slot(b);
+	s = &ring->shadow[b->id];
+
+	u = blkfront_build_unit(b, b->readonly);
+	if (b->write) {
+		va = blkfront_unit_map(u);
+		memcpy_from_page(va + c->grant_off, page, c->page_off, c->len);
+		blkfront_unit_unmap(va);
+	}
+	use = &s->uses[s->nr_uses++];
+	use->unit = u;
+	use->page = page;
+	use->off = c->page_off;
+	use->len = c->len;
+
+	if (ring->info->layout.indirect) {
+		unsigned int frame = b->in_slot / per_frame;
+
+		if (b->in_slot % per_frame == 0) {
+			/* The backend only reads indirect frames. */
+			s->indirect[frame] = blkfront_build_unit(b,
+							!ring->info->persistent);
+			s->nr_indirect++;
+			va = blkfront_unit_map(s->indirect[frame]);
+			memset(va, 0, xbf_grant_size(g));
+			blkfront_unit_unmap(va);
+			b->req->u.indirect.indirect_grefs[frame] =
+				s->indirect[frame]->gref;
+		}
+		va = blkfront_unit_map(s->indirect[frame]);
+		seg = (struct blkif_request_segment *)va + b->in_slot % per_frame;
+		seg->gref = u->gref;
+		seg->first_sect = c->first_sect;
+		seg->last_sect = c->last_sect;
+		blkfront_unit_unmap(va);
+	} else {
+		seg = &b->req->u.rw.seg[b->in_slot];
+		seg->gref = u->gref;
+		seg->first_sect = c->first_sect;
+		seg->last_sect = c->last_sect;
+	}
+	b->in_slot++;
+	b->slot_sectors += c->len >> XBF_SECTOR_SHIFT;
+	if (b->in_slot == xbf_slot_grants(&ring->info->layout, b->grants,
+					  b->slot))
+		blkfront_build_close_slot(b);
+}
+
+static blk_status_t blkfront_queue_rw(struct blkfront_ring *ring,
+				      struct request *rq)
+{
+	struct blkfront_info *info = ring->info;
+	const struct xbf_geom *g = &info->geom;
+	struct scatterlist *sgl = blkfront_cmd_sg(blkfront_cmd(rq)), *sg;
+	struct blkfront_build b = { .ring = ring, .rq = rq };
+	unsigned int nseg, slots, units, refs, i;
+	struct xbf_split it;
+	struct xbf_chunk c;
+
+	if (WARN_ON_ONCE(blk_rq_nr_phys_segments(rq) > info->sg_max))
+		return BLK_STS_IOERR;
+	sg_init_table(sgl, info->sg_max);
+	nseg = blk_rq_map_sg(rq->q, rq, sgl);
+
+	/* Validate and count before taking anything. */
+	for_each_sg(sgl, sg, nseg, i) {
+		if (WARN_ON_ONCE(xbf_split_init(&it, g, sg->offset, sg->length)))
+			return BLK_STS_IOERR;
+		b.grants += xbf_chunks(g, sg->offset, sg->length);
+	}
+	if (WARN_ON_ONCE(!b.grants))
+		return BLK_STS_IOERR;
+	slots = xbf_slots_for(&info->layout, b.grants);
+	units = xbf_units_for(&info->layout, g, b.grants);
+	if (slots > info->ring_size) {
+		dev_err_ratelimited(&info->xbdev->dev,
+				    "request of %u grants cannot fit the ring\n",
+				    b.grants);
+		return BLK_STS_IOERR;
+	}
+	if (blkfront_slots_free(ring) < slots || ring->pool.nr_free < units)
+		return BLK_STS_DEV_RESOURCE;
+
+	refs = blkfront_refs_needed(ring, units);
+	if (refs && gnttab_alloc_grant_references(refs, &b.head) < 0) {
+		gnttab_request_free_callback(&ring->callback,
+					     blkfront_gref_callback, ring, refs);
+		return BLK_STS_DEV_RESOURCE;
+	}
+
+	b.write = rq_data_dir(rq) == WRITE;
+	/* Persistent grants are always read-write (the spec says so). */
+	b.readonly = b.write && !info->persistent;
+	b.sector = blk_rq_pos(rq);
+	for_each_sg(sgl, sg, nseg, i) {
+		xbf_split_init(&it, g, sg->offset, sg->length);
+		while (xbf_split_next(&it, g, &c))
+			blkfront_build_chunk(&b, sg_page(sg), &c);
+	}
+	WARN_ON_ONCE(b.req || b.slot != slots);
+	if (refs)
+		gnttab_free_grant_references(b.head);
+	return BLK_STS_OK;
+}
+
+static blk_status_t blkfront_queue_one(struct blkfront_ring *ring,
+				       struct request *rq)
+{
+	struct blkfront_info *info = ring->info;
+
+	switch (req_op(rq)) {
+	case REQ_OP_FLUSH:
+		if (!info->feature_flush) {
+			/* Backend withdrew its cache: nothing to flush. */
+			blk_mq_end_request(rq, BLK_STS_OK);
+			return BLK_STS_OK;
+		}
+		return blkfront_queue_ctrl(ring, rq, info->flush_op);
+	case REQ_OP_DISCARD:
+	case REQ_OP_SECURE_ERASE:
+		if (!info->feature_discard ||
+		    (req_op(rq) == REQ_OP_SECURE_ERASE &&
+		     !info->feature_secdiscard))
+			return BLK_STS_NOTSUPP;
+		return blkfront_queue_ctrl(ring, rq, BLKIF_OP_DISCARD);
+	case REQ_OP_READ:
+	case REQ_OP_WRITE:
+		return blkfront_queue_rw(ring, rq);
+	default:
+		return BLK_STS_NOTSUPP;
+	}
+}
+
+static blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
+				      const struct blk_mq_queue_data *bd)
+{
+	struct blkfront_info *info = hctx->queue->queuedata;
+	struct request *rq = bd->rq;
+	struct blkfront_cmd *cmd = blkfront_cmd(rq);
+	struct blkfront_ring *ring;
+	enum blkfront_state state;
+	unsigned long flags;
+	blk_status_t ret;
+	int notify;
+
+	state = READ_ONCE(info->state);
+	if (state == BLKFRONT_ERROR || state == BLKFRONT_DISCONNECTED)
+		return BLK_STS_IOERR;
+
+	ring = &info->rings[hctx->queue_num % max(READ_ONCE(info->nr_rings), 1U)];
+	cmd->status = BLK_STS_OK;
+	cmd->slots_left = 0;
+	cmd->collected = false;
+	blk_mq_start_request(rq);
+
+	spin_lock_irqsave(&ring->lock, flags);
+	if (!ring->live) {
+		ret = READ_ONCE(info->state) == BLKFRONT_SUSPENDED ?
+		      BLK_STS_DEV_RESOURCE : BLK_STS_IOERR;
+	} else {
+		ret = blkfront_queue_one(ring, rq);
+	}
+	if (ret == BLK_STS_OK) {
+		ring->stat_reqs++;
+		RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&ring->ring, notify);
+		if (notify)
+			notify_remote_via_irq(ring->irq);
+	} else if (ret == BLK_STS_DEV_RESOURCE) {
+		/* Restarted by the interrupt handler or at reconnect. */
+		blk_mq_stop_hw_queue(hctx);
+	}
+	spin_unlock_irqrestore(&ring->lock, flags);
+	return ret;
+}
+
+static void blkfront_complete_rq(struct request *rq)
+{
+	blk_mq_end_request(rq, blkfront_cmd(rq)->status);
+}
+
+const struct blk_mq_ops blkfront_mq_ops = {
+	.queue_rq	= blkfront_queue_rq,
+	.complete	= blkfront_complete_rq,
+};
+
+/**
+ * blkfront_apply_limits() - set queue limits for the current connection
+ * @info: device with a gendisk
+ *
+ * Context: process context; info->mutex held.
+ */
+void blkfront_apply_limits(struct blkfront_info *info)
+{
+	struct request_queue *q = info->gd->queue;
+
+	blk_queue_flag_set(QUEUE_FLAG_VIRT, q);
+	blk_queue_logical_block_size(q, info->sector_size);
+	blk_queue_physical_block_size(q, info->physical_sector_size);
+	blk_queue_max_hw_sectors(q, info->layout.max_hw_sectors);
+	/* Each segment lies within one guest page ... */
+	blk_queue_segment_boundary(q, PAGE_SIZE - 1);
+	blk_queue_max_segment_size(q, PAGE_SIZE);
+	/* ... so this many segments fit the slots of one request. */
+	blk_queue_max_segments(q, min(info->layout.max_segments, info->sg_max));
+	/* Chunks are described in whole sectors. */
+	blk_queue_dma_alignment(q, XBF_SECTOR_SIZE - 1);
+
+	blk_queue_write_cache(q, info->feature_flush, false);
+
+	if (info->feature_discard) {
+		blk_queue_max_discard_sectors(q, UINT_MAX);
+		q->limits.discard_granularity = info->discard_granularity ?:
+						info->physical_sector_size;
+		q->limits.discard_alignment = info->discard_alignment;
+		blk_queue_max_secure_erase_sectors(q,
+				info->feature_secdiscard ? UINT_MAX : 0);
+	} else {
+		blk_queue_max_discard_sectors(q, 0);
+		blk_queue_max_secure_erase_sectors(q, 0);
+	}
+}

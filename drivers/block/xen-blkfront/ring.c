@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-blkfront: shared rings, event channels and response handling.
+ */
+
+#include <linux/highmem.h>
+#include <linux/interrupt.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <xen/events.h>
+#include <xen/page.h>
+
+#include "blkfront.h"
+
+static irqreturn_t blkfront_interrupt(int irq, void *dev_id);
+
+/**
+ * blkfront_ring_setup() - allocate a shared ring and its event channel
+ * @ring: ring to set up; info->ring_order says how many pages
+ *
+ * The ring pages are zeroed and granted by xenbus_setup_ring(); the event
+ * channel is bound with late EOI so that a storm of events from the
+ * backend cannot keep this CPU in the handler.  The ring is not live yet.
+ *
+ * Context: process context, may sleep; info->mutex held.
+ * Return: 0 or a negative errno (nothing left allocated then).
+ */
+int blkfront_ring_setup(struct blkfront_ring *ring)
+{
+	struct blkfront_info *info = ring->info;
+	struct xenbus_device *dev = info->xbdev;
+	unsigned int nr = 1U << info->ring_order;
+	void *addr = NULL;
+	int err;
+
+	err = xenbus_setup_ring(dev, GFP_NOIO, &addr, nr, ring->refs);
+	if (err)
+		return err;
+	ring->sring = addr;
+	XEN_FRONT_RING_INIT(&ring->ring, ring->sring, XEN_PAGE_SIZE * nr);
+
+	err = xenbus_alloc_evtchn(dev, &ring->evtchn);
+	if (err)
+		goto out_ring;
+
+	snprintf(ring->irq_name, sizeof(ring->irq_name), "blkif-%s-%u",
+		 dev_name(&dev->dev), ring->index);
+	err = bind_evtchn_to_irqhandler_lateeoi(ring->evtchn,
+						blkfront_interrupt, 0,
+						ring->irq_name, ring);
+	if (err < 0) {
+		xenbus_dev_fatal(dev, err, "binding event channel");
+		xenbus_free_evtchn(dev, ring->evtchn);
+		ring->evtchn = 0;
+		goto out_ring;
+	}
+	ring->irq = err;
+	return 0;
+
+out_ring:
+	xenbus_teardown_ring(&addr, nr, ring->refs);
+	ring->sring = NULL;
+	return err;
+}
+
+/**
+ * blkfront_ring_alloc_shadows() - size a ring for the connection's layout
+ * @ring: ring whose shadows and pool to allocate
+ *
+ * Context: process context in a NOIO scope; info->mutex held.
+ * Return: 0 or -ENOMEM.
+ */
+int blkfront_ring_alloc_shadows(struct blkfront_ring *ring)
+{
+	struct blkfront_info *info = ring->info;
+	unsigned int size = info->ring_size;
+	unsigned int per = info->layout.grants_per_slot;
+	unsigned int i;
+	int err;
+
+	ring->shadow = kvcalloc(size, sizeof(*ring->shadow), GFP_KERNEL);
+	ring->uses = kvcalloc(size * per, sizeof(*ring->uses), GFP_KERNEL);
+	if (!ring->shadow || !ring->uses)
+		goto out_free;
+
+	for (i = 0; i < size; i++) {
+		ring->shadow[i].uses = &ring->uses[i * per];
+		ring->shadow[i].next_free = i + 1;
+	}
+	ring->shadow_free = 0;
+
+	err = blkfront_pool_init(ring, xbf_pool_units(&info->layout, size));
+	if (err)
+		goto out_free;
+	return 0;
+
+out_free:
+	kvfree(ring->uses);
+	kvfree(ring->shadow);
+	ring->uses = NULL;
+	ring->shadow = NULL;
+	return -ENOMEM;
+}
+
+/**
+ * blkfront_slots_free() - ring slots we may still produce into
+ * @ring: ring
+ *
+ * Context: ring lock held.
+ * Return: number of free slots.
+ */
+unsigned int blkfront_slots_free(struct blkfront_ring *ring)
+{
+	lockdep_assert_held(&ring->lock);
+	return ring->info->ring_size -
+	       (ring->ring.req_prod_pvt - ring->ring.rsp_cons);
+}
+
+static void blkfront_end_slot(struct blkfront_ring *ring,
+			      struct blkfront_shadow *s, blk_status_t status,
+			      bool complete_now)
+{
+	struct request *rq = s->rq;
+	struct blkfront_cmd *cmd = blkfront_cmd(rq);
+
+	s->rq = NULL;
+	if (status && !cmd->status)
+		cmd->status = status;
+	if (WARN_ON_ONCE(!cmd->slots_left))
+		return;
+	if (--cmd->slots_left)
+		return;
+	if (complete_now)
+		blk_mq_end_request(rq, cmd->status);
+	else
+		blk_mq_complete_request(rq);
+}
+
+/**
+ * blkfront_release_slot() - finish a slot the backend answered
+ * @ring: ring
+ * @id: slot
+ * @completed: the backend reported success (copy read data out)
+ * @is_read: the slot carried read data
+ *
+ * Copies read data from the units into the request's pages, then returns
+ * the units to the pool; without persistent grants their grants are
+ * revoked first.  The slot goes back on the free list.
+ *
+ * Context: ring lock held.
+ * Return: false if the backend still maps a non-persistent grant.
+ */
+bool blkfront_release_slot(struct blkfront_ring *ring, unsigned int id,
+			   bool completed, bool is_read)
+{
+	struct blkfront_info *info = ring->info;
+	struct blkfront_shadow *s = &ring->shadow[id];
+	unsigned int gmask = xbf_grant_size(&info->geom) - 1;
+	bool ok = true;
+	unsigned int i;
+
+	lockdep_assert_held(&ring->lock);
+	for (i = 0; i < s->nr_uses; i++) {
+		struct blkfront_use *use = &s->uses[i];
+
+		if (completed && is_read) {
+			void *src = blkfront_unit_map(use->unit);
+
+			memcpy_to_page(use->page, use->off,
+				       src + (use->off & gmask), use->len);
+			blkfront_unit_unmap(src);
+		}
+		if (!info->persistent && !blkfront_unit_release(ring, use->unit)) {
+			ok = false;
+			continue;
+		}
+		blkfront_unit_put(ring, use->unit);
+	}
+	for (i = 0; i < s->nr_indirect; i++) {
+		if (!info->persistent &&
+		    !blkfront_unit_release(ring, s->indirect[i])) {
+			ok = false;
+			continue;
+		}
+		blkfront_unit_put(ring, s->indirect[i]);
+	}
+	s->nr_uses = 0;
+	s->nr_indirect = 0;
+	s->next_free = ring->shadow_free;
+	ring->shadow_free = id;
+	return ok;
+}
+
+static bool blkfront_is_read(const struct blkfront_shadow *s)
+{
+	return s->op == BLKIF_OP_READ ||
+	       (s->op == BLKIF_OP_INDIRECT && s->indirect_op == BLKIF_OP_READ);
+}
+
+/* The backend refused an optional operation: stop offering it. */
+static void blkfront_feature_refused(struct blkfront_ring *ring, u8 op)
+{
+	struct blkfront_info *info = ring->info;
+	struct request_queue *q = info->gd->queue;
+
+	if (op == BLKIF_OP_DISCARD) {
+		dev_warn_ratelimited(&info->xbdev->dev,
+				     "%s: discard refused, disabling it\n",
+				     info->gd->disk_name);
+		info->feature_discard = false;
+		info->feature_secdiscard = false;
+		blk_queue_max_discard_sectors(q, 0);
+		blk_queue_max_secure_erase_sectors(q, 0);
+	} else if (op == BLKIF_OP_FLUSH_DISKCACHE ||
+		   op == BLKIF_OP_WRITE_BARRIER) {
+		dev_warn_ratelimited(&info->xbdev->dev,
+				     "%s: %s refused, disabling it\n",
+				     info->gd->disk_name,
+				     op == BLKIF_OP_WRITE_BARRIER ?
+				     "barrier" : "flush");
+		info->feature_flush = false;
+		blk_queue_write_cache(q, false, false);
+	}
+}
+
+/* Handle one validated response. Returns false on a protocol violation. */
+static bool blkfront_handle_rsp(struct blkfront_ring *ring,
+				const struct blkif_response *rsp)
+{
+	struct blkfront_info *info = ring->info;
+	struct device *dev = &info->xbdev->dev;
+	struct blkfront_shadow *s = NULL;
+	enum xbf_rsp_verdict v;
+	blk_status_t status = BLK_STS_OK;
+	int err;
+
+	if (rsp->id < info->ring_size) {
+		s = &ring->shadow[rsp->id];
+		v = xbf_check_rsp(rsp->id, info->ring_size, s->rq, s->op,
+				  s->indirect_op, rsp->operation);
+	} else {
+		v = xbf_check_rsp(rsp->id, info->ring_size, false, 0, 0,
+				  rsp->operation);
+	}
+	switch (v) {
+	case XBF_RSP_VALID:
+		break;
+	case XBF_RSP_BAD_ID:
+		dev_err_ratelimited(dev, "ring %u: response id %llu out of range\n",
+				    ring->index, (unsigned long long)rsp->id);
+		return false;
+	case XBF_RSP_NOT_INFLIGHT:
+		dev_err_ratelimited(dev, "ring %u: response for idle slot %llu\n",
+				    ring->index, (unsigned long long)rsp->id);
+		return false;
+	default:
+		dev_err_ratelimited(dev, "ring %u: response op %u for request op %u\n",
+				    ring->index, rsp->operation, s->op);
+		return false;
+	}
+
+	err = xbf_rsp_errno(rsp->status);
+	if (err == -EOPNOTSUPP && s->nr_uses == 0 &&
+	    s->op != BLKIF_OP_INDIRECT) {
+		blkfront_feature_refused(ring, s->op);
+		status = BLK_STS_NOTSUPP;
+	} else if (err) {
+		dev_err_ratelimited(dev, "%s: backend error %d on op %u\n",
+				    info->gd->disk_name, rsp->status, s->op);
+		status = BLK_STS_IOERR;
+	}
+
+	if (!blkfront_release_slot(ring, rsp->id, !err, blkfront_is_read(s))) {
+		/* Data is fine, but a grant is stuck: complete, then fail. */
+		blkfront_end_slot(ring, s, status, false);
+		dev_err_ratelimited(dev, "ring %u: backend kept a non-persistent grant mapped\n",
+				    ring->index);
+		return false;
+	}
+	blkfront_end_slot(ring, s, status, false);
+	return true;
+}
+
+/**
+ * blkfront_ring_fail_inflight() - fail every request a ring holds
+ * @ring: ring; must no longer be live
+ *
+ * The units of the failed slots are not reused: the backend may still
+ * access them.  They are revoked when the pool is destroyed.
+ *
+ * Context: ring lock held.
+ */
+void blkfront_ring_fail_inflight(struct blkfront_ring *ring)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&ring->lock);
+	for (i = 0; ring->shadow && i < ring->info->ring_size; i++) {
+		struct blkfront_shadow *s = &ring->shadow[i];
+
+		if (s->rq)
+			blkfront_end_slot(ring, s, BLK_STS_IOERR, true);
+	}
+}
+
+/**
+ * blkfront_device_error() - the backend broke the protocol on some ring
+ * @info: device
+ *
+ * Marks the device broken; the error work stops every ring and fails
+ * the I/O they hold; new I/O fails at once.
+ *
+ * Context: any context.
+ */
+void blkfront_device_error(struct blkfront_info *info)
+{
+	WRITE_ONCE(info->state, BLKFRONT_ERROR);
+	schedule_work(&info->error_work);
+}
+
+/**
+ * blkfront_error_work() - stop all rings of a broken device
+ * @work: info->error_work
+ *
+ * Context: workqueue.
+ */
+void blkfront_error_work(struct work_struct *work)
+{
+	struct blkfront_info *info = container_of(work, struct blkfront_info,
+						  error_work);
+	unsigned int i;
+
+	mutex_lock(&info->mutex);
+	if (READ_ONCE(info->state) != BLKFRONT_ERROR)
+		goto out;
+	dev_err(&info->xbdev->dev, "device failed; all I/O will error\n");
+	for (i = 0; i < info->nr_rings; i++) {
+		struct blkfront_ring *ring = &info->rings[i];
+
+		spin_lock_irq(&ring->lock);
+		ring->live = false;
+		blkfront_ring_fail_inflight(ring);
+		spin_unlock_irq(&ring->lock);
+	}
+	/* Let anything parked on a stopped queue see the error. */
+	blkfront_kick_queues(info);
+out:
+	mutex_unlock(&info->mutex);
+}
+
+static void blkfront_ring_broken(struct blkfront_ring *ring)
+{
+	lockdep_assert_held(&ring->lock);
+	ring->live = false;
+	blkfront_ring_fail_inflight(ring);
+	blkfront_device_error(ring->info);
+}
+
+static irqreturn_t blkfront_interrupt(int irq, void *dev_id)
+{
+	struct blkfront_ring *ring = dev_id;
+	struct blkfront_info *info = ring->info;
+	unsigned int eoiflag = XEN_EOI_FLAG_SPURIOUS;
+	unsigned long flags;
+	RING_IDX i, rp;
+	int more;
+
+	spin_lock_irqsave(&ring->lock, flags);
+	if (!ring->live)
+		goto out;
+	do {
+		rp = READ_ONCE(ring->ring.sring->rsp_prod);
+		virt_rmb();	/* read responses only after the index */
+		if (!xbf_rsp_prod_ok(rp, ring->ring.rsp_cons,
+				     ring->ring.req_prod_pvt, info->ring_size)) {
+			dev_err_ratelimited(&info->xbdev->dev,
+					    "ring %u: bogus response producer %u (cons %u, prod %u)\n",
+					    ring->index, rp, ring->ring.rsp_cons,
+					    ring->ring.req_prod_pvt);
+			blkfront_ring_broken(ring);
+			goto out;
+		}
+		for (i = ring->ring.rsp_cons; i != rp; i++) {
+			struct blkif_response rsp;
+
+			RING_COPY_RESPONSE(&ring->ring, i, &rsp);
+			ring->ring.rsp_cons = i + 1;
+			eoiflag = 0;
+			if (!blkfront_handle_rsp(ring, &rsp)) {
+				blkfront_ring_broken(ring);
+				goto out;
+			}
+		}
+		RING_FINAL_CHECK_FOR_RESPONSES(&ring->ring, more);
+	} while (more);
+
+	blk_mq_start_stopped_hw_queues(info->gd->queue, true);
+out:
+	spin_unlock_irqrestore(&ring->lock, flags);
+	xen_irq_lateeoi(irq, eoiflag);
+	return IRQ_HANDLED;
+}
+
+/**
+ * blkfront_ring_teardown() - take a ring down
+ * @ring: ring
+ * @why: BLKFRONT_SUSPENDED keeps the requests in flight on info->recover
+ *	for reissue; anything else fails them
+ *
+ * Idempotent: every step checks whether it still has something to undo.
+ *
+ * Context: process context; info->mutex held.
+ */
+void blkfront_ring_teardown(struct blkfront_ring *ring,
+			    enum blkfront_state why)
+{
+	struct blkfront_info *info = ring->info;
+	unsigned int nr = 1U << info->ring_order;
+	unsigned int i;
+	bool stuck = false;
+
+	spin_lock_irq(&ring->lock);
+	ring->live = false;
+	spin_unlock_irq(&ring->lock);
+
+	if (ring->irq > 0) {
+		/* Also closes the event channel; waits for the handler. */
+		unbind_from_irqhandler(ring->irq, ring);
+		ring->irq = 0;
+		ring->evtchn = 0;
+	}
+	gnttab_cancel_free_callback(&ring->callback);
+	cancel_work_sync(&ring->restart_work);
+
+	spin_lock_irq(&ring->lock);
+	for (i = 0; ring->shadow && i < info->ring_size; i++) {
+		struct blkfront_shadow *s = &ring->shadow[i];
+		struct blkfront_cmd *cmd;
+
+		if (!s->rq)
+			continue;
+		if (why != BLKFRONT_SUSPENDED) {
+			blkfront_end_slot(ring, s, BLK_STS_IOERR, true);
+			continue;
+		}
+		cmd = blkfront_cmd(s->rq);
+		if (!cmd->collected) {
+			cmd->collected = true;
+			list_add_tail(&s->rq->queuelist, &info->recover);
+		}
+		s->rq = NULL;
+	}
+	spin_unlock_irq(&ring->lock);
+
+	blkfront_pool_destroy(ring);
+	kvfree(ring->uses);
+	kvfree(ring->shadow);
+	ring->uses = NULL;
+	ring->shadow = NULL;
+
+	if (ring->sring) {
+		for (i = 0; i < nr; i++) {
+			if (ring->refs[i] == INVALID_GRANT_REF)
+				continue;
+			if (gnttab_try_end_foreign_access(ring->refs[i]))
+				ring->refs[i] = INVALID_GRANT_REF;
+			else
+				stuck = true;
+		}
+		if (stuck)
+			dev_warn(&info->xbdev->dev,
+				 "ring %u still mapped by the backend; leaking it\n",
+				 ring->index);
+		else
+			free_pages_exact(ring->sring, nr * XEN_PAGE_SIZE);
+		ring->sring = NULL;
+	}
+	memset(&ring->ring, 0, sizeof(ring->ring));
+	ring->stat_reqs = 0;
+	ring->stat_slots = 0;
+	ring->stat_new_grants = 0;
+}

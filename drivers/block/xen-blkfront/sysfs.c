@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-blkfront: sysfs (what was negotiated, pool state) and debugfs
+ * (ring internals, not ABI).
+ */
+
+#include <linux/debugfs.h>
+#include <linux/device.h>
+#include <linux/seq_file.h>
+#include <linux/sysfs.h>
+
+#include "blkfront.h"
+
+static struct blkfront_info *blkfront_dev_info(struct device *dev)
+{
+	return dev_get_drvdata(dev);
+}
+
+static const char *const blkfront_state_names[] = {
+	[BLKFRONT_DISCONNECTED]	= "disconnected",
+	[BLKFRONT_CONNECTED]	= "connected",
+	[BLKFRONT_SUSPENDED]	= "suspended",
+	[BLKFRONT_ERROR]	= "error",
+};
+
+#define BLKFRONT_SHOW_UINT(_name, _expr)				\
+static ssize_t _name##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	struct blkfront_info *info = blkfront_dev_info(dev);		\
+	unsigned int val;						\
+									\
+	mutex_lock(&info->mutex);					\
+	val = (_expr);							\
+	mutex_unlock(&info->mutex);					\
+	return sysfs_emit(buf, "%u\n", val);				\
+}									\
+static DEVICE_ATTR_RO(_name)
+
+BLKFRONT_SHOW_UINT(persistent_grants, info->persistent);
+BLKFRONT_SHOW_UINT(feature_persistent, info->persistent_adv);
+BLKFRONT_SHOW_UINT(indirect_segments,
+		   info->layout.indirect ? info->layout.grants_per_slot : 0);
+BLKFRONT_SHOW_UINT(max_grants_per_request, info->layout.max_grants);
+BLKFRONT_SHOW_UINT(nr_queues, info->nr_rings);
+BLKFRONT_SHOW_UINT(ring_page_order, info->ring_order);
+BLKFRONT_SHOW_UINT(discard, info->feature_discard);
+BLKFRONT_SHOW_UINT(secure_discard, info->feature_secdiscard);
+BLKFRONT_SHOW_UINT(trusted, !info->untrusted);
+
+static ssize_t state_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	enum blkfront_state s = READ_ONCE(blkfront_dev_info(dev)->state);
+
+	return sysfs_emit(buf, "%s\n", blkfront_state_names[s]);
+}
+static DEVICE_ATTR_RO(state);
+
+static ssize_t flush_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct blkfront_info *info = blkfront_dev_info(dev);
+	const char *what;
+
+	mutex_lock(&info->mutex);
+	if (!info->feature_flush)
+		what = "none";
+	else if (info->flush_op == BLKIF_OP_WRITE_BARRIER)
+		what = "barrier";
+	else
+		what = "flush-cache";
+	mutex_unlock(&info->mutex);
+	return sysfs_emit(buf, "%s\n", what);
+}
+static DEVICE_ATTR_RO(flush);
+
+enum blkfront_pool_stat { POOL_TOTAL, POOL_FREE, POOL_IN_USE, POOL_GRANTED };
+
+static unsigned int blkfront_pool_sum(struct blkfront_info *info,
+				      enum blkfront_pool_stat what)
+{
+	unsigned int i, sum = 0;
+
+	mutex_lock(&info->mutex);
+	for (i = 0; i < info->max_rings; i++) {
+		struct blkfront_pool *p = &info->rings[i].pool;
+
+		spin_lock_irq(&info->rings[i].lock);
+		switch (what) {
+		case POOL_TOTAL:
+			sum += p->nr_units;
+			break;
+		case POOL_FREE:
+			sum += p->nr_free;
+			break;
+		case POOL_IN_USE:
+			sum += p->nr_units - p->nr_free;
+			break;
+		case POOL_GRANTED:
+			sum += p->nr_granted;
+			break;
+		}
+		spin_unlock_irq(&info->rings[i].lock);
+	}
+	mutex_unlock(&info->mutex);
+	return sum;
+}
+
+#define BLKFRONT_SHOW_POOL(_name, _what)				\
+static ssize_t _name##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%u\n",					\
+			  blkfront_pool_sum(blkfront_dev_info(dev), _what)); \
+}									\
+static DEVICE_ATTR_RO(_name)
+
+BLKFRONT_SHOW_POOL(pool_units, POOL_TOTAL);
+BLKFRONT_SHOW_POOL(pool_units_free, POOL_FREE);
+BLKFRONT_SHOW_POOL(pool_units_in_use, POOL_IN_USE);
+BLKFRONT_SHOW_POOL(pool_units_granted, POOL_GRANTED);
+
+static struct attribute *blkfront_attrs[] = {
+	&dev_attr_state.attr,
+	&dev_attr_persistent_grants.attr,
+	&dev_attr_feature_persistent.attr,
+	&dev_attr_indirect_segments.attr,
+	&dev_attr_max_grants_per_request.attr,
+	&dev_attr_nr_queues.attr,
+	&dev_attr_ring_page_order.attr,
+	&dev_attr_flush.attr,
+	&dev_attr_discard.attr,
+	&dev_attr_secure_discard.attr,
+	&dev_attr_trusted.attr,
+	&dev_attr_pool_units.attr,
+	&dev_attr_pool_units_free.attr,
+	&dev_attr_pool_units_in_use.attr,
+	&dev_attr_pool_units_granted.attr,
+	NULL,
+};
+
+static const struct attribute_group blkfront_attr_group = {
+	.name	= "blkfront",
+	.attrs	= blkfront_attrs,
+};
+
+const struct attribute_group *blkfront_dev_groups[] = {
+	&blkfront_attr_group,
+	NULL,
+};
+
+static struct dentry *blkfront_debugfs_root;
+
+static int blkfront_rings_show(struct seq_file *m, void *unused)
+{
+	struct blkfront_info *info = m->private;
+	unsigned int i, j, busy;
+
+	mutex_lock(&info->mutex);
+	seq_printf(m, "state %s rings %u ring_size %u ring_order %u\n",
+		   blkfront_state_names[READ_ONCE(info->state)],
+		   info->nr_rings, info->ring_size, info->ring_order);
+	seq_printf(m, "layout indirect %d grants_per_slot %u indirect_per_slot %u max_segments %u max_grants %u max_slots %u max_hw_sectors %u\n",
+		   info->layout.indirect, info->layout.grants_per_slot,
+		   info->layout.indirect_per_slot, info->layout.max_segments,
+		   info->layout.max_grants, info->layout.max_slots,
+		   info->layout.max_hw_sectors);
+	seq_printf(m, "persistent %d (advertised %d) untrusted %d sg_max %u\n",
+		   info->persistent, info->persistent_adv, info->untrusted,
+		   info->sg_max);
+	for (i = 0; i < info->max_rings; i++) {
+		struct blkfront_ring *ring = &info->rings[i];
+
+		spin_lock_irq(&ring->lock);
+		busy = 0;
+		for (j = 0; ring->shadow && j < info->ring_size; j++)
+			busy += !!ring->shadow[j].rq;
+		seq_printf(m, "ring %u live %d irq %d evtchn %u busy_slots %u",
+			   i, ring->live, ring->irq, ring->evtchn, busy);
+		if (ring->sring)
+			seq_printf(m, " req_prod_pvt %u rsp_cons %u sring.req_prod %u sring.rsp_prod %u req_event %u rsp_event %u",
+				   ring->ring.req_prod_pvt, ring->ring.rsp_cons,
+				   ring->sring->req_prod, ring->sring->rsp_prod,
+				   ring->sring->req_event,
+				   ring->sring->rsp_event);
+		seq_printf(m, " pool %u free %u granted %u reqs %llu slots %llu new_grants %llu\n",
+			   ring->pool.nr_units, ring->pool.nr_free,
+			   ring->pool.nr_granted, ring->stat_reqs,
+			   ring->stat_slots, ring->stat_new_grants);
+		spin_unlock_irq(&ring->lock);
+	}
+	mutex_unlock(&info->mutex);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(blkfront_rings);
+
+/**
+ * blkfront_debugfs_add() - create the debugfs directory of a device
+ * @info: device
+ *
+ * Context: process context.
+ */
+void blkfront_debugfs_add(struct blkfront_info *info)
+{
+	info->debugfs = debugfs_create_dir(dev_name(&info->xbdev->dev),
+					   blkfront_debugfs_root);
+	debugfs_create_file("rings", 0400, info->debugfs, info,
+			    &blkfront_rings_fops);
+}
+
+/**
+ * blkfront_debugfs_remove() - remove the debugfs directory of a device
+ * @info: device
+ *
+ * Context: process context; waits for readers to finish.
+ */
+void blkfront_debugfs_remove(struct blkfront_info *info)
+{
+	debugfs_remove_recursive(info->debugfs);
+	info->debugfs = NULL;
+}
+
+/**
+ * blkfront_debugfs_init() - create the driver's debugfs root
+ *
+ * Context: module init.
+ */
+void blkfront_debugfs_init(void)
+{
+	blkfront_debugfs_root = debugfs_create_dir(BLKFRONT_NAME, NULL);
+}
+
+/**
+ * blkfront_debugfs_exit() - remove the driver's debugfs root
+ *
+ * Context: module exit.
+ */
+void blkfront_debugfs_exit(void)
+{
+	debugfs_remove_recursive(blkfront_debugfs_root);
+}
