@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of xen-blkfront's request layout: the split of guest pages
+ * into 4 KiB grants, request sizing and grant accounting, for 4 KiB and
+ * 64 KiB guest pages.  Compiles include/xen-blkfront/layout.h, the header
+ * the module uses.
+ */
+#include "unit.h"
+#include <xen-blkfront/layout.h>
+
+static const struct xbf_geom g4k = { .page_shift = 12, .grant_shift = 12 };
+static const struct xbf_geom g64k = { .page_shift = 16, .grant_shift = 12 };
+
+UNIT_TEST(chunks_4k)
+{
+	EXPECT_EQ(xbf_grants_per_page(&g4k), 1);
+	EXPECT_EQ(xbf_chunks(&g4k, 0, 0), 0);
+	EXPECT_EQ(xbf_chunks(&g4k, 0, 4096), 1);
+	EXPECT_EQ(xbf_chunks(&g4k, 512, 1024), 1);
+	EXPECT_EQ(xbf_chunks(&g4k, 3584, 512), 1);
+}
+
+UNIT_TEST(chunks_64k_count_only_data)
+{
+	EXPECT_EQ(xbf_grants_per_page(&g64k), 16);
+	EXPECT_EQ(xbf_chunks(&g64k, 0, 65536), 16);
+	EXPECT_EQ(xbf_chunks(&g64k, 0, 4096), 1);
+	EXPECT_EQ(xbf_chunks(&g64k, 4096, 4096), 1);
+	EXPECT_EQ(xbf_chunks(&g64k, 512, 4096), 2);
+	EXPECT_EQ(xbf_chunks(&g64k, 61440, 4096), 1);
+	EXPECT_EQ(xbf_chunks(&g64k, 3 * 4096 + 512, 512), 1);
+	EXPECT_EQ(xbf_chunks(&g64k, 4095 & ~511, 8192), 3);
+	EXPECT_EQ(xbf_chunks(&g64k, 0, 0), 0);
+}
+
+UNIT_TEST(split_example_64k)
+{
+	struct xbf_split it;
+	struct xbf_chunk c;
+
+	EXPECT_EQ(xbf_split_init(&it, &g64k, 3584, 8192), 0);
+	EXPECT(xbf_split_next(&it, &g64k, &c));
+	EXPECT_EQ(c.page_off, 3584);
+	EXPECT_EQ(c.grant_off, 3584);
+	EXPECT_EQ(c.len, 512);
+	EXPECT_EQ(c.first_sect, 7);
+	EXPECT_EQ(c.last_sect, 7);
+	EXPECT(xbf_split_next(&it, &g64k, &c));
+	EXPECT_EQ(c.page_off, 4096);
+	EXPECT_EQ(c.grant_off, 0);
+	EXPECT_EQ(c.len, 4096);
+	EXPECT_EQ(c.first_sect, 0);
+	EXPECT_EQ(c.last_sect, 7);
+	EXPECT(xbf_split_next(&it, &g64k, &c));
+	EXPECT_EQ(c.page_off, 8192);
+	EXPECT_EQ(c.grant_off, 0);
+	EXPECT_EQ(c.len, 3584);
+	EXPECT_EQ(c.first_sect, 0);
+	EXPECT_EQ(c.last_sect, 6);
+	EXPECT(!xbf_split_next(&it, &g64k, &c));
+}
+
+/* Every sector-aligned segment of a page: the split is exact. */
+static void check_split_all(const struct xbf_geom *g, int *unit_failed)
+{
+	unsigned int page = 1U << g->page_shift, gsize = 1U << g->grant_shift;
+	unsigned int off, len, bad = 0;
+
+	for (off = 0; off < page; off += 512) {
+		for (len = 512; off + len <= page; len += 512) {
+			struct xbf_split it;
+			struct xbf_chunk c;
+			unsigned int n = 0, sum = 0, next = off, last_idx = ~0U;
+
+			if (xbf_split_init(&it, g, off, len)) {
+				bad++;
+				continue;
+			}
+			while (xbf_split_next(&it, g, &c)) {
+				unsigned int idx = c.page_off / gsize;
+
+				n++;
+				sum += c.len;
+				/* never an empty chunk, never past a grant */
+				if (!c.len || c.grant_off + c.len > gsize)
+					bad++;
+				/* contiguous, one chunk per grant */
+				if (c.page_off != next || idx == last_idx)
+					bad++;
+				if (c.grant_off != (c.page_off & (gsize - 1)))
+					bad++;
+				if (c.first_sect != c.grant_off / 512 ||
+				    c.last_sect != (c.grant_off + c.len) / 512 - 1)
+					bad++;
+				next += c.len;
+				last_idx = idx;
+			}
+			if (n != xbf_chunks(g, off, len) || sum != len)
+				bad++;
+			/* the grants holding data, and not one more */
+			if (n != (off + len - 1) / gsize - off / gsize + 1)
+				bad++;
+		}
+	}
+	EXPECT_EQ(bad, 0);
+}
+
+UNIT_TEST(split_exhaustive_4k)
+{
+	check_split_all(&g4k, unit_failed);
+}
+
+UNIT_TEST(split_exhaustive_64k)
+{
+	check_split_all(&g64k, unit_failed);
+}
+
+UNIT_TEST(split_rejects_bad_segments)
+{
+	struct xbf_split it;
+
+	EXPECT_EQ(xbf_split_init(&it, &g64k, 65024, 1024), -EINVAL);
+	EXPECT_EQ(xbf_split_init(&it, &g64k, 65536, 512), -EINVAL);
+	EXPECT_EQ(xbf_split_init(&it, &g64k, 100, 512), -EINVAL);
+	EXPECT_EQ(xbf_split_init(&it, &g64k, 512, 100), -EINVAL);
+	EXPECT_EQ(xbf_split_init(&it, &g4k, 0, 8192), -EINVAL);
+	EXPECT_EQ(xbf_split_init(&it, &g4k, 0, 4096), 0);
+	EXPECT_EQ(xbf_split_init(&it, &g64k, 65024, 512), 0);
+}
+
+UNIT_TEST(effective_indirect)
+{
+	EXPECT_EQ(xbf_effective_indirect(&g4k, 0, 32), 0);
+	EXPECT_EQ(xbf_effective_indirect(&g4k, 256, 32), 32);
+	EXPECT_EQ(xbf_effective_indirect(&g4k, 16, 32), 16);
+	EXPECT_EQ(xbf_effective_indirect(&g4k, 256, 11), 0);
+	EXPECT_EQ(xbf_effective_indirect(&g4k, 256, 12), 12);
+	EXPECT_EQ(xbf_effective_indirect(&g4k, 100000, 100000), 4096);
+	/* A 64 KiB page needs 16 grants: fewer is useless. */
+	EXPECT_EQ(xbf_effective_indirect(&g64k, 256, 12), 0);
+	EXPECT_EQ(xbf_effective_indirect(&g64k, 256, 16), 16);
+}
+
+UNIT_TEST(layout_4k)
+{
+	struct xbf_layout l;
+
+	xbf_layout_init(&l, &g4k, 32);
+	EXPECT(l.indirect);
+	EXPECT_EQ(l.grants_per_slot, 32);
+	EXPECT_EQ(l.indirect_per_slot, 1);
+	EXPECT_EQ(l.max_slots, 1);
+	EXPECT_EQ(l.max_segments, 32);
+	EXPECT_EQ(l.max_grants, 32);
+	EXPECT_EQ(l.max_hw_sectors, 256);
+
+	xbf_layout_init(&l, &g4k, 0);
+	EXPECT(!l.indirect);
+	EXPECT_EQ(l.grants_per_slot, 11);
+	EXPECT_EQ(l.indirect_per_slot, 0);
+	EXPECT_EQ(l.max_slots, 1);
+	EXPECT_EQ(l.max_segments, 11);
+	EXPECT_EQ(l.max_hw_sectors, 88);
+
+	xbf_layout_init(&l, &g4k, 1024);
+	EXPECT_EQ(l.indirect_per_slot, 2);
+	EXPECT_EQ(l.max_hw_sectors, 8192);
+}
+
+UNIT_TEST(layout_64k)
+{
+	struct xbf_layout l;
+
+	xbf_layout_init(&l, &g64k, 32);
+	EXPECT(l.indirect);
+	EXPECT_EQ(l.max_slots, 1);
+	EXPECT_EQ(l.max_segments, 2);
+	EXPECT_EQ(l.max_grants, 32);
+	EXPECT_EQ(l.max_hw_sectors, 256);
+
+	/* No indirect: a 64 KiB page takes a second ring slot. */
+	xbf_layout_init(&l, &g64k, 0);
+	EXPECT(!l.indirect);
+	EXPECT_EQ(l.grants_per_slot, 11);
+	EXPECT_EQ(l.max_slots, 2);
+	EXPECT_EQ(l.max_segments, 1);
+	EXPECT_EQ(l.max_grants, 16);
+	EXPECT_EQ(l.max_hw_sectors, 128);
+}
+
+/* Whatever the block layer sends within the limits fits the slots. */
+static void check_worst_case(const struct xbf_geom *g, unsigned int ind,
+			     int *unit_failed)
+{
+	struct xbf_layout l;
+	unsigned int segs_grants;
+
+	xbf_layout_init(&l, g, ind);
+	segs_grants = l.max_segments * xbf_grants_per_page(g);
+	EXPECT(segs_grants <= l.grants_per_slot * l.max_slots);
+	EXPECT(xbf_slots_for(&l, segs_grants) <= l.max_slots);
+	EXPECT(xbf_units_for(&l, g, segs_grants) <=
+	       l.max_slots * (l.grants_per_slot + l.indirect_per_slot));
+	EXPECT(l.max_hw_sectors * 512ULL <= (unsigned long long)l.max_grants *
+	       (1U << g->grant_shift));
+}
+
+UNIT_TEST(worst_case_fits)
+{
+	static const unsigned int inds[] = { 0, 12, 16, 32, 64, 256, 4096 };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(inds); i++) {
+		check_worst_case(&g4k, xbf_effective_indirect(&g4k, 4096,
+							      inds[i]),
+				 unit_failed);
+		check_worst_case(&g64k, xbf_effective_indirect(&g64k, 4096,
+							       inds[i]),
+				 unit_failed);
+	}
+}
+
+UNIT_TEST(slots_and_units_64k_direct)
+{
+	struct xbf_layout l;
+
+	xbf_layout_init(&l, &g64k, 0);
+	EXPECT_EQ(xbf_slots_for(&l, 0), 1);
+	EXPECT_EQ(xbf_slots_for(&l, 11), 1);
+	EXPECT_EQ(xbf_slots_for(&l, 12), 2);
+	EXPECT_EQ(xbf_slots_for(&l, 16), 2);
+	EXPECT_EQ(xbf_slot_grants(&l, 16, 0), 11);
+	EXPECT_EQ(xbf_slot_grants(&l, 16, 1), 5);
+	EXPECT_EQ(xbf_slot_grants(&l, 16, 2), 0);
+	EXPECT_EQ(xbf_units_for(&l, &g64k, 16), 16);
+	/* 4 KiB of data in a 64 KiB page costs one grant, not 16. */
+	EXPECT_EQ(xbf_units_for(&l, &g64k, xbf_chunks(&g64k, 8192, 4096)), 1);
+}
+
+UNIT_TEST(units_indirect)
+{
+	struct xbf_layout l;
+
+	xbf_layout_init(&l, &g4k, 32);
+	EXPECT_EQ(xbf_units_for(&l, &g4k, 1), 2);
+	EXPECT_EQ(xbf_units_for(&l, &g4k, 32), 33);
+	/* After a reconnect to smaller limits: 40 grants in two slots. */
+	EXPECT_EQ(xbf_slots_for(&l, 40), 2);
+	EXPECT_EQ(xbf_units_for(&l, &g4k, 40), 42);
+
+	xbf_layout_init(&l, &g4k, 1024);
+	EXPECT_EQ(xbf_indirect_frames(&g4k, 512), 1);
+	EXPECT_EQ(xbf_indirect_frames(&g4k, 513), 2);
+	EXPECT_EQ(xbf_units_for(&l, &g4k, 600), 602);
+
+	xbf_layout_init(&l, &g64k, 32);
+	EXPECT_EQ(xbf_units_for(&l, &g64k, xbf_chunks(&g64k, 0, 65536)), 17);
+	EXPECT_EQ(xbf_units_for(&l, &g64k, xbf_chunks(&g64k, 512, 1024)), 2);
+}
+
+UNIT_TEST(pool_sizing)
+{
+	struct xbf_layout l;
+
+	xbf_layout_init(&l, &g4k, 32);
+	EXPECT_EQ(xbf_pool_units(&l, 32), 1056);
+	EXPECT_EQ(xbf_pool_pages(&g4k, 1056), 1056);
+	/* 64 KiB pages are carved into 16 grant units each. */
+	xbf_layout_init(&l, &g64k, 32);
+	EXPECT_EQ(xbf_pool_units(&l, 32), 1056);
+	EXPECT_EQ(xbf_pool_pages(&g64k, 1056), 66);
+	EXPECT_EQ(xbf_pool_pages(&g64k, 1057), 67);
+	xbf_layout_init(&l, &g64k, 0);
+	EXPECT_EQ(xbf_pool_units(&l, 64), 704);
+}
+
+static const struct unit_case cases[] = {
+	UNIT_CASE(chunks_4k),
+	UNIT_CASE(chunks_64k_count_only_data),
+	UNIT_CASE(split_example_64k),
+	UNIT_CASE(split_exhaustive_4k),
+	UNIT_CASE(split_exhaustive_64k),
+	UNIT_CASE(split_rejects_bad_segments),
+	UNIT_CASE(effective_indirect),
+	UNIT_CASE(layout_4k),
+	UNIT_CASE(layout_64k),
+	UNIT_CASE(worst_case_fits),
+	UNIT_CASE(slots_and_units_64k_direct),
+	UNIT_CASE(units_indirect),
+	UNIT_CASE(pool_sizing),
+};
+
+int main(void)
+{
+	return unit_run("blkfront_layout", cases, ARRAY_SIZE(cases));
+}

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of xen-blkfront's checks on what the backend writes (ring
+ * producer index, response id and operation, status) and of the decoding
+ * of virtual-device numbers into xvd names.  Compiles
+ * include/xen-blkfront/validate.h, the header the module uses.
+ */
+#include "unit.h"
+#include <xen-blkfront/validate.h>
+
+UNIT_TEST(rsp_prod_normal)
+{
+	/* 3 requests out, 2 answered */
+	EXPECT(xbf_rsp_prod_ok(12, 10, 13, 32));
+	/* all answered */
+	EXPECT(xbf_rsp_prod_ok(13, 10, 13, 32));
+	/* nothing new */
+	EXPECT(xbf_rsp_prod_ok(10, 10, 13, 32));
+	/* full ring answered */
+	EXPECT(xbf_rsp_prod_ok(42, 10, 42, 32));
+}
+
+UNIT_TEST(rsp_prod_bogus)
+{
+	/* more answers than requests */
+	EXPECT(!xbf_rsp_prod_ok(14, 10, 13, 32));
+	/* producer moved backwards */
+	EXPECT(!xbf_rsp_prod_ok(9, 10, 13, 32));
+	/* a whole lap ahead */
+	EXPECT(!xbf_rsp_prod_ok(10 + 32, 10, 13, 32));
+	/* our own state beyond the ring cannot be believed either */
+	EXPECT(!xbf_rsp_prod_ok(11, 10, 43, 32));
+}
+
+UNIT_TEST(rsp_prod_wraps)
+{
+	u32 cons = 0xfffffffeU;
+
+	EXPECT(xbf_rsp_prod_ok(cons + 3, cons, cons + 4, 32));
+	EXPECT(xbf_rsp_prod_ok(cons + 4, cons, cons + 4, 32));
+	EXPECT(!xbf_rsp_prod_ok(cons + 5, cons, cons + 4, 32));
+	EXPECT(!xbf_rsp_prod_ok(cons - 1, cons, cons + 4, 32));
+}
+
+UNIT_TEST(rsp_id_and_state)
+{
+	EXPECT_EQ(xbf_check_rsp(0, 32, true, XBF_OP_READ, 0, XBF_OP_READ),
+		  XBF_RSP_VALID);
+	EXPECT_EQ(xbf_check_rsp(31, 32, true, XBF_OP_WRITE, 0, XBF_OP_WRITE),
+		  XBF_RSP_VALID);
+	EXPECT_EQ(xbf_check_rsp(32, 32, true, XBF_OP_READ, 0, XBF_OP_READ),
+		  XBF_RSP_BAD_ID);
+	EXPECT_EQ(xbf_check_rsp(1ULL << 40, 32, true, XBF_OP_READ, 0,
+				XBF_OP_READ), XBF_RSP_BAD_ID);
+	EXPECT_EQ(xbf_check_rsp(~0ULL, 32, true, XBF_OP_READ, 0, XBF_OP_READ),
+		  XBF_RSP_BAD_ID);
+	EXPECT_EQ(xbf_check_rsp(5, 32, false, XBF_OP_READ, 0, XBF_OP_READ),
+		  XBF_RSP_NOT_INFLIGHT);
+}
+
+UNIT_TEST(rsp_operation)
+{
+	EXPECT_EQ(xbf_check_rsp(1, 32, true, XBF_OP_READ, 0, XBF_OP_WRITE),
+		  XBF_RSP_BAD_OP);
+	EXPECT_EQ(xbf_check_rsp(1, 32, true, XBF_OP_FLUSH_DISKCACHE, 0,
+				XBF_OP_FLUSH_DISKCACHE), XBF_RSP_VALID);
+	EXPECT_EQ(xbf_check_rsp(1, 32, true, XBF_OP_FLUSH_DISKCACHE, 0,
+				XBF_OP_WRITE_BARRIER), XBF_RSP_BAD_OP);
+	EXPECT_EQ(xbf_check_rsp(1, 32, true, XBF_OP_DISCARD, 0,
+				XBF_OP_DISCARD), XBF_RSP_VALID);
+	/* indirect: either the outer or the inner operation */
+	EXPECT_EQ(xbf_check_rsp(1, 32, true, XBF_OP_INDIRECT, XBF_OP_WRITE,
+				XBF_OP_INDIRECT), XBF_RSP_VALID);
+	EXPECT_EQ(xbf_check_rsp(1, 32, true, XBF_OP_INDIRECT, XBF_OP_WRITE,
+				XBF_OP_WRITE), XBF_RSP_VALID);
+	EXPECT_EQ(xbf_check_rsp(1, 32, true, XBF_OP_INDIRECT, XBF_OP_WRITE,
+				XBF_OP_READ), XBF_RSP_BAD_OP);
+	/* a plain request never matches an inner operation it did not have */
+	EXPECT_EQ(xbf_check_rsp(1, 32, true, XBF_OP_READ, XBF_OP_WRITE,
+				XBF_OP_WRITE), XBF_RSP_BAD_OP);
+}
+
+UNIT_TEST(rsp_status)
+{
+	EXPECT_EQ(xbf_rsp_errno(XBF_RSP_OKAY), 0);
+	EXPECT_EQ(xbf_rsp_errno(XBF_RSP_ERROR), -EIO);
+	EXPECT_EQ(xbf_rsp_errno(XBF_RSP_EOPNOTSUPP), -EOPNOTSUPP);
+	EXPECT_EQ(xbf_rsp_errno(7), -EIO);
+	EXPECT_EQ(xbf_rsp_errno(-32768), -EIO);
+}
+
+static int decode(u32 vdev, struct xbf_vdev *v, char *name)
+{
+	int ret = xbf_vdev_decode(vdev, v);
+
+	if (!ret)
+		ret = xbf_disk_name(name, 32, v);
+	return ret;
+}
+
+#define VDEV(maj, min)	(((maj) << 8) | (min))
+
+UNIT_TEST(vdev_xvd)
+{
+	struct xbf_vdev v;
+	char name[32];
+
+	EXPECT_EQ(decode(VDEV(202, 0), &v, name), 0);
+	EXPECT(!strcmp(name, "xvda"));
+	EXPECT_EQ(v.minor, 0);
+	EXPECT_EQ(v.nr_minors, 16);
+	EXPECT_EQ(decode(51728, &v, name), 0);	/* 202:16 */
+	EXPECT(!strcmp(name, "xvdb"));
+	EXPECT_EQ(v.minor, 16);
+	EXPECT_EQ(decode(VDEV(202, 17), &v, name), 0);
+	EXPECT(!strcmp(name, "xvdb1"));
+	EXPECT_EQ(v.minor, 17);
+	EXPECT_EQ(v.nr_minors, 1);
+	EXPECT_EQ(decode(VDEV(202, 255), &v, name), 0);
+	EXPECT(!strcmp(name, "xvdp15"));
+}
+
+UNIT_TEST(vdev_emulated)
+{
+	struct xbf_vdev v;
+	char name[32];
+
+	EXPECT_EQ(decode(VDEV(3, 0), &v, name), 0);	/* hda */
+	EXPECT(!strcmp(name, "xvda"));
+	EXPECT_EQ(decode(VDEV(3, 64), &v, name), 0);	/* hdb */
+	EXPECT(!strcmp(name, "xvdb"));
+	EXPECT_EQ(v.minor, 16);
+	EXPECT_EQ(decode(VDEV(22, 64), &v, name), 0);	/* hdd */
+	EXPECT(!strcmp(name, "xvdd"));
+	EXPECT_EQ(v.minor, 48);
+	EXPECT_EQ(decode(VDEV(8, 16), &v, name), 0);	/* sdb */
+	EXPECT(!strcmp(name, "xvdb"));
+	EXPECT_EQ(decode(VDEV(8, 33), &v, name), 0);	/* sdc1 */
+	EXPECT(!strcmp(name, "xvdc1"));
+	EXPECT_EQ(decode(VDEV(65, 0), &v, name), 0);	/* sdq */
+	EXPECT(!strcmp(name, "xvdq"));
+	EXPECT_EQ(v.minor, 256);
+	EXPECT_EQ(decode(VDEV(71, 240), &v, name), 0);	/* sddx */
+	EXPECT_EQ(v.disk, 127);
+	EXPECT_EQ(decode(VDEV(128, 0), &v, name), 0);	/* sddy */
+	EXPECT_EQ(v.disk, 128);
+	EXPECT_EQ(decode(VDEV(135, 240), &v, name), 0);
+	EXPECT_EQ(v.disk, 255);
+	EXPECT_EQ(decode(VDEV(7, 0), &v, name), -ENODEV);
+	EXPECT_EQ(decode(VDEV(136, 0), &v, name), -ENODEV);
+}
+
+UNIT_TEST(vdev_extended)
+{
+	struct xbf_vdev v;
+	char name[32];
+
+	EXPECT_EQ(decode(XBF_VDEV_EXT_FLAG | (26 << 8), &v, name), 0);
+	EXPECT(!strcmp(name, "xvdaa"));
+	EXPECT_EQ(v.minor, 26 * 256);
+	EXPECT_EQ(v.nr_minors, 256);
+	EXPECT_EQ(decode(XBF_VDEV_EXT_FLAG | (701 << 8) | 3, &v, name), 0);
+	EXPECT(!strcmp(name, "xvdzz3"));
+	EXPECT_EQ(decode(XBF_VDEV_EXT_FLAG | (702 << 8), &v, name), 0);
+	EXPECT(!strcmp(name, "xvdaaa"));
+	EXPECT_EQ(decode(XBF_VDEV_EXT_FLAG | (1U << 20), &v, name), -ENODEV);
+	EXPECT_EQ(decode(1U << 29, &v, name), -ENODEV);
+}
+
+UNIT_TEST(disk_name_bounds)
+{
+	struct xbf_vdev v = { .disk = 25, .part = 0 };
+	char buf[8];
+
+	EXPECT_EQ(xbf_disk_name(buf, sizeof(buf), &v), 0);
+	EXPECT(!strcmp(buf, "xvdz"));
+	v.part = 255;
+	EXPECT_EQ(xbf_disk_name(buf, sizeof(buf), &v), 0);
+	EXPECT(!strcmp(buf, "xvdz255"));
+	EXPECT_EQ(xbf_disk_name(buf, 5, &v), -ENOSPC);
+	v.disk = 702;
+	v.part = 0;
+	EXPECT_EQ(xbf_disk_name(buf, 4, &v), -ENOSPC);
+}
+
+static const struct unit_case cases[] = {
+	UNIT_CASE(rsp_prod_normal),
+	UNIT_CASE(rsp_prod_bogus),
+	UNIT_CASE(rsp_prod_wraps),
+	UNIT_CASE(rsp_id_and_state),
+	UNIT_CASE(rsp_operation),
+	UNIT_CASE(rsp_status),
+	UNIT_CASE(vdev_xvd),
+	UNIT_CASE(vdev_emulated),
+	UNIT_CASE(vdev_extended),
+	UNIT_CASE(disk_name_bounds),
+};
+
+int main(void)
+{
+	return unit_run("blkfront_validate", cases, ARRAY_SIZE(cases));
+}
