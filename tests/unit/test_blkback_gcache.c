@@ -74,8 +74,8 @@ UNIT_TEST(insert_lookup_duplicate)
 	EXPECT(xbb_gcache_lookup(&c, 105) == &nodes[5]);
 	EXPECT(xbb_gcache_lookup(&c, 100) == &nodes[0]);
 	EXPECT(xbb_gcache_lookup(&c, 115) == &nodes[15]);
-	EXPECT(xbb_gcache_lookup(&c, 99) == NULL);
-	EXPECT(xbb_gcache_lookup(&c, 116) == NULL);
+	EXPECT(!xbb_gcache_lookup(&c, 99));
+	EXPECT(!xbb_gcache_lookup(&c, 116));
 	EXPECT_EQ(xbb_gcache_insert(&c, &dup, 10), -EEXIST);
 	EXPECT_EQ(c.count, 16);
 	/* A fresh insert is in flight and marked used. */

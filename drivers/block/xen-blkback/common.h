@@ -173,6 +173,9 @@ enum xbb_protocol {
 /**
  * struct xbb_stats - per-ring counters
  *
+ * The order of the fields is the order of the counter attributes in
+ * sysfs.c, which finds a field by the position of its attribute.
+ *
  * Written by the ring thread only (or by teardown once the thread is gone),
  * so no atomics on the I/O path; readers sum the rings with READ_ONCE().
  * The field names follow the sysfs files of the same names.
@@ -320,7 +323,7 @@ struct xbb_ring {
 	struct page *batch_pages[XBB_BATCH];
 	struct xbb_map *batch_maps[XBB_BATCH];
 
-	spinlock_t done_lock;
+	spinlock_t done_lock;	/* done_list, inflight; bio completion */
 	struct list_head done_list;
 	unsigned int inflight;
 	wait_queue_head_t inflight_wq;
@@ -360,7 +363,7 @@ struct xbb_device {
 	struct xenbus_device *dev;
 	domid_t domid;
 	unsigned int handle;
-	struct mutex lock;
+	struct mutex lock;	/* rings, nr_rings vs sysfs and reclaim */
 	struct xenbus_watch pdev_watch;
 	bool watching;
 

@@ -235,13 +235,12 @@ void xbb_release_grants(struct xbb_ring *ring, struct xbb_map *maps,
 	for (i = 0; i < nr; i++) {
 		struct xbb_map *m = &maps[i];
 
-		if (m->pgnt) {
+		if (m->pgnt)
 			xbb_gcache_put(&m->pgnt->g, now);
-		} else if (m->handle != XBB_INVALID_HANDLE) {
+		else if (m->handle != XBB_INVALID_HANDLE)
 			n = xbb_queue_unmap(ring, n, m->page, m->handle);
-		} else if (m->page) {
+		else if (m->page)
 			xbb_pool_put(ring, &m->page, 1);
-		}
 		m->page = NULL;
 		m->pgnt = NULL;
 		m->handle = XBB_INVALID_HANDLE;

@@ -106,6 +106,7 @@ void xbb_reclaim_memory(struct xenbus_device *dev)
 		return;
 	WRITE_ONCE(be->squeeze_until,
 		   jiffies + msecs_to_jiffies(READ_ONCE(xbb_squeeze_ms)));
+	/* Deadline before generation; pairs with smp_rmb() in xbb_pool_trim(). */
 	smp_wmb();
 	atomic_inc(&be->squeeze_gen);
 

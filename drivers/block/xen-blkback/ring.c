@@ -66,8 +66,9 @@ static int xbb_ring_thread(void *arg)
 	ring->next_stats = jiffies + XBB_STATS_INTERVAL;
 
 	while (!kthread_should_stop()) {
-		unsigned int ms = min(READ_ONCE(xbb_lru_interval_ms),
-				      (unsigned int)XBB_HOUSEKEEPING_MS);
+		unsigned int ms = min_t(unsigned int,
+					READ_ONCE(xbb_lru_interval_ms),
+					XBB_HOUSEKEEPING_MS);
 
 		wait_event_interruptible_timeout(ring->wq,
 						 xbb_ring_has_work(ring) ||

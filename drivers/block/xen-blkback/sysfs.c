@@ -31,43 +31,49 @@ void xbb_stats_retire(struct xbb_device *be, const struct xbb_stats *st)
 		dst[i] += src[i];
 }
 
-static ssize_t xbb_show_counter(struct device *d, char *buf, size_t off)
+static ssize_t xbb_counter_show(struct device *d,
+				struct device_attribute *attr, char *buf);
+
+/* In the order of the fields of struct xbb_stats. */
+static struct device_attribute xbb_counter_attrs[] = {
+	__ATTR(oo_req, 0444, xbb_counter_show, NULL),
+	__ATTR(rd_req, 0444, xbb_counter_show, NULL),
+	__ATTR(wr_req, 0444, xbb_counter_show, NULL),
+	__ATTR(f_req, 0444, xbb_counter_show, NULL),
+	__ATTR(ds_req, 0444, xbb_counter_show, NULL),
+	__ATTR(rd_sect, 0444, xbb_counter_show, NULL),
+	__ATTR(wr_sect, 0444, xbb_counter_show, NULL),
+	__ATTR(pgrant_hits, 0444, xbb_counter_show, NULL),
+	__ATTR(pgrant_misses, 0444, xbb_counter_show, NULL),
+	__ATTR(grants_mapped, 0444, xbb_counter_show, NULL),
+	__ATTR(grants_unmapped, 0444, xbb_counter_show, NULL),
+	__ATTR(grants_purged, 0444, xbb_counter_show, NULL),
+};
+
+static_assert(ARRAY_SIZE(xbb_counter_attrs) ==
+	      sizeof(struct xbb_stats) / sizeof(u64));
+
+static ssize_t xbb_counter_show(struct device *d,
+				struct device_attribute *attr, char *buf)
 {
 	struct xbb_device *be = dev_get_drvdata(d);
+	size_t idx = attr - xbb_counter_attrs;
+	const u64 *v;
 	unsigned int i;
 	u64 sum;
 
-	if (!be)
+	if (!be || idx >= ARRAY_SIZE(xbb_counter_attrs))
 		return -ENODEV;
 	mutex_lock(&be->lock);
-	sum = *(u64 *)((char *)&be->retired + off);
-	for (i = 0; i < be->nr_rings; i++)
-		sum += READ_ONCE(*(u64 *)((char *)&be->rings[i].st + off));
+	v = (const u64 *)&be->retired;
+	sum = v[idx];
+	for (i = 0; i < be->nr_rings; i++) {
+		v = (const u64 *)&be->rings[i].st;
+		sum += READ_ONCE(v[idx]);
+	}
 	mutex_unlock(&be->lock);
 	return sysfs_emit(buf, "%llu\n", sum);
 }
-
-#define XBB_COUNTER_ATTR(name)						\
-static ssize_t name##_show(struct device *d,				\
-			   struct device_attribute *attr, char *buf)	\
-{									\
-	return xbb_show_counter(d, buf,					\
-				offsetof(struct xbb_stats, name));	\
-}									\
-static DEVICE_ATTR_RO(name)
-
-XBB_COUNTER_ATTR(oo_req);
-XBB_COUNTER_ATTR(rd_req);
-XBB_COUNTER_ATTR(wr_req);
-XBB_COUNTER_ATTR(f_req);
-XBB_COUNTER_ATTR(ds_req);
-XBB_COUNTER_ATTR(rd_sect);
-XBB_COUNTER_ATTR(wr_sect);
-XBB_COUNTER_ATTR(pgrant_hits);
-XBB_COUNTER_ATTR(pgrant_misses);
-XBB_COUNTER_ATTR(grants_mapped);
-XBB_COUNTER_ATTR(grants_unmapped);
-XBB_COUNTER_ATTR(grants_purged);
 
 static ssize_t persistent_grants_show(struct device *d,
 				      struct device_attribute *attr, char *buf)
@@ -114,19 +120,19 @@ static ssize_t squeezes_show(struct device *d, struct device_attribute *attr,
 static DEVICE_ATTR_RO(squeezes);
 
 static struct attribute *xbb_stat_attrs[] = {
-	&dev_attr_oo_req.attr,
-	&dev_attr_rd_req.attr,
-	&dev_attr_wr_req.attr,
-	&dev_attr_f_req.attr,
-	&dev_attr_ds_req.attr,
-	&dev_attr_rd_sect.attr,
-	&dev_attr_wr_sect.attr,
+	&xbb_counter_attrs[0].attr,
+	&xbb_counter_attrs[1].attr,
+	&xbb_counter_attrs[2].attr,
+	&xbb_counter_attrs[3].attr,
+	&xbb_counter_attrs[4].attr,
+	&xbb_counter_attrs[5].attr,
+	&xbb_counter_attrs[6].attr,
 	&dev_attr_persistent_grants.attr,
-	&dev_attr_pgrant_hits.attr,
-	&dev_attr_pgrant_misses.attr,
-	&dev_attr_grants_mapped.attr,
-	&dev_attr_grants_unmapped.attr,
-	&dev_attr_grants_purged.attr,
+	&xbb_counter_attrs[7].attr,
+	&xbb_counter_attrs[8].attr,
+	&xbb_counter_attrs[9].attr,
+	&xbb_counter_attrs[10].attr,
+	&xbb_counter_attrs[11].attr,
 	&dev_attr_pool_pages.attr,
 	&dev_attr_squeezes.attr,
 	NULL

@@ -27,7 +27,7 @@ static_assert(XBB_MAX_DIRECT_SEGS == BLKIF_MAX_SEGMENTS_PER_REQUEST);
 static_assert(XBB_MAX_INDIRECT_PAGES == BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST);
 static_assert(XBB_SEGS_PER_INDIRECT_PAGE ==
 	      XEN_PAGE_SIZE / sizeof(struct blkif_request_segment));
-static_assert(XBB_SECTORS_PER_GRANT == XEN_PAGE_SIZE / 512);
+static_assert(XBB_SECTORS_PER_GRANT * SECTOR_SIZE == XEN_PAGE_SIZE);
 static_assert(XBB_MAX_INDIRECT_SEGS <=
 	      XBB_MAX_INDIRECT_PAGES * XBB_SEGS_PER_INDIRECT_PAGE);
 
@@ -55,47 +55,52 @@ static_assert(sizeof(struct xbb_x86_64_request) ==
 /*
  * The conversions below read only the private copy of the slot (@src),
  * never the shared ring, so nothing can change between check and use.
+ * The two foreign layouts have the same field names, hence one body.
  */
-#define XBB_CONVERT_REQUEST(dst, src)					\
-do {									\
-	unsigned int __i;						\
+#define XBB_DEFINE_CONVERT(abi)						\
+static void xbb_convert_##abi(struct blkif_request *dst,		\
+			      const struct xbb_##abi##_request *src)	\
+{									\
+	unsigned int i;							\
 									\
-	(dst)->operation = (src)->operation;				\
-	switch ((src)->operation) {					\
+	dst->operation = src->operation;				\
+	switch (src->operation) {					\
 	case BLKIF_OP_READ:						\
 	case BLKIF_OP_WRITE:						\
 	case BLKIF_OP_WRITE_BARRIER:					\
 	case BLKIF_OP_FLUSH_DISKCACHE:					\
-		(dst)->u.rw.nr_segments = (src)->u.rw.nr_segments;	\
-		(dst)->u.rw.handle = (src)->u.rw.handle;		\
-		(dst)->u.rw.id = (src)->u.rw.id;			\
-		(dst)->u.rw.sector_number = (src)->u.rw.sector_number;	\
-		for (__i = 0; __i < BLKIF_MAX_SEGMENTS_PER_REQUEST; __i++) \
-			(dst)->u.rw.seg[__i] = (src)->u.rw.seg[__i];	\
+		dst->u.rw.nr_segments = src->u.rw.nr_segments;		\
+		dst->u.rw.handle = src->u.rw.handle;			\
+		dst->u.rw.id = src->u.rw.id;				\
+		dst->u.rw.sector_number = src->u.rw.sector_number;	\
+		for (i = 0; i < BLKIF_MAX_SEGMENTS_PER_REQUEST; i++)	\
+			dst->u.rw.seg[i] = src->u.rw.seg[i];		\
 		break;							\
 	case BLKIF_OP_DISCARD:						\
-		(dst)->u.discard.flag = (src)->u.discard.flag;		\
-		(dst)->u.discard.id = (src)->u.discard.id;		\
-		(dst)->u.discard.sector_number =			\
-			(src)->u.discard.sector_number;			\
-		(dst)->u.discard.nr_sectors = (src)->u.discard.nr_sectors; \
+		dst->u.discard.flag = src->u.discard.flag;		\
+		dst->u.discard.id = src->u.discard.id;			\
+		dst->u.discard.sector_number = src->u.discard.sector_number; \
+		dst->u.discard.nr_sectors = src->u.discard.nr_sectors;	\
 		break;							\
 	case BLKIF_OP_INDIRECT:						\
-		(dst)->u.indirect.indirect_op = (src)->u.indirect.indirect_op; \
-		(dst)->u.indirect.nr_segments = (src)->u.indirect.nr_segments; \
-		(dst)->u.indirect.id = (src)->u.indirect.id;		\
-		(dst)->u.indirect.sector_number =			\
-			(src)->u.indirect.sector_number;		\
-		(dst)->u.indirect.handle = (src)->u.indirect.handle;	\
-		for (__i = 0; __i < BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST; __i++) \
-			(dst)->u.indirect.indirect_grefs[__i] =		\
-				(src)->u.indirect.indirect_grefs[__i];	\
+		dst->u.indirect.indirect_op = src->u.indirect.indirect_op; \
+		dst->u.indirect.nr_segments = src->u.indirect.nr_segments; \
+		dst->u.indirect.id = src->u.indirect.id;		\
+		dst->u.indirect.sector_number =				\
+			src->u.indirect.sector_number;			\
+		dst->u.indirect.handle = src->u.indirect.handle;	\
+		for (i = 0; i < BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST; i++) \
+			dst->u.indirect.indirect_grefs[i] =		\
+				src->u.indirect.indirect_grefs[i];	\
 		break;							\
 	default:							\
-		(dst)->u.other.id = (src)->u.other.id;			\
+		dst->u.other.id = src->u.other.id;			\
 		break;							\
 	}								\
-} while (0)
+}
+
+XBB_DEFINE_CONVERT(x86_32)
+XBB_DEFINE_CONVERT(x86_64)
 
 /**
  * xbb_copy_request() - copy one request out of the shared ring
@@ -120,7 +125,7 @@ void xbb_copy_request(struct xbb_ring *ring, RING_IDX idx,
 		memcpy(&src, RING_GET_REQUEST(&ring->rings.x86_32, idx),
 		       sizeof(src));
 		barrier();
-		XBB_CONVERT_REQUEST(dst, &src);
+		xbb_convert_x86_32(dst, &src);
 		break;
 	}
 	case XBB_PROTO_X86_64: {
@@ -129,7 +134,7 @@ void xbb_copy_request(struct xbb_ring *ring, RING_IDX idx,
 		memcpy(&src, RING_GET_REQUEST(&ring->rings.x86_64, idx),
 		       sizeof(src));
 		barrier();
-		XBB_CONVERT_REQUEST(dst, &src);
+		xbb_convert_x86_64(dst, &src);
 		break;
 	}
 	case XBB_PROTO_NATIVE:
@@ -314,21 +319,22 @@ int xbb_check_data(struct xbb_ring *ring, struct xbb_req *req,
  * @out: the ABI to use
  *
  * Context: process context.
- * Return: 0, or -ENOSYS for an unknown protocol (already reported).
+ * Return: 0, or -EPROTONOSUPPORT for an unknown protocol (already
+ * reported).
  */
 int xbb_parse_protocol(struct xbb_device *be, const char *proto,
 		       enum xbb_protocol *out)
 {
-	if (!proto || !strcmp(proto, XEN_IO_PROTO_ABI_NATIVE))
+	if (!proto || !strcmp(proto, XEN_IO_PROTO_ABI_NATIVE)) {
 		*out = XBB_PROTO_NATIVE;
-	else if (!strcmp(proto, XEN_IO_PROTO_ABI_X86_32))
+	} else if (!strcmp(proto, XEN_IO_PROTO_ABI_X86_32)) {
 		*out = XBB_PROTO_X86_32;
-	else if (!strcmp(proto, XEN_IO_PROTO_ABI_X86_64))
+	} else if (!strcmp(proto, XEN_IO_PROTO_ABI_X86_64)) {
 		*out = XBB_PROTO_X86_64;
-	else {
-		xenbus_dev_fatal(be->dev, -ENOSYS, "unknown protocol %.16s",
-				 proto);
-		return -ENOSYS;
+	} else {
+		xenbus_dev_fatal(be->dev, -EPROTONOSUPPORT,
+				 "unknown protocol %.16s", proto);
+		return -EPROTONOSUPPORT;
 	}
 	return 0;
 }

@@ -13,7 +13,7 @@
 #include "common.h"
 
 /* A frontend may ask for this many ring pages at most. */
-#define XBB_MAX_RING_PAGES	(1U << XENBUS_MAX_RING_GRANT_ORDER)
+#define XBB_MAX_RING_PAGES	BIT(XENBUS_MAX_RING_GRANT_ORDER)
 
 static void xbb_close_bdev(struct xbb_device *be)
 {
