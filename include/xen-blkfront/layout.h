@@ -12,6 +12,7 @@
 #define XEN_BLKFRONT_LAYOUT_H
 
 #ifndef XENBLK_UNIT_TEST
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
@@ -21,7 +22,7 @@
 
 /* Protocol constants, restated without Xen headers (checked at build time). */
 #define XBF_SECTOR_SHIFT		9
-#define XBF_SECTOR_SIZE			(1U << XBF_SECTOR_SHIFT)
+#define XBF_SECTOR_SIZE			BIT(XBF_SECTOR_SHIFT)
 #define XBF_DIRECT_SEGS			11	/* segments in a plain request */
 #define XBF_MAX_INDIRECT_PAGES		8	/* indirect frames per request */
 #define XBF_SEG_DESC_SIZE		8	/* sizeof(blkif_request_segment) */

@@ -11,6 +11,7 @@
 #define XEN_BLKFRONT_VALIDATE_H
 
 #ifndef XENBLK_UNIT_TEST
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/errno.h>
 #endif
@@ -110,7 +111,7 @@ static inline int xbf_rsp_errno(s16 status)
 }
 
 /* Virtual-device numbers (xen/docs/misc/vbd-interface.txt). */
-#define XBF_VDEV_EXT_FLAG		(1U << 28)
+#define XBF_VDEV_EXT_FLAG		BIT(28)
 #define XBF_XVD_MAJOR			202
 #define XBF_PARTS_PER_DISK		16
 #define XBF_PARTS_PER_EXT_DISK		256

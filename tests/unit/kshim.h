@@ -27,6 +27,9 @@ typedef uint64_t sector_t;
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#ifndef BIT
+#define BIT(n)		(1UL << (n))
+#endif
 #define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
 #ifndef min
 #define min(a, b)	((a) < (b) ? (a) : (b))

@@ -146,7 +146,7 @@ struct blkfront_info;
 struct blkfront_ring {
 	struct blkfront_info *info;
 	unsigned int index;
-	spinlock_t lock;
+	spinlock_t lock;	/* see @lock above */
 	bool live;
 	struct blkif_front_ring ring;
 	struct blkif_sring *sring;
@@ -218,7 +218,7 @@ struct blkfront_cmd {
  */
 struct blkfront_info {
 	struct xenbus_device *xbdev;
-	struct mutex mutex;
+	struct mutex mutex;	/* see @mutex above */
 	enum blkfront_state state;
 	u32 vdevice;
 	blkif_vdev_t handle;

@@ -25,12 +25,12 @@
  * features, size the per-ring bounce pools, create the gendisk (first
  * time only) and go to Connected::
  *
- *   Initialising --(backend InitWait)--> Initialised
- *   Initialised  --(backend Connected)--> Connected
- *   Connected    --(backend Connected again)--> Connected (resize)
- *   any          --(backend Closing/Closed)--> Closed (disk marked dead)
- *   Connected    --(resume after save/restore)--> Initialising, rings
- *                  torn down, requests in flight kept for reissue
+ *   - Initialising, backend InitWait: publish the rings, go Initialised
+ *   - Initialised, backend Connected: size the disk, go Connected
+ *   - Connected, backend Connected again: re-read the size (resize)
+ *   - any, backend Closing or Closed: mark the disk dead, go Closed
+ *   - Connected, resume after save/restore: tear the rings down, keep
+ *     the requests in flight for reissue, go Initialising
  *
  * Data never travels in guest pages: every request is copied into (write)
  * or out of (read) grant-sized units of a per-ring pool of zeroed pages.
@@ -154,7 +154,7 @@ static int __init blkfront_init(void)
 	BUILD_BUG_ON(XBF_DIRECT_SEGS != BLKIF_MAX_SEGMENTS_PER_REQUEST);
 	BUILD_BUG_ON(XBF_MAX_INDIRECT_PAGES !=
 		     BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST);
-	BUILD_BUG_ON(XBF_SEG_DESC_SIZE != sizeof(struct blkif_request_segment));
+	BUILD_BUG_ON(sizeof(struct blkif_request_segment) != XBF_SEG_DESC_SIZE);
 	BUILD_BUG_ON(XBF_OP_INDIRECT != BLKIF_OP_INDIRECT);
 	BUILD_BUG_ON(XBF_OP_DISCARD != BLKIF_OP_DISCARD);
 	BUILD_BUG_ON(XBF_OP_FLUSH_DISKCACHE != BLKIF_OP_FLUSH_DISKCACHE);

@@ -246,8 +246,9 @@ static void blkfront_build_chunk(struct blkfront_build *b, struct page *page,
 
 		if (b->in_slot % per_frame == 0) {
 			/* The backend only reads indirect frames. */
-			s->indirect[frame] = blkfront_build_unit(b,
-							!ring->info->persistent);
+			bool ro = !ring->info->persistent;
+
+			s->indirect[frame] = blkfront_build_unit(b, ro);
 			s->nr_indirect++;
 			va = blkfront_unit_map(s->indirect[frame]);
 			memset(va, 0, xbf_grant_size(g));
@@ -440,8 +441,8 @@ void blkfront_apply_limits(struct blkfront_info *info)
 		q->limits.discard_granularity = info->discard_granularity ?:
 						info->physical_sector_size;
 		q->limits.discard_alignment = info->discard_alignment;
-		blk_queue_max_secure_erase_sectors(q,
-				info->feature_secdiscard ? UINT_MAX : 0);
+		blk_queue_max_secure_erase_sectors(q, info->feature_secdiscard ?
+						   UINT_MAX : 0);
 	} else {
 		blk_queue_max_discard_sectors(q, 0);
 		blk_queue_max_secure_erase_sectors(q, 0);
