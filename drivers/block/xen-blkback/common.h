@@ -226,8 +226,9 @@ struct xbb_map {
  * @ring: owning ring
  * @node: link in the ring's free list or done list
  * @id: frontend's id, echoed in the response
- * @operation: operation as found on the ring, echoed in the response
- * @data_op: the operation performed (indirect resolved)
+ * @operation: operation as found on the ring
+ * @data_op: the operation performed (indirect resolved), echoed in the
+ *	     response as frontends expect
  * @status: BLKIF_RSP_* to report; set to an error by a failing bio
  * @nr_segs: segments in @segs and @maps
  * @pending: bios in flight plus one while submitting

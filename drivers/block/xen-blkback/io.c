@@ -86,7 +86,7 @@ static int xbb_errno_to_status(int err)
 /* Answer a request that never reached the block layer. */
 static void xbb_end_early(struct xbb_ring *ring, struct xbb_req *req, int err)
 {
-	xbb_send_response(ring, req->id, req->operation,
+	xbb_send_response(ring, req->id, req->data_op,
 			  xbb_errno_to_status(err));
 	xbb_req_free(ring, req);
 }
@@ -301,8 +301,9 @@ static void xbb_dispatch(struct xbb_ring *ring, const struct blkif_request *r,
 		xbb_end_early(ring, req, err);
 		return;
 	}
+	/* Everything but a read only reads the guest's pages. */
 	err = xbb_map_grants(ring, req->maps, req->nr_segs,
-			     req->data_op == BLKIF_OP_WRITE);
+			     req->data_op != BLKIF_OP_READ);
 	if (err) {
 		xbb_release_grants(ring, req->maps, req->nr_segs);
 		xbb_end_early(ring, req, err == -EOPNOTSUPP ? -EIO : err);
@@ -370,7 +371,7 @@ bool xbb_process_ring(struct xbb_ring *ring)
 static void xbb_complete(struct xbb_ring *ring, struct xbb_req *req)
 {
 	xbb_release_grants(ring, req->maps, req->nr_segs);
-	xbb_send_response(ring, req->id, req->operation, READ_ONCE(req->status));
+	xbb_send_response(ring, req->id, req->data_op, READ_ONCE(req->status));
 	xbb_req_free(ring, req);
 }
 
