@@ -1,0 +1,69 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: everything CI runs.
+#   1. both modules built with W=1 against the lab kernel's headers, no warnings
+#   2. checkpatch.pl --strict over our sources
+#   3. the user-space unit tests
+#   4. the frontend built for an arm64 kernel with 64 KiB pages (when present)
+#   5. the lab with the pairs ours/ours, stock-front/ours-back, ours-front/stock-back
+# Prints a line per step and last "check: N passed, N failed".
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+kver=$(cat scripts/lab/KVER)
+kdir=/usr/src/linux-headers-$kver
+out=$top/build/check
+mkdir -p "$out"
+pass=0 fail=0
+failed=
+
+step() { # name command...
+	local name=$1 t0=$SECONDS rc
+	shift
+	echo "== $name"
+	"$@" >"$out/$name.log" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		pass=$((pass + 1))
+		echo "PASS $name ($((SECONDS - t0))s)"
+	else
+		fail=$((fail + 1))
+		failed="$failed $name"
+		echo "FAIL $name ($((SECONDS - t0))s); last lines of $out/$name.log:"
+		tail -30 "$out/$name.log" | sed 's/^/    | /'
+	fi
+	return $rc
+}
+
+build_w1() {
+	make -C "$top" clean KDIR="$kdir" >/dev/null 2>&1
+	make -C "$top" modules KDIR="$kdir" W=1 2>&1 | tee "$out/build.out"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || return 1
+	if grep -E 'warning:|error:' "$out/build.out"; then
+		echo "build: warnings are errors here"
+		return 1
+	fi
+	ls -l drivers/block/xen-blkback/xen-blkback.ko drivers/block/xen-blkfront/xen-blkfront.ko
+}
+
+lab_pair() { # front back
+	scripts/lab/run.sh --front "$1" --back "$2" --tests "${CHECK_TESTS:-}"
+}
+
+echo "check: kernel $kver, headers $kdir"
+step deps scripts/lab/deps.sh || { echo "check: 0 passed, 1 failed"; exit 1; }
+step build-W1 build_w1
+step checkpatch scripts/checkpatch.sh
+step unit make -C tests/unit run
+if [ -x scripts/build-arm64-64k.sh ]; then
+	step arm64-64k scripts/build-arm64-64k.sh
+fi
+for pair in ours/ours stock/ours ours/stock ${CHECK_EXTRA_PAIRS:-}; do
+	step "lab-front-${pair%/*}-back-${pair#*/}" lab_pair "${pair%/*}" "${pair#*/}"
+	grep -E '^(PASS|FAIL|SKIP) ' "$out/lab-front-${pair%/*}-back-${pair#*/}.log" | sed 's/^/    /'
+done
+[ -n "$failed" ] && echo "check: failed:$failed"
+echo "check: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

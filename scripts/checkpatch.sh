@@ -1,0 +1,41 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# checkpatch.pl --strict over the project's C sources and headers.  The
+# script comes from Debian's linux-source-6.1 (extracted once into build/).
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+tools=$top/build/tools
+cp=$tools/scripts/checkpatch.pl
+
+if [ ! -x "$cp" ]; then
+	tarball=$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -1)
+	if [ -z "$tarball" ]; then
+		LAB_EXTRA_PKGS=linux-source-6.1 "$top/scripts/lab/deps.sh"
+		tarball=$(ls /usr/src/linux-source-6.1.tar.* | head -1)
+	fi
+	mkdir -p "$tools"
+	tar -xf "$tarball" -C "$tools" --strip-components=1 --wildcards \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch'
+fi
+
+files=$(cd "$top" && git ls-files -co --exclude-standard -- '*.c' '*.h' | grep -v '^build/')
+[ -n "$files" ] || { echo "checkpatch: no sources"; exit 0; }
+bad=0
+for f in $files; do
+	case "$f" in
+	tests/unit/*) opts="--ignore SPLIT_STRING,PREFER_KERNEL_TYPES,MACRO_WITH_FLOW_CONTROL,MACRO_ARG_REUSE,PREFER_PRINTF" ;;
+	*) opts= ;;
+	esac
+	# shellcheck disable=SC2086
+	if ! out=$(cd "$top" && perl "$cp" --strict --no-tree --quiet --show-types \
+			$opts -f "$f" 2>&1); then
+		echo "$out"
+		bad=$((bad + 1))
+	fi
+done
+n=$(echo "$files" | wc -w)
+echo "checkpatch: $((n - bad)) of $n files clean"
+[ "$bad" -eq 0 ]

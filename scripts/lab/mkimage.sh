@@ -1,0 +1,123 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the lab's initramfs images.
+#
+#   mkimage.sh base CACHEDIR          dom0-base.cpio and domu-base.cpio (slow, cached)
+#   mkimage.sh overlay STAGE OUT      cpio of a staged directory (fast, per run)
+#
+# The base images hold busybox, the Xen tools, fio, e2fsprogs and the Debian
+# kernel's modules the lab needs (stock xen-blkback/xen-blkfront included).
+# Per-run files (our modules, tests, configuration) go into a small overlay
+# cpio that is appended: the kernel unpacks concatenated archives in order.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+kver=$(cat "$here/KVER")
+
+copy_file() { # root src [dst]
+	local root=$1 src=$2 dst=${3:-$2}
+
+	mkdir -p "$root$(dirname "$dst")"
+	cp -L "$src" "$root$dst"
+}
+
+# Copy an ELF binary and every shared library it needs.
+copy_elf() { # root bin [dst]
+	local root=$1 bin=$2 dst=${3:-$2} lib
+
+	copy_file "$root" "$bin" "$dst"
+	for lib in $(ldd "$bin" | awk '/=> \//{print $3} /^\t\/lib/{print $1}'); do
+		[ -e "$root$lib" ] || copy_file "$root" "$lib"
+	done
+}
+
+copy_modules() { # root module...
+	local root=$1 m f
+	shift
+	for m in "$@"; do
+		for f in $(modprobe -S "$kver" --show-depends "$m" |
+			   awk '$1 == "insmod" {print $2}'); do
+			[ -e "$root$f" ] || copy_file "$root" "$f"
+		done
+	done
+	for f in modules.order modules.builtin modules.builtin.modinfo; do
+		copy_file "$root" "/lib/modules/$kver/$f"
+	done
+	depmod -b "$root" "$kver"
+}
+
+base_root() { # root
+	local root=$1 a
+
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,run,tmp,etc,root,mnt,var/log,var/lib}
+	ln -sfn ../run "$root/var/run"
+	cp /bin/busybox "$root/bin/busybox"
+	for a in $(/bin/busybox --list); do
+		[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
+	done
+	copy_elf "$root" /usr/bin/fio
+	copy_elf "$root" /sbin/mkfs.ext4
+	copy_elf "$root" /sbin/e2fsck
+	ln -sf e2fsck "$root/sbin/fsck.ext4"
+	# glibc dlopens libgcc_s for pthread_cancel; libnss for getpwnam
+	copy_file "$root" "$(readlink -f /lib/x86_64-linux-gnu/libgcc_s.so.1)" \
+		/lib/x86_64-linux-gnu/libgcc_s.so.1
+	for a in xenstore-read xenstore-write xenstore-rm xenstore-ls \
+		 xenstore-list xenstore-exists xenstore-watch xenstore-chmod; do
+		copy_elf "$root" "/usr/bin/$a"
+	done
+	echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
+	echo 'root:x:0:' >"$root/etc/group"
+	touch "$root/etc/mtab"
+}
+
+build_dom0() { # out
+	local root=$1.d b
+
+	rm -rf "$root"
+	base_root "$root"
+	for b in xl xenstored xenconsoled xen-init-dom0 xenconsole \
+		 libxl-save-helper xen-diag; do
+		copy_elf "$root" "/usr/lib/xen-4.17/bin/$b" "/usr/sbin/$b"
+	done
+	mkdir -p "$root/usr/lib/xen-4.17/bin"
+	ln -s /usr/sbin/libxl-save-helper "$root/usr/lib/xen-4.17/bin/libxl-save-helper"
+	mkdir -p "$root/etc/xen/scripts" "$root/var/lib/xen" "$root/var/lib/xenstored" \
+		 "$root/var/lib/xen/dump" \
+		 "$root/var/log/xen"
+	touch "$root/etc/xen/xl.conf"
+	copy_modules "$root" xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc \
+		brd null_blk zram loop xen-blkback ext4 crc32c_generic
+	copy_file "$root" "/boot/vmlinuz-$kver" /lab/domu/vmlinuz
+	(cd "$root" && find . | cpio -o -H newc --quiet) >"$1"
+	rm -rf "$root"
+}
+
+build_domu() { # out
+	local root=$1.d
+
+	rm -rf "$root"
+	base_root "$root"
+	copy_modules "$root" xenfs xen-blkfront ext4 crc32c_generic
+	(cd "$root" && find . | cpio -o -H newc --quiet) >"$1"
+	rm -rf "$root"
+}
+
+case "${1:-}" in
+base)
+	cache=$2
+	mkdir -p "$cache"
+	[ -s "$cache/dom0-base.cpio" ] || { build_dom0 "$cache/dom0-base.cpio.tmp" &&
+		mv "$cache/dom0-base.cpio.tmp" "$cache/dom0-base.cpio"; }
+	[ -s "$cache/domu-base.cpio" ] || { build_domu "$cache/domu-base.cpio.tmp" &&
+		mv "$cache/domu-base.cpio.tmp" "$cache/domu-base.cpio"; }
+	;;
+overlay)
+	(cd "$2" && find . | cpio -o -H newc -R 0:0 --quiet) >"$3"
+	;;
+*)
+	echo "usage: $0 base CACHEDIR | overlay STAGE OUT" >&2
+	exit 2
+	;;
+esac

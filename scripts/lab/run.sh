@@ -1,0 +1,267 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The lab: boot Xen 4.17 and a Debian 6.1 PV dom0 in QEMU (TCG), start PV
+# guests, run the e2e tests inside dom0 and the guests, and report.
+#
+# Prints one line per test and last "N passed, N failed"; exits non-zero if
+# anything failed or did not run.  Every wait is bounded and QEMU is always
+# stopped.
+set -uo pipefail
+
+usage() {
+	cat <<USAGE
+usage: $0 [options]
+  --front ours|stock     frontend in the guests (default ours)
+  --back ours|stock      backend in dom0 (default ours)
+  --tests "A B"          test names (test_fio_01) or groups (fio); default all
+  --extra-dom0 "F..."    extra test scripts run in dom0, counted in the result
+  --extra-domu "F..."    extra test scripts run in the default guest
+  --demo                 run the demo instead of the tests
+  --bparams "a=b ..."    backend module parameters at load
+  --timeout SECS         bound for the whole QEMU run (default 1800)
+  --keep                 keep the run directory (always kept on failure)
+Environment: KDIR (headers for the lab kernel), LAB_DIR (default build/lab).
+USAGE
+	exit 2
+}
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+front=ours back=ours tests= extra_dom0= extra_domu= demo=0 bparams=
+timeout=1800 keep=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--front) front=$2; shift ;;
+	--back) back=$2; shift ;;
+	--tests) tests=$2; shift ;;
+	--extra-dom0) extra_dom0=$2; shift ;;
+	--extra-domu) extra_domu=$2; shift ;;
+	--demo) demo=1 ;;
+	--bparams) bparams=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--keep) keep=1 ;;
+	-h | --help) usage ;;
+	*) echo "unknown option $1" >&2; usage ;;
+	esac
+	shift
+done
+for v in "$front" "$back"; do
+	case "$v" in ours | stock) ;; *) echo "FRONT/BACK must be ours or stock" >&2; exit 2 ;; esac
+done
+
+kver=$(cat "$top/scripts/lab/KVER")
+kdir=${LAB_KDIR:-/usr/src/linux-headers-$kver}
+labdir=${LAB_DIR:-$top/build/lab}
+"$top/scripts/lab/deps.sh" || exit 1
+
+# Build our modules for the lab kernel (only the sides in use).
+for side in back front; do
+	eval "who=\$$side"
+	[ "$who" = ours ] || continue
+	if ! make -s -C "$top" "$side" KDIR="$kdir" >"$labdir.build-$side.log" 2>&1; then
+		mkdir -p "$labdir"
+		cat "$labdir.build-$side.log"
+		echo "lab: building our $side module failed"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+done
+
+# Base images, shared by runs and rebuilt when the image recipe changes.
+stamp=$(cat "$top/scripts/lab/mkimage.sh" "$top/scripts/lab/KVER" | md5sum | cut -c1-12)
+cache=$labdir/cache-$stamp
+mkdir -p "$labdir"
+(
+	flock 9
+	"$top/scripts/lab/mkimage.sh" base "$cache"
+) 9>"$labdir/.cache.lock" || { echo "lab: building base images failed"; exit 1; }
+
+run=$(mktemp -d "$labdir/run-XXXXXX")
+qpid=
+cleanup() {
+	if [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null; then
+		kill "$qpid" 2>/dev/null
+		sleep 1
+		kill -9 "$qpid" 2>/dev/null
+	fi
+	rm -rf "$run/stage-dom0" "$run/stage-domu" "$run"/*.cpio
+	if [ "$keep" = 0 ] && [ "${lab_ok:-0}" = 1 ]; then
+		rm -rf "$run"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Which tests: every tests/e2e/test_*.sh, filtered by name or group.
+names=
+for f in "$top"/tests/e2e/test_*.sh; do
+	[ -e "$f" ] || continue
+	n=$(basename "$f" .sh)
+	[ "$n" = test_common ] && continue
+	g=${n#test_}
+	g=${g%_*}
+	if [ -z "$tests" ] || [ "$tests" = all ]; then
+		names="$names $n"
+		continue
+	fi
+	for t in $tests; do
+		if [ "$t" = "$n" ] || [ "$t" = "$g" ]; then
+			names="$names $n"
+			break
+		fi
+	done
+done
+[ "$demo" = 1 ] && names=demo
+
+d0=$run/stage-dom0
+du=$run/stage-domu
+mkdir -p "$d0/lab/tests" "$d0/lab/mod" "$d0/lab/domu" "$d0/etc/xen/scripts" \
+	 "$du/lab/mod" "$du/lab/guest"
+cp "$top/scripts/lab/rootfs/dom0-init" "$d0/init"
+cp "$top/scripts/lab/rootfs/domu-init" "$du/init"
+cp "$top/scripts/lab/rootfs/block" "$d0/etc/xen/scripts/block"
+cp "$top"/tests/e2e/test_common.sh "$top"/tests/e2e/test_*.sh "$d0/lab/tests/" 2>/dev/null
+cp "$top"/tests/e2e/demo.sh "$d0/lab/tests/demo.sh"
+[ -d "$top/tests/e2e/guest" ] && cp -r "$top"/tests/e2e/guest/. "$du/lab/guest/"
+[ "$back" = ours ] && cp "$top/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
+[ "$front" = ours ] && cp "$top/drivers/block/xen-blkfront/xen-blkfront.ko" "$du/lab/mod/"
+for f in $extra_dom0; do
+	[ -f "$f" ] || { echo "lab: no such file $f"; exit 2; }
+	n=extra_dom0_$(basename "$f" .sh)
+	cp "$f" "$d0/lab/tests/$n.sh"
+	names="$names $n"
+done
+for f in $extra_domu; do
+	[ -f "$f" ] || { echo "lab: no such file $f"; exit 2; }
+	n=extra_domu_$(basename "$f" .sh)
+	cp "$f" "$du/lab/guest/$n"
+	names="$names domu:$n"
+done
+chmod -R a+rX "$d0" "$du"
+names=${names# }
+if [ -z "$names" ]; then
+	echo "lab: no test matches '$tests'"
+	echo "0 passed, 0 failed"
+	exit 1
+fi
+
+nonce=$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
+cat >"$d0/lab/config" <<CONF
+LAB_NONCE=$nonce
+LAB_FRONT=$front
+LAB_BACK=$back
+LAB_TESTS="$names"
+LAB_BPARAMS="$bparams"
+CONF
+# The nonce must not be readable by guests: keep it out of the guest image.
+"$top/scripts/lab/mkimage.sh" overlay "$du" "$run/domu-overlay.cpio"
+cat "$cache/domu-base.cpio" "$run/domu-overlay.cpio" >"$d0/lab/domu/initrd.cpio"
+"$top/scripts/lab/mkimage.sh" overlay "$d0" "$run/dom0-overlay.cpio"
+cat "$cache/dom0-base.cpio" "$run/dom0-overlay.cpio" >"$run/dom0.cpio"
+rm -rf "$d0/lab/domu/initrd.cpio"
+zcat /boot/xen-4.17-amd64.gz >"$run/xen"
+
+echo "lab: Xen 4.17, dom0 and guests $kver, backend=$back frontend=$front"
+echo "lab: tests: $names"
+echo "lab: console log: $run/serial.log"
+start=$(date +%s)
+qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64 -m 4096 -smp 2 \
+	-display none -monitor none -serial "file:$run/serial.log" -no-reboot \
+	-net none -kernel "$run/xen" \
+	-append "console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M dom0_max_vcpus=2 loglvl=all guest_loglvl=all console_timestamps=boot ucode=no" \
+	-initrd "/boot/vmlinuz-$kver console=hvc0 earlyprintk=xen rdinit=/init loglevel=6,$run/dom0.cpio" \
+	</dev/null >"$run/qemu.log" 2>&1 &
+qpid=$!
+
+# Watch the console: stop at the end marker, a fatal marker, a Xen or dom0
+# panic, or the time bound.
+why=
+while kill -0 "$qpid" 2>/dev/null; do
+	if grep -q "@@$nonce@@ END" "$run/serial.log" 2>/dev/null; then
+		sleep 2
+		break
+	fi
+	if grep -q "@@$nonce@@ FATAL" "$run/serial.log" 2>/dev/null; then
+		why="dom0 setup failed"
+		break
+	fi
+	if grep -qE 'Panic on CPU|Kernel panic - not syncing' "$run/serial.log" 2>/dev/null; then
+		why="panic"
+		sleep 3
+		break
+	fi
+	if [ $(($(date +%s) - start)) -ge "$timeout" ]; then
+		why="timeout after ${timeout}s"
+		break
+	fi
+	sleep 1
+done
+wall=$(($(date +%s) - start))
+if kill -0 "$qpid" 2>/dev/null; then
+	kill "$qpid" 2>/dev/null
+	sleep 1
+	kill -9 "$qpid" 2>/dev/null
+fi
+wait "$qpid" 2>/dev/null
+qpid=
+
+# Tally.  A test fails if it said so, never reported, or an oops, BUG, WARN,
+# panic or hung task appeared in dom0 or a guest while it ran.
+pass=0 failn=0 skipn=0
+tr -d '\r' <"$run/serial.log" >"$run/console.txt"
+bad_re='Oops|BUG:|WARNING:|Kernel panic|general protection fault|blocked for more than|Call Trace:|Panic on CPU'
+awk -v n="@@$nonce@@" -v re="$bad_re" '
+	index($0, n " START ") { cur = $3; next }
+	index($0, n " RESULT ") { cur = ""; next }
+	$0 ~ re { bad[cur == "" ? "(outside tests)" : cur] = bad[cur == "" ? "(outside tests)" : cur] "\n    " $0 }
+	END { for (t in bad) printf "%s\t%s\n", t, substr(bad[t], 1, 2000) }
+' "$run/console.txt" >"$run/bad.txt"
+
+if [ "$demo" = 1 ]; then
+	sed -n "s/.*@@$nonce@@ OUT //p" "$run/console.txt"
+fi
+for t in $names; do
+	line=$(grep -a "@@$nonce@@ RESULT $t " "$run/console.txt" | tail -1)
+	st=$(echo "$line" | awk '{print $4}')
+	info=$(echo "$line" | cut -d' ' -f5-)
+	oops=$(awk -F'\t' -v t="$t" '$1 == t {print $2}' "$run/bad.txt")
+	if [ -n "$oops" ] && [ "$st" != FAIL ]; then
+		st=FAIL
+		info="kernel reported a problem:$(echo -e "$oops")"
+	fi
+	case "$st" in
+	PASS) pass=$((pass + 1)); echo "PASS $t ($info)" ;;
+	SKIP) skipn=$((skipn + 1)); echo "SKIP $t ($info)" ;;
+	FAIL)
+		failn=$((failn + 1))
+		echo "FAIL $t ($info)"
+		# the test's own output, for the reader
+		awk -v n="@@$nonce@@" -v t="$t" '
+			index($0, n " START " t) == 1 || index($0, n " START " t) { on = 1; next }
+			on && index($0, n " RESULT ") { exit }
+			on { print "    | " $0 }' "$run/console.txt" | tail -40
+		;;
+	*)
+		failn=$((failn + 1))
+		echo "FAIL $t (did not run${why:+: $why})"
+		;;
+	esac
+done
+outside=$(awk -F'\t' '$1 == "(outside tests)" {print $2}' "$run/bad.txt")
+if [ -n "$outside" ]; then
+	failn=$((failn + 1))
+	echo "FAIL lab (kernel reported a problem outside any test):$(echo -e "$outside")"
+fi
+if [ -n "$why" ]; then
+	echo "lab: run stopped: $why; last console lines:"
+	tail -25 "$run/console.txt" | sed 's/^/    | /'
+fi
+echo "lab: QEMU ran ${wall}s; console log kept in $run/console.txt"
+[ "$skipn" -gt 0 ] && echo "lab: $skipn skipped"
+echo "$pass passed, $failn failed"
+if [ "$failn" -eq 0 ] && [ -z "$why" ]; then
+	lab_ok=1
+	exit 0
+fi
+keep=1
+exit 1

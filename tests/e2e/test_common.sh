@@ -1,0 +1,267 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared helpers for the lab, sourced in dom0 by /init and by every test.
+#
+# A test is a shell script run in dom0 with a bounded time.  Exit 0 passes,
+# 77 skips, anything else fails.  The lab keeps one guest "domu" running with
+# /dev/ram0 as its xvda and the chosen frontend loaded; a test may change
+# that, and the harness brings it back before the next test.
+#
+# Results reach the host only as lines "@@<nonce>@@ RESULT ..." written by
+# dom0 itself; the nonce is on dom0's command line, which no guest can read,
+# so guest console output can never fake a pass.
+
+[ -n "${LAB_NONCE:-}" ] || . /lab/config
+
+LAB_DEFAULT_GUEST=domu
+LAB_READY_TIMEOUT=${LAB_READY_TIMEOUT:-150}
+
+lab_mark() { # TAG text...
+	echo "@@$LAB_NONCE@@ $*" >/dev/console
+}
+
+# Text for the host to print in the run's summary (make demo uses it).
+lab_out() {
+	lab_mark OUT "$*"
+}
+
+log() {
+	echo "[$(basename "${0%.sh}")] $*"
+}
+
+fail() {
+	log "FAIL: $*"
+	exit 1
+}
+
+skip() {
+	log "SKIP: $*"
+	exit 77
+}
+
+# Load the chosen backend with optional parameters (name=value ...).
+lab_load_back() {
+	if [ "$LAB_BACK" = ours ]; then
+		# shellcheck disable=SC2086
+		insmod /lab/mod/xen-blkback.ko "$@"
+	else
+		modprobe xen-blkback "$@"
+	fi
+}
+
+lab_unload_back() {
+	[ -d /sys/module/xen_blkback ] || return 0
+	rmmod xen_blkback
+}
+
+# Backend module parameter: back_param NAME [VALUE]
+back_param() {
+	if [ $# -gt 1 ]; then
+		echo "$2" >"/sys/module/xen_blkback/parameters/$1"
+	else
+		cat "/sys/module/xen_blkback/parameters/$1"
+	fi
+}
+
+domid() { # name
+	xl domid "$1" 2>/dev/null
+}
+
+# Start streaming a guest's console into dom0's, prefixed with its name.
+lab_tail_console() { # name
+	local n=$1 f=/run/lab/tail-$1.fifo
+
+	lab_untail_console "$n"
+	: >>"/var/log/xen/guest-$n.log"
+	rm -f "$f"
+	mkfifo "$f"
+	# The reader ends by itself when tail, the only writer, is killed.
+	(while IFS= read -r l; do echo "[$n] $l"; done <"$f" >/dev/console) &
+	tail -n 0 -F "/var/log/xen/guest-$n.log" >"$f" 2>/dev/null &
+	echo $! >"/run/lab/tail-$n.pid"
+}
+
+lab_untail_console() { # name
+	[ -f "/run/lab/tail-$1.pid" ] || return 0
+	kill "$(cat "/run/lab/tail-$1.pid")" 2>/dev/null
+	rm -f "/run/lab/tail-$1.pid" "/run/lab/tail-$1.fifo"
+}
+
+# guest_start NAME [--mem MiB] [--vcpus N] [--fparams a=b,c=d] [DISK...]
+# DISK is an xl disk spec such as phy:/dev/ram0,xvda,w.  Waits until the
+# guest's agent answers, bounded by LAB_READY_TIMEOUT seconds.
+guest_start() {
+	local n=$1 mem=512 vcpus=2 fparams= disks= d i id
+	shift
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--mem) mem=$2; shift ;;
+		--vcpus) vcpus=$2; shift ;;
+		--fparams) fparams=$2; shift ;;
+		*) disks="$disks${disks:+, }'$1'" ;;
+		esac
+		shift
+	done
+	cat >"/run/lab/$n.cfg" <<CFG
+name = "$n"
+type = "pv"
+kernel = "/lab/domu/vmlinuz"
+ramdisk = "/lab/domu/initrd.cpio"
+extra = "console=hvc0 rdinit=/init loglevel=4 rootfstype=ramfs lab.front=$LAB_FRONT${fparams:+ lab.fparams=$fparams}"
+memory = $mem
+vcpus = $vcpus
+disk = [ $disks ]
+on_poweroff = "destroy"
+on_reboot = "destroy"
+on_crash = "destroy"
+CFG
+	lab_tail_console "$n"
+	if ! timeout 120 xl create -q "/run/lab/$n.cfg"; then
+		log "xl create $n failed"
+		return 1
+	fi
+	id=$(domid "$n")
+	i=0
+	while [ -z "$(xenstore-read "/local/domain/$id/data/lab/ready" 2>/dev/null)" ]; do
+		i=$((i + 1))
+		if [ $i -gt $((LAB_READY_TIMEOUT * 5)) ] || [ -z "$(domid "$n")" ]; then
+			log "guest $n did not come up within ${LAB_READY_TIMEOUT}s"
+			xenstore-ls -f "/local/domain/$id" 2>/dev/null | head -40
+			xl destroy "$n" 2>/dev/null
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+guest_stop() { # name
+	local i=0
+
+	[ -n "$(domid "$1")" ] || return 0
+	xl shutdown "$1" >/dev/null 2>&1
+	while [ -n "$(domid "$1")" ]; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			xl destroy "$1"
+			break
+		fi
+		sleep 0.2
+	done
+	lab_untail_console "$1"
+}
+
+# guest_run [-t SECS] NAME COMMAND...: run a shell command in the guest.
+# Returns its exit status, or 124 if it did not finish within SECS (300).
+guest_run() {
+	local t=300 n id seq rc i
+	if [ "$1" = -t ]; then
+		t=$2
+		shift 2
+	fi
+	n=$1
+	shift
+	id=$(domid "$n") || return 125
+	[ -n "$id" ] || return 125
+	seq=$(($(cat /run/lab/seq 2>/dev/null || echo 0) + 1))
+	echo $seq >/run/lab/seq
+	xenstore-write -R "/local/domain/$id/data/lab/cmd" "$seq $*"
+	i=0
+	while :; do
+		rc=$(xenstore-read "/local/domain/$id/data/lab/rc" 2>/dev/null)
+		[ "${rc%% *}" = "$seq" ] && break
+		i=$((i + 1))
+		if [ $i -gt $((t * 5)) ]; then
+			log "guest $n: '$*' still running after ${t}s"
+			return 124
+		fi
+		sleep 0.2
+	done
+	sleep 0.3	# let xenconsoled pass on the last lines
+	return "${rc#* }"
+}
+
+# Wait (bounded) until a shell condition holds: wait_for SECS CMD...
+wait_for() {
+	local t=$1 i=0
+	shift
+	until eval "$@"; do
+		i=$((i + 1))
+		[ $i -gt $((t * 5)) ] && return 1
+		sleep 0.2
+	done
+}
+
+# The backend's sysfs directory for NAME's device DEV (e.g. xvdb -> 51728).
+backend_dir() { # name vdev-number
+	echo "/sys/bus/xen-backend/devices/vbd-$(domid "$1")-$2"
+}
+
+# Linux xvd numbering: xvda=51712, xvdb=51728, ... (202 << 8 | 16 * n).
+xvd_num() { # letter
+	local idx
+	idx=$(printf '%d' "'$1")
+	echo $(((202 << 8) | ((idx - 97) << 4)))
+}
+
+# Run fio in the guest with crc32c verification: guest_fio NAME ARGS...
+guest_fio() {
+	local n=$1
+	shift
+	guest_run -t 600 "$n" "fio --output-format=terse --terse-version=3 \
+		--ioengine=libaio --direct=1 --verify=crc32c --verify_fatal=1 \
+		--do_verify=1 --group_reporting --name=lab $* >/tmp/fio.out 2>&1; \
+		rc=\$?; cut -d';' -f3,5,6,8,46,47,48,50 /tmp/fio.out | head -3; \
+		grep -iE 'error|verify|bad' /tmp/fio.out | head -5; exit \$rc"
+}
+
+lab_guest_alive() { # name
+	[ -n "$(domid "$1")" ] && guest_run -t 30 "$1" true
+}
+
+lab_ensure_default_guest() {
+	lab_guest_alive "$LAB_DEFAULT_GUEST" && return 0
+	xl destroy "$LAB_DEFAULT_GUEST" >/dev/null 2>&1
+	guest_start "$LAB_DEFAULT_GUEST" phy:/dev/ram0,xvda,w
+}
+
+lab_test_timeout() { # script
+	local t
+	t=$(sed -n 's/^# lab-timeout: *\([0-9]*\).*/\1/p' "$1" | head -1)
+	echo "${t:-600}"
+}
+
+# Run every test named in LAB_TESTS: "name" for /lab/tests/name.sh,
+# "domu:name" for a guest-side script /lab/guest/name run in the default guest.
+lab_run_all() {
+	local t rc s secs start
+
+	for t in $LAB_TESTS; do
+		lab_mark START "$t"
+		if ! lab_ensure_default_guest; then
+			lab_mark RESULT "$t" FAIL "default guest did not start"
+			continue
+		fi
+		start=$(date +%s)
+		case "$t" in
+		domu:*)
+			s=/lab/guest/${t#domu:}
+			secs=$(lab_test_timeout "$s")
+			guest_run -t "$secs" "$LAB_DEFAULT_GUEST" "sh $s"
+			rc=$?
+			;;
+		*)
+			s=/lab/tests/$t.sh
+			secs=$(lab_test_timeout "$s")
+			timeout -s KILL "$secs" sh "$s"
+			rc=$?
+			;;
+		esac
+		secs=$(($(date +%s) - start))
+		case $rc in
+		0) lab_mark RESULT "$t" PASS "${secs}s" ;;
+		77) lab_mark RESULT "$t" SKIP "${secs}s" ;;
+		124 | 137) lab_mark RESULT "$t" FAIL "timeout after ${secs}s" ;;
+		*) lab_mark RESULT "$t" FAIL "exit $rc after ${secs}s" ;;
+		esac
+	done
+}

@@ -1,0 +1,55 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# lab-timeout: 1200
+#
+# The feature matrix: a fresh guest per configuration, each running a
+# verified fio job and checking what the two sides negotiated.  Frontend
+# parameters are module parameters of xen-blkfront in that guest; backend
+# ones are written to /sys/module/xen_blkback/parameters at run time.
+. /lab/tests/test_common.sh
+
+g=cfg
+vd=51712
+fe() { xenstore-read "/local/domain/$(domid $g)/device/vbd/$vd/$1" 2>/dev/null; }
+be() { xenstore-read "/local/domain/0/backend/vbd/$(domid $g)/$vd/$1" 2>/dev/null; }
+
+# run_cfg LABEL FPARAMS CHECK: CHECK is a dom0 shell condition over fe/be
+# and the guest, evaluated once the disk is connected.
+run_cfg() {
+	log "config: $1 (frontend: ${2:-defaults})"
+	guest_start $g ${2:+--fparams "$2"} phy:/dev/ram2,xvda,w ||
+		fail "$1: guest did not start"
+	guest_run -t 500 $g "sh /lab/guest/fio_verify /dev/xvda 4k randwrite 32 4M &&
+		sh /lab/guest/fio_verify /dev/xvda 1M write 4 16M" ||
+		fail "$1: verified I/O failed"
+	if ! eval "$3"; then
+		xenstore-ls -f "/local/domain/$(domid $g)/device/vbd/$vd"
+		xenstore-ls -f "/local/domain/0/backend/vbd/$(domid $g)/$vd"
+		guest_run $g "grep . /sys/block/xvda/queue/max_segments; ls /sys/block/xvda/mq"
+		fail "$1: negotiation check failed: $3"
+	fi
+	guest_stop $g
+}
+
+persist=$(back_param feature_persistent)
+trap 'back_param feature_persistent $persist 2>/dev/null' EXIT
+maxorder=$(xenstore-read /local/domain/0/backend/vbd/$(domid domu)/$vd/max-ring-page-order)
+[ -n "$maxorder" ] || maxorder=0
+
+# Three guests cover the matrix; every setting is checked on its own.
+run_cfg "persistent on, indirect on, 2 queues, ring order $maxorder" \
+	"max_queues=2,max_ring_page_order=$maxorder" \
+	'[ "$(be feature-persistent)" = 1 ] && [ "$(fe feature-persistent)" = 1 ] &&
+	 [ "$(fe multi-queue-num-queues)" = 2 ] && guest_run $g "test -d /sys/block/xvda/mq/1" &&
+	 [ "$(fe ring-page-order || echo 0)" = "$maxorder" ] &&
+	 guest_run $g "test \$(cat /sys/block/xvda/queue/max_segments) -gt 11"'
+run_cfg "frontend persistent off, indirect off, 1 queue, ring order 0" \
+	"feature_persistent=0,max_indirect_segments=11,max_queues=1,max_ring_page_order=0" \
+	'[ "$(fe feature-persistent)" = 0 ] && [ "$(fe multi-queue-num-queues)" != 2 ] &&
+	 [ "$(fe ring-page-order || echo 0)" = 0 ] &&
+	 guest_run $g "test \$(cat /sys/block/xvda/queue/max_segments) -le 11"'
+back_param feature_persistent N
+run_cfg "backend persistent off, untrusted backend (trusted=0)" "trusted=0" \
+	'[ "$(be feature-persistent)" = 0 ]'
+back_param feature_persistent "$persist"
+log "all configurations verified"

@@ -1,0 +1,30 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# lab-timeout: 300
+#
+# Online resize: the backing device of an attached disk grows; the guest
+# sees the new size without a reattach, and data on it is kept.
+. /lab/tests/test_common.sh
+
+g=domu
+rm -f /tmp/resize.img
+truncate -s 32M /tmp/resize.img
+lo=$(losetup -f) && losetup "$lo" /tmp/resize.img || fail "losetup failed"
+trap 'xl block-detach $g xvdd >/dev/null 2>&1; sleep 1; losetup -d $lo; rm -f /tmp/resize.img' EXIT
+xl block-attach $g "phy:$lo,xvdd,w" || fail "block-attach failed"
+guest_run -t 60 $g 'i=0; while [ ! -b /dev/xvdd ] && [ $i -lt 250 ]; do
+	sleep 0.2; i=$((i + 1)); done; test -b /dev/xvdd' || fail "xvdd did not appear"
+guest_run $g 'test $(blockdev --getsize64 /dev/xvdd) = 33554432' || fail "initial size is not 32 MiB"
+guest_run $g 'dd if=/dev/urandom of=/tmp/rs bs=64k count=16 2>/dev/null &&
+	dd if=/tmp/rs of=/dev/xvdd bs=64k oflag=direct 2>/dev/null' || fail "write failed"
+truncate -s 64M /tmp/resize.img
+losetup -c "$lo" || fail "losetup -c failed"
+# Backends notice the change on their next request: keep a little I/O going.
+guest_run -t 90 $g 'i=0; while [ $(blockdev --getsize64 /dev/xvdd) != 67108864 ] && [ $i -lt 300 ]; do
+	dd if=/dev/xvdd of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null; sleep 0.2; i=$((i+1)); done;
+	test $(blockdev --getsize64 /dev/xvdd) = 67108864' || fail "guest did not see the new size"
+guest_run $g 'dd if=/dev/xvdd bs=64k count=16 iflag=direct 2>/dev/null | cmp -s - /tmp/rs' ||
+	fail "data changed across the resize"
+guest_run $g 'dd if=/dev/zero of=/dev/xvdd bs=64k seek=1000 count=1 oflag=direct 2>/dev/null' ||
+	fail "cannot write past the old end"
+log "disk grew from 32 to 64 MiB online, data kept"
