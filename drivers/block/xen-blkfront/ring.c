@@ -322,7 +322,7 @@ void blkfront_device_error(struct blkfront_info *info)
  * blkfront_error_work() - stop all rings of a broken device
  * @work: info->error_work
  *
- * Context: workqueue.
+ * Context: workqueue; takes the ring locks.
  */
 void blkfront_error_work(struct work_struct *work)
 {
@@ -330,11 +330,14 @@ void blkfront_error_work(struct work_struct *work)
 						  error_work);
 	unsigned int i;
 
-	mutex_lock(&info->mutex);
+	/*
+	 * No info->mutex here: teardown cancels this work with the mutex
+	 * held, after making sure nothing can schedule it again.
+	 */
 	if (READ_ONCE(info->state) != BLKFRONT_ERROR)
-		goto out;
+		return;
 	dev_err(&info->xbdev->dev, "device failed; all I/O will error\n");
-	for (i = 0; i < info->nr_rings; i++) {
+	for (i = 0; i < info->max_rings; i++) {
 		struct blkfront_ring *ring = &info->rings[i];
 
 		spin_lock_irq(&ring->lock);
@@ -344,8 +347,6 @@ void blkfront_error_work(struct work_struct *work)
 	}
 	/* Let anything parked on a stopped queue see the error. */
 	blkfront_kick_queues(info);
-out:
-	mutex_unlock(&info->mutex);
 }
 
 static void blkfront_ring_broken(struct blkfront_ring *ring)
