@@ -37,8 +37,9 @@ typedef uint64_t sector_t;
 #endif
 #define min_t(t, a, b)	((t)(a) < (t)(b) ? (t)(a) : (t)(b))
 #define max_t(t, a, b)	((t)(a) > (t)(b) ? (t)(a) : (t)(b))
-#define READ_ONCE(x)	(*(volatile typeof(x) *)&(x))
-#define WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
+/* Single-threaded tests: plain accesses are all the tests need. */
+#define READ_ONCE(x)	(x)
+#define WRITE_ONCE(x, v) ((x) = (v))
 
 #ifndef container_of
 #define container_of(ptr, type, member) \
@@ -63,14 +64,15 @@ struct rb_root {
 };
 
 #define RB_ROOT			((struct rb_root) { NULL })
-#define RB_EMPTY_ROOT(root)	((root)->rb_node == NULL)
+#define RB_EMPTY_ROOT(root)	(!(root)->rb_node)
 #define rb_entry(ptr, type, member) container_of(ptr, type, member)
 
 static inline void rb_link_node(struct rb_node *node, struct rb_node *parent,
 				struct rb_node **link)
 {
 	node->rb_parent = parent;
-	node->rb_left = node->rb_right = NULL;
+	node->rb_left = NULL;
+	node->rb_right = NULL;
 	*link = node;
 }
 
@@ -142,7 +144,9 @@ static inline void rb_erase(struct rb_node *node, struct rb_root *root)
 		succ->rb_left = node->rb_left;
 		succ->rb_left->rb_parent = succ;
 	}
-	node->rb_parent = node->rb_left = node->rb_right = NULL;
+	node->rb_parent = NULL;
+	node->rb_left = NULL;
+	node->rb_right = NULL;
 }
 #endif /* XENBLK_KSHIM_RBTREE */
 
