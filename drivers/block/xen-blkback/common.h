@@ -179,6 +179,19 @@ enum xbb_protocol {
  * Written by the ring thread only (or by teardown once the thread is gone),
  * so no atomics on the I/O path; readers sum the rings with READ_ONCE().
  * The field names follow the sysfs files of the same names.
+ *
+ * @oo_req: times request reading stopped for lack of a request slot
+ * @rd_req: read requests submitted
+ * @wr_req: write requests submitted
+ * @f_req: flush and barrier requests submitted
+ * @ds_req: discard requests
+ * @rd_sect: sectors read
+ * @wr_sect: sectors written
+ * @pgrant_hits: grants found in the persistent grant cache
+ * @pgrant_misses: grants looked up and not found there
+ * @grants_mapped: grant mappings made
+ * @grants_unmapped: grant mappings removed
+ * @grants_purged: persistent grants dropped by the LRU or idle timeout
  */
 struct xbb_stats {
 	u64 oo_req;
