@@ -243,6 +243,36 @@ static inline void xbf_layout_init(struct xbf_layout *l,
 }
 
 /**
+ * xbf_req_indirect() - whether a request goes out as indirect request(s)
+ * @l: layout of the connection
+ * @grants: data grants of the request
+ *
+ * A request that fits a plain ring slot is sent as one: the backend then
+ * has no indirect frame to map.
+ *
+ * Return: true if the request uses BLKIF_OP_INDIRECT.
+ */
+static inline bool xbf_req_indirect(const struct xbf_layout *l,
+				    unsigned int grants)
+{
+	return l->indirect && grants > XBF_DIRECT_SEGS;
+}
+
+/**
+ * xbf_slot_capacity() - data grants per slot for a given request
+ * @l: layout of the connection
+ * @grants: data grants of the request
+ *
+ * Return: grants one slot of this request carries at most.
+ */
+static inline unsigned int xbf_slot_capacity(const struct xbf_layout *l,
+					     unsigned int grants)
+{
+	return xbf_req_indirect(l, grants) ? l->grants_per_slot :
+					     XBF_DIRECT_SEGS;
+}
+
+/**
  * xbf_slots_for() - ring slots a request with some data grants needs
  * @l: layout of the connection
  * @grants: data grants of the request (0 for flush or discard)
@@ -254,7 +284,7 @@ static inline unsigned int xbf_slots_for(const struct xbf_layout *l,
 {
 	if (!grants)
 		return 1;
-	return DIV_ROUND_UP(grants, l->grants_per_slot);
+	return DIV_ROUND_UP(grants, xbf_slot_capacity(l, grants));
 }
 
 /**
@@ -269,11 +299,12 @@ static inline unsigned int xbf_slot_grants(const struct xbf_layout *l,
 					   unsigned int grants,
 					   unsigned int slot)
 {
-	unsigned int first = slot * l->grants_per_slot;
+	unsigned int cap = xbf_slot_capacity(l, grants);
+	unsigned int first = slot * cap;
 
 	if (first >= grants)
 		return 0;
-	return min(grants - first, l->grants_per_slot);
+	return min(grants - first, cap);
 }
 
 /**
@@ -291,7 +322,7 @@ static inline unsigned int xbf_units_for(const struct xbf_layout *l,
 {
 	unsigned int slots = xbf_slots_for(l, grants), s, n = grants;
 
-	if (!l->indirect)
+	if (!xbf_req_indirect(l, grants))
 		return n;
 	for (s = 0; s < slots; s++)
 		n += xbf_indirect_frames(g, xbf_slot_grants(l, grants, s));

@@ -242,7 +242,15 @@ UNIT_TEST(units_indirect)
 	struct xbf_layout l;
 
 	xbf_layout_init(&l, &g4k, 32);
-	EXPECT_EQ(xbf_units_for(&l, &g4k, 1), 2);
+	/* Small requests go out plain: no indirect frame. */
+	EXPECT(!xbf_req_indirect(&l, 1));
+	EXPECT(!xbf_req_indirect(&l, 11));
+	EXPECT(xbf_req_indirect(&l, 12));
+	EXPECT_EQ(xbf_units_for(&l, &g4k, 1), 1);
+	EXPECT_EQ(xbf_units_for(&l, &g4k, 11), 11);
+	EXPECT_EQ(xbf_slots_for(&l, 11), 1);
+	EXPECT_EQ(xbf_slot_grants(&l, 11, 0), 11);
+	EXPECT_EQ(xbf_units_for(&l, &g4k, 12), 13);
 	EXPECT_EQ(xbf_units_for(&l, &g4k, 32), 33);
 	/* After a reconnect to smaller limits: 40 grants in two slots. */
 	EXPECT_EQ(xbf_slots_for(&l, 40), 2);
@@ -252,10 +260,17 @@ UNIT_TEST(units_indirect)
 	EXPECT_EQ(xbf_indirect_frames(&g4k, 512), 1);
 	EXPECT_EQ(xbf_indirect_frames(&g4k, 513), 2);
 	EXPECT_EQ(xbf_units_for(&l, &g4k, 600), 602);
+	EXPECT_EQ(xbf_slot_grants(&l, 600, 0), 600);
+	EXPECT(!xbf_req_indirect(&l, 5));
+	xbf_layout_init(&l, &g4k, 0);
+	EXPECT(!xbf_req_indirect(&l, 40));
+	EXPECT_EQ(xbf_slots_for(&l, 40), 4);
+	EXPECT_EQ(xbf_slot_grants(&l, 40, 3), 7);
 
 	xbf_layout_init(&l, &g64k, 32);
 	EXPECT_EQ(xbf_units_for(&l, &g64k, xbf_chunks(&g64k, 0, 65536)), 17);
-	EXPECT_EQ(xbf_units_for(&l, &g64k, xbf_chunks(&g64k, 512, 1024)), 2);
+	EXPECT_EQ(xbf_units_for(&l, &g64k, xbf_chunks(&g64k, 512, 1024)), 1);
+	EXPECT_EQ(xbf_units_for(&l, &g64k, xbf_chunks(&g64k, 2048, 45056)), 13);
 }
 
 UNIT_TEST(pool_sizing)

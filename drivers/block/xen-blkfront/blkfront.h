@@ -141,6 +141,10 @@ struct blkfront_info;
  * @stat_reqs: requests submitted
  * @stat_slots: ring slots used
  * @stat_new_grants: grant references claimed (persistent: first uses)
+ * @stat_notify: notifications sent to the backend
+ * @stat_irqs: interrupts taken
+ * @stat_spurious: interrupts that found no response
+ * @stat_rsps: responses consumed
  * @irq_name: name shown in /proc/interrupts
  */
 struct blkfront_ring {
@@ -162,6 +166,10 @@ struct blkfront_ring {
 	u64 stat_reqs;
 	u64 stat_slots;
 	u64 stat_new_grants;
+	u64 stat_notify;
+	u64 stat_irqs;
+	u64 stat_spurious;
+	u64 stat_rsps;
 	char irq_name[32];
 };
 

@@ -131,6 +131,7 @@ static unsigned int blkfront_refs_needed(struct blkfront_ring *ring,
  * @req: ring slot being filled
  * @sector: first sector of the current slot
  * @slot_sectors: sectors in the current slot so far
+ * @indirect: slots are indirect requests
  * @write: data goes to the backend
  * @readonly: grant data units read-only
  */
@@ -145,6 +146,7 @@ struct blkfront_build {
 	struct blkif_request *req;
 	sector_t sector;
 	unsigned int slot_sectors;
+	bool indirect;
 	bool write;
 	bool readonly;
 };
@@ -184,7 +186,7 @@ static void blkfront_build_open_slot(struct blkfront_build *b)
 	b->req = blkfront_next_req(ring);
 	b->in_slot = 0;
 	b->slot_sectors = 0;
-	if (info->layout.indirect) {
+	if (b->indirect) {
 		s->op = BLKIF_OP_INDIRECT;
 		s->indirect_op = dir;
 		b->req->operation = BLKIF_OP_INDIRECT;
@@ -204,7 +206,7 @@ static void blkfront_build_open_slot(struct blkfront_build *b)
 
 static void blkfront_build_close_slot(struct blkfront_build *b)
 {
-	if (b->ring->info->layout.indirect)
+	if (b->indirect)
 		b->req->u.indirect.nr_segments = b->in_slot;
 	else
 		b->req->u.rw.nr_segments = b->in_slot;
@@ -241,7 +243,7 @@ static void blkfront_build_chunk(struct blkfront_build *b, struct page *page,
 	use->off = c->page_off;
 	use->len = c->len;
 
-	if (ring->info->layout.indirect) {
+	if (b->indirect) {
 		unsigned int frame = b->in_slot / per_frame;
 
 		if (b->in_slot % per_frame == 0) {
@@ -317,6 +319,7 @@ static blk_status_t blkfront_queue_rw(struct blkfront_ring *ring,
 		return BLK_STS_DEV_RESOURCE;
 	}
 
+	b.indirect = xbf_req_indirect(&info->layout, b.grants);
 	b.write = rq_data_dir(rq) == WRITE;
 	/* Persistent grants are always read-write (the spec says so). */
 	b.readonly = b.write && !info->persistent;
@@ -392,8 +395,10 @@ static blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 	if (ret == BLK_STS_OK) {
 		ring->stat_reqs++;
 		RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&ring->ring, notify);
-		if (notify)
+		if (notify) {
+			ring->stat_notify++;
 			notify_remote_via_irq(ring->irq);
+		}
 	} else if (ret == BLK_STS_DEV_RESOURCE) {
 		/* Restarted by the interrupt handler or at reconnect. */
 		blk_mq_stop_hw_queue(hctx);

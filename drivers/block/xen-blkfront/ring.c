@@ -367,6 +367,7 @@ static irqreturn_t blkfront_interrupt(int irq, void *dev_id)
 	int more;
 
 	spin_lock_irqsave(&ring->lock, flags);
+	ring->stat_irqs++;
 	if (!ring->live)
 		goto out;
 	do {
@@ -386,6 +387,7 @@ static irqreturn_t blkfront_interrupt(int irq, void *dev_id)
 
 			RING_COPY_RESPONSE(&ring->ring, i, &rsp);
 			ring->ring.rsp_cons = i + 1;
+			ring->stat_rsps++;
 			eoiflag = 0;
 			if (!blkfront_handle_rsp(ring, &rsp)) {
 				blkfront_ring_broken(ring);
@@ -397,6 +399,8 @@ static irqreturn_t blkfront_interrupt(int irq, void *dev_id)
 
 	blk_mq_start_stopped_hw_queues(info->gd->queue, true);
 out:
+	if (eoiflag)
+		ring->stat_spurious++;
 	spin_unlock_irqrestore(&ring->lock, flags);
 	xen_irq_lateeoi(irq, eoiflag);
 	return IRQ_HANDLED;
@@ -480,4 +484,8 @@ void blkfront_ring_teardown(struct blkfront_ring *ring,
 	ring->stat_reqs = 0;
 	ring->stat_slots = 0;
 	ring->stat_new_grants = 0;
+	ring->stat_notify = 0;
+	ring->stat_irqs = 0;
+	ring->stat_spurious = 0;
+	ring->stat_rsps = 0;
 }
