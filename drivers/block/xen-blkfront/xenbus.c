@@ -256,7 +256,8 @@ static int blkfront_alloc_disk(struct blkfront_info *info, sector_t sectors)
 	memset(set, 0, sizeof(*set));
 	set->ops = &blkfront_mq_ops;
 	set->nr_hw_queues = info->nr_rings;
-	set->queue_depth = info->ring_size;
+	/* A request at the limits may take more than one slot. */
+	set->queue_depth = max(info->ring_size / info->layout.max_slots, 1U);
 	set->numa_node = NUMA_NO_NODE;
 	set->flags = BLK_MQ_F_SHOULD_MERGE;
 	set->cmd_size = sizeof(struct blkfront_cmd) +
