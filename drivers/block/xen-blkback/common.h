@@ -425,6 +425,8 @@ void xbb_xenbus_exit(void);
 void xbb_check_resize(struct xbb_device *be);
 
 /* ring.c */
+void xbb_ring_init(struct xbb_ring *ring, struct xbb_device *be,
+		   unsigned int index);
 int xbb_ring_connect(struct xbb_ring *ring, grant_ref_t *grefs,
 		     unsigned int nr_grefs, evtchn_port_t evtchn);
 int xbb_ring_start(struct xbb_ring *ring);

@@ -103,8 +103,35 @@ static int xbb_ring_thread(void *arg)
 }
 
 /**
+ * xbb_ring_init() - initialise a zeroed ring structure
+ * @ring: the ring
+ * @be: owning device
+ * @index: queue number
+ *
+ * Makes the ring safe for xbb_ring_disconnect(), sysfs readers and memory
+ * reclaim before anything is mapped.
+ *
+ * Context: process context, be->lock held.
+ */
+void xbb_ring_init(struct xbb_ring *ring, struct xbb_device *be,
+		   unsigned int index)
+{
+	lockdep_assert_held(&be->lock);
+	ring->be = be;
+	ring->index = index;
+	init_waitqueue_head(&ring->wq);
+	init_waitqueue_head(&ring->inflight_wq);
+	spin_lock_init(&ring->done_lock);
+	INIT_LIST_HEAD(&ring->done_list);
+	INIT_LIST_HEAD(&ring->free_reqs);
+	xbb_gcache_init(&ring->gcache);
+	xbb_pool_init(ring);
+	ring->squeeze_seen = atomic_read(&be->squeeze_gen);
+}
+
+/**
  * xbb_ring_connect() - map a shared ring and bind its event channel
- * @ring: the ring, zeroed except for @be and @index
+ * @ring: the ring, set up by xbb_ring_init()
  * @grefs: grant references of the ring pages (from xenstore)
  * @nr_grefs: number of ring pages
  * @evtchn: the frontend's event channel port
@@ -124,15 +151,6 @@ int xbb_ring_connect(struct xbb_ring *ring, grant_ref_t *grefs,
 	unsigned int i;
 	void *area;
 	int err;
-
-	init_waitqueue_head(&ring->wq);
-	init_waitqueue_head(&ring->inflight_wq);
-	spin_lock_init(&ring->done_lock);
-	INIT_LIST_HEAD(&ring->done_list);
-	INIT_LIST_HEAD(&ring->free_reqs);
-	xbb_gcache_init(&ring->gcache);
-	xbb_pool_init(ring);
-	ring->squeeze_seen = atomic_read(&be->squeeze_gen);
 
 	err = xenbus_map_ring_valloc(be->dev, grefs, nr_grefs, &area);
 	if (err < 0)
@@ -227,8 +245,7 @@ void xbb_ring_disconnect(struct xbb_ring *ring)
 	}
 
 	xbb_gcache_free_all(ring);
-	if (ring->reqs)
-		xbb_pool_destroy(ring);
+	xbb_pool_destroy(ring);
 
 	vfree(ring->reqs);
 	ring->reqs = NULL;

@@ -141,10 +141,8 @@ static int xbb_connect_rings(struct xbb_device *be)
 		return -ENOMEM;
 	}
 	be->nr_rings = nr_queues;
-	for (i = 0; i < nr_queues; i++) {
-		be->rings[i].be = be;
-		be->rings[i].index = i;
-	}
+	for (i = 0; i < nr_queues; i++)
+		xbb_ring_init(&be->rings[i], be, i);
 	mutex_unlock(&be->lock);
 
 	for (i = 0; i < nr_queues; i++) {
