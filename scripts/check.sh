@@ -53,7 +53,7 @@ lab_pair() { # front back
 }
 
 echo "check: kernel $kver, headers $kdir"
-step deps scripts/lab/deps.sh || { echo "check: 0 passed, 1 failed"; exit 1; }
+step deps env LAB_EXTRA_PKGS="gcc-aarch64-linux-gnu linux-source-6.1 ${LAB_EXTRA_PKGS:-}" scripts/lab/deps.sh || { echo "check: 0 passed, 1 failed"; exit 1; }
 step build-W1 build_w1
 step checkpatch scripts/checkpatch.sh
 step unit make -C tests/unit run

@@ -21,7 +21,9 @@ usage: $0 [options]
   --bparams "a=b ..."    backend module parameters at load
   --timeout SECS         bound for the whole QEMU run (default 1800)
   --keep                 keep the run directory (always kept on failure)
-Environment: KDIR (headers for the lab kernel), LAB_DIR (default build/lab).
+Environment: LAB_KDIR (headers for the lab kernel), LAB_DIR (default build/lab),
+  LAB_SMP (QEMU CPUs, default 1: with 2, two emulators sharing the host
+  slow each other down tenfold through preempted vCPU threads).
 USAGE
 	exit 2
 }
@@ -165,7 +167,7 @@ echo "lab: Xen 4.17, dom0 and guests $kver, backend=$back frontend=$front"
 echo "lab: tests: $names"
 echo "lab: console log: $run/serial.log"
 start=$(date +%s)
-qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64 -m 4096 -smp 2 \
+qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64 -m 4096 -smp "${LAB_SMP:-1}" \
 	-display none -monitor none -serial "file:$run/serial.log" -no-reboot \
 	-net none -kernel "$run/xen" \
 	-append "console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M dom0_max_vcpus=2 loglvl=all guest_loglvl=all console_timestamps=boot ucode=no" \

@@ -153,7 +153,7 @@ guest_stop() { # name
 # guest_run [-t SECS] NAME COMMAND...: run a shell command in the guest.
 # Returns its exit status, or 124 if it did not finish within SECS (300).
 guest_run() {
-	local t=300 n id seq rc i
+	local t=300 n id seq rc end
 	if [ "$1" = -t ]; then
 		t=$2
 		shift 2
@@ -165,16 +165,15 @@ guest_run() {
 	seq=$(($(cat /run/lab/seq 2>/dev/null || echo 0) + 1))
 	echo $seq >/run/lab/seq
 	xenstore-write -R "/local/domain/$id/data/lab/cmd" "$seq $*"
-	i=0
+	end=$(($(date +%s) + t))
 	while :; do
 		rc=$(xenstore-read "/local/domain/$id/data/lab/rc" 2>/dev/null)
 		[ "${rc%% *}" = "$seq" ] && break
-		i=$((i + 1))
-		if [ $i -gt $((t * 5)) ]; then
+		if [ "$(date +%s)" -ge $end ]; then
 			log "guest $n: '$*' still running after ${t}s"
 			return 124
 		fi
-		sleep 0.2
+		timeout 2 xenstore-watch -n 2 "/local/domain/$id/data/lab/rc" >/dev/null 2>&1
 	done
 	sleep 0.3	# let xenconsoled pass on the last lines
 	return "${rc#* }"

@@ -32,7 +32,10 @@ run_cfg() {
 }
 
 persist=$(back_param feature_persistent)
-trap 'back_param feature_persistent $persist 2>/dev/null' EXIT
+queues=$(back_param max_queues)
+trap 'back_param feature_persistent $persist; back_param max_queues $queues' EXIT
+# The backend offers as many queues as dom0 has CPUs unless told otherwise.
+back_param max_queues 2
 maxorder=$(xenstore-read /local/domain/0/backend/vbd/$(domid domu)/$vd/max-ring-page-order)
 [ -n "$maxorder" ] || maxorder=0
 
