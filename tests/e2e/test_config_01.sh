@@ -20,7 +20,7 @@ run_cfg() {
 	guest_start $g ${2:+--fparams "$2"} phy:/dev/ram2,xvda,w ||
 		fail "$1: guest did not start"
 	guest_run -t 500 $g "sh /lab/guest/fio_verify /dev/xvda 4k randwrite 32 4M &&
-		sh /lab/guest/fio_verify /dev/xvda 1M write 4 16M" ||
+		sh /lab/guest/fio_verify /dev/xvda 1M write 4 8M" ||
 		fail "$1: verified I/O failed"
 	if ! eval "$3"; then
 		xenstore-ls -f "/local/domain/$(domid $g)/device/vbd/$vd"

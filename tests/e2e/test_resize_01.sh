@@ -7,6 +7,7 @@
 . /lab/tests/test_common.sh
 
 g=domu
+modprobe loop || fail "no loop driver"
 rm -f /tmp/resize.img
 truncate -s 32M /tmp/resize.img
 lo=$(losetup -f) && losetup "$lo" /tmp/resize.img || fail "losetup failed"

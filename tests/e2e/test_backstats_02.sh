@@ -1,0 +1,51 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# lab-timeout: 900
+#
+# The persistent-grant cache and page pool tuned at run time, during a
+# verified fio run: the data stays intact, the held grants fall under a
+# lowered cap within an LRU interval, purges are counted, the pool shrinks
+# to max_buffer_pages; afterwards steady-state I/O maps (almost) no grants.
+. /lab/tests/test_common.sh
+
+[ "$LAB_BACK" = ours ] || skip "statistics and LRU tunables are our backend's"
+g=domu
+s=$(backend_dir $g 51712)/statistics
+nq=$(xenstore-read /local/domain/$(domid $g)/device/vbd/51712/multi-queue-num-queues 2>/dev/null || echo 1)
+st() { cat "$s/$1"; }
+saved="max_persistent_grants=$(back_param max_persistent_grants) lru_interval=$(back_param lru_interval) lru_num_clean=$(back_param lru_num_clean) max_buffer_pages=$(back_param max_buffer_pages)"
+restore() { for kv in $saved; do back_param "${kv%=*}" "${kv#*=}"; done; }
+trap restore EXIT
+
+guest_run $g 'rm -f /tmp/pg.rc; (sh /lab/guest/fio_verify /dev/xvda 64k randwrite 16 64M;
+	echo $? >/tmp/pg.rc) >/dev/console 2>&1 &'
+sleep 3
+purged0=$(st grants_purged)
+log "before: persistent $(st persistent_grants) pool $(st pool_pages) purged $purged0"
+back_param lru_interval 50
+back_param lru_num_clean 16
+back_param max_persistent_grants 32
+sleep 1
+pg=$(st persistent_grants)
+log "cap 32 per queue ($nq queues): persistent $pg, purged $(st grants_purged)"
+[ "$pg" -le $((32 * nq)) ] || fail "held grants $pg above the cap of 32 x $nq after one second"
+[ "$(st grants_purged)" -gt "$purged0" ] || fail "no purge counted after lowering the cap"
+back_param max_buffer_pages 0
+sleep 1
+pool=$(st pool_pages)
+log "max_buffer_pages 0: pool $pool"
+[ "$pool" -le $((32 * nq)) ] || fail "pool still holds $pool pages"
+restore
+guest_run -t 600 $g 'i=0; while [ ! -f /tmp/pg.rc ] && [ $i -lt 2500 ]; do sleep 0.2; i=$((i+1)); done;
+	test "$(cat /tmp/pg.rc 2>/dev/null)" = 0' || fail "fio did not verify while tunables changed"
+
+# Steady state: warm the cache, then count maps per request.
+guest_run $g 'fio --filename=/dev/xvda --ioengine=libaio --direct=1 --rw=randread --bs=4k \
+	--iodepth=16 --size=4M --io_size=8M --name=warm --minimal >/dev/null' || fail "warm-up failed"
+m0=$(st grants_mapped) r0=$(($(st rd_req) + $(st wr_req)))
+guest_run $g 'fio --filename=/dev/xvda --ioengine=libaio --direct=1 --rw=randrw --bs=4k \
+	--iodepth=16 --size=4M --io_size=16M --name=steady --minimal >/dev/null' || fail "steady run failed"
+m1=$(st grants_mapped) r1=$(($(st rd_req) + $(st wr_req)))
+log "steady state: $((m1 - m0)) grants mapped for $((r1 - r0)) requests"
+[ $((r1 - r0)) -gt 1000 ] || fail "too few requests counted ($((r1 - r0)))"
+[ $(((m1 - m0) * 100)) -le $((r1 - r0)) ] || fail "more than 0.01 grant maps per request"
