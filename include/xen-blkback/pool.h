@@ -24,6 +24,7 @@
 struct xbb_squeeze {
 	unsigned long until;
 	bool armed;
+	bool owed;
 };
 
 /**
@@ -36,6 +37,7 @@ static inline void xbb_squeeze_arm(struct xbb_squeeze *s,
 {
 	s->until = deadline;
 	s->armed = true;
+	s->owed = true;
 }
 
 /**
@@ -44,7 +46,10 @@ static inline void xbb_squeeze_arm(struct xbb_squeeze *s,
  * @now: current time (jiffies)
  *
  * An expired squeeze disarms itself, so a stale deadline can never come
- * back to life when the counter wraps.
+ * back to life when the counter wraps.  A squeeze that is noticed only
+ * after its deadline (the ring thread was busy or descheduled for longer
+ * than the window) still empties the pool once: memory pressure must never
+ * be ignored because the window was short.
  *
  * Return: true while a squeeze is in force.
  */
@@ -52,9 +57,15 @@ static inline bool xbb_squeeze_active(struct xbb_squeeze *s, unsigned long now)
 {
 	if (!s->armed)
 		return false;
-	if ((long)(now - s->until) < 0)
+	if ((long)(now - s->until) < 0) {
+		s->owed = false;
 		return true;
+	}
 	s->armed = false;
+	if (s->owed) {
+		s->owed = false;
+		return true;
+	}
 	return false;
 }
 

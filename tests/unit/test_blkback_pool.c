@@ -15,6 +15,18 @@ UNIT_TEST(trim_to_max_buffer_pages)
 	EXPECT_EQ(xbb_pool_excess(7, xbb_pool_target(0, false)), 7);
 }
 
+UNIT_TEST(late_squeeze_still_empties_once)
+{
+	struct xbb_squeeze s = { 0 };
+	unsigned long now = 5000;
+
+	/* The thread first looks well after the 10-jiffy window ended. */
+	xbb_squeeze_arm(&s, now + 10);
+	EXPECT(xbb_squeeze_active(&s, now + 500));
+	EXPECT_EQ(xbb_pool_target(1024, false), 1024);
+	EXPECT(!xbb_squeeze_active(&s, now + 501));
+}
+
 UNIT_TEST(squeeze_empties_pool_for_its_duration)
 {
 	struct xbb_squeeze s = { 0 };
@@ -67,6 +79,7 @@ int main(void)
 {
 	static const struct unit_case cases[] = {
 		UNIT_CASE(trim_to_max_buffer_pages),
+		UNIT_CASE(late_squeeze_still_empties_once),
 		UNIT_CASE(squeeze_empties_pool_for_its_duration),
 		UNIT_CASE(squeeze_disarms_and_survives_wrap),
 		UNIT_CASE(unarmed_never_squeezes_early_in_boot),
