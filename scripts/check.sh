@@ -6,7 +6,8 @@
 #   2. checkpatch.pl --strict over our sources
 #   3. the user-space unit tests
 #   4. the frontend built for an arm64 kernel with 64 KiB pages (when present)
-#   5. the lab with the pairs ours/ours, stock-front/ours-back, ours-front/stock-back
+#   5. the lab with the pairs ours/ours, stock-front/ours-back, ours-front/stock-back,
+#      side by side (CHECK_JOBS at a time, default the number of CPUs)
 # Prints a line per step and last "check: N passed, N failed".
 set -uo pipefail
 
@@ -49,7 +50,7 @@ build_w1() {
 }
 
 lab_pair() { # front back
-	scripts/lab/run.sh --front "$1" --back "$2" --tests "${CHECK_TESTS:-}"
+	LAB_PREBUILT=1 scripts/lab/run.sh --front "$1" --back "$2" --tests "${CHECK_TESTS:-}"
 }
 
 echo "check: kernel $kver, headers $kdir"
@@ -60,9 +61,38 @@ step unit make -C tests/unit run
 if [ -x scripts/build-arm64-64k.sh ]; then
 	step arm64-64k scripts/build-arm64-64k.sh
 fi
-for pair in ours/ours stock/ours ours/stock ${CHECK_EXTRA_PAIRS:-}; do
-	step "lab-front-${pair%/*}-back-${pair#*/}" lab_pair "${pair%/*}" "${pair#*/}"
-	grep -E '^(PASS|FAIL|SKIP) ' "$out/lab-front-${pair%/*}-back-${pair#*/}.log" | sed 's/^/    /'
+# The lab pairs run side by side, as many at a time as the host has CPUs
+# (each QEMU emulates one), then report in order.
+pairs="ours/ours stock/ours ours/stock ${CHECK_EXTRA_PAIRS:-}"
+jobs=${CHECK_JOBS:-$(nproc)}
+running=0
+for pair in $pairs; do
+	name=lab-front-${pair%/*}-back-${pair#*/}
+	echo "== $name (started)"
+	(
+		t0=$SECONDS
+		lab_pair "${pair%/*}" "${pair#*/}" >"$out/$name.log" 2>&1
+		echo "$? $((SECONDS - t0))" >"$out/$name.rc"
+	) &
+	running=$((running + 1))
+	if [ "$running" -ge "$jobs" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+done
+wait
+for pair in $pairs; do
+	name=lab-front-${pair%/*}-back-${pair#*/}
+	read -r rc secs <"$out/$name.rc"
+	if [ "$rc" = 0 ]; then
+		pass=$((pass + 1))
+		echo "PASS $name (${secs}s)"
+	else
+		fail=$((fail + 1))
+		failed="$failed $name"
+		echo "FAIL $name (${secs}s); see $out/$name.log"
+	fi
+	grep -E '^(PASS|FAIL|SKIP) |passed, .* failed' "$out/$name.log" | sed 's/^/    /'
 done
 [ -n "$failed" ] && echo "check: failed:$failed"
 echo "check: $pass passed, $fail failed"
