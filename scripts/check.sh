@@ -39,7 +39,8 @@ step() { # name command...
 }
 
 build_w1() {
-	make -C "$top" clean KDIR="$kdir" >/dev/null 2>&1
+	# kbuild clean only: the Makefile's clean also removes build/, our logs
+	make -C "$kdir" M="$top" CONFIG_XEN_BLKDEV_BACKEND=m CONFIG_XEN_BLKDEV_FRONTEND=m clean >/dev/null 2>&1
 	make -C "$top" modules KDIR="$kdir" W=1 2>&1 | tee "$out/build.out"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || return 1
 	if grep -E 'warning:|error:' "$out/build.out"; then

@@ -222,7 +222,11 @@ awk -v n="@@$nonce@@" -v re="$bad_re" '
 ' "$run/console.txt" >"$run/bad.txt"
 
 if [ "$demo" = 1 ]; then
-	sed -n "s/.*@@$nonce@@ OUT //p" "$run/console.txt"
+	# dom0's OUT lines, and what the guest printed of fio and blkfront
+	awk -v n="@@$nonce@@ OUT " '
+		index($0, n) { print substr($0, index($0, n) + length(n)); next }
+		/^\[domu\] fio / || /^\[domu\] .*blkfront/ { print "  guest: " substr($0, 8) }
+	' "$run/console.txt"
 fi
 for t in $names; do
 	line=$(grep -a "@@$nonce@@ RESULT $t " "$run/console.txt" | tail -1)
