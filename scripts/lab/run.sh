@@ -19,7 +19,7 @@ usage: $0 [options]
   --extra-domu "F..."    extra test scripts run in the default guest
   --demo                 run the demo instead of the tests
   --bparams "a=b ..."    backend module parameters at load
-  --timeout SECS         bound for the whole QEMU run (default 1800)
+  --timeout SECS         bound for the whole QEMU run (default 3600)
   --keep                 keep the run directory (always kept on failure)
 Environment: LAB_PREBUILT=1 (use the modules already built), LAB_KDIR (headers for the lab kernel), LAB_DIR (default build/lab),
   LAB_SMP (QEMU CPUs, default 1: with 2, two emulators sharing the host
@@ -30,7 +30,7 @@ USAGE
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 front=ours back=ours tests= extra_dom0= extra_domu= demo=0 bparams=
-timeout=1800 keep=0
+timeout=3600 keep=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--front) front=$2; shift ;;

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lab-timeout: 1200
+# lab-timeout: 1800
 #
 # The feature matrix: a fresh guest per configuration, each running a
 # verified fio job and checking what the two sides negotiated.  Frontend
