@@ -10,6 +10,10 @@
 #   make lab             boot Xen in QEMU and run the e2e tests (FRONT=, BACK=, TESTS=)
 #   make demo            the main job: attach a disk to a guest, fio, statistics
 #   make check           everything CI runs
+#   make fuzz            longer libFuzzer runs of both drivers' validators
+#   make bench           fio benchmarks, ours against stock and dom0-local
+#   make bench-memory    seed 004: page-pool squeezing under dom0 memory pressure
+#   make bench-scale     seed 001: aggregate IOPS with 1, 2 and 3 guests
 
 LAB_KVER ?= $(shell cat scripts/lab/KVER 2>/dev/null)
 ifneq ($(wildcard /lib/modules/$(shell uname -r)/build/Makefile),)
@@ -26,7 +30,8 @@ FRONT ?= ours
 BACK ?= ours
 TESTS ?=
 
-.PHONY: all modules back front install clean unit checkpatch lab demo check deps
+.PHONY: all modules back front install clean unit checkpatch lab demo check deps \
+	fuzz bench bench-memory bench-scale
 
 all: modules
 
@@ -45,6 +50,7 @@ install: modules
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KBUILD_OPTS) clean
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/rogue clean
 	$(MAKE) -C tests/unit clean
 	rm -rf build
 
@@ -66,3 +72,15 @@ demo:
 
 check:
 	scripts/check.sh
+
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+bench:
+	scripts/bench/bench.sh main
+
+bench-memory:
+	scripts/bench/bench.sh memory
+
+bench-scale:
+	scripts/bench/bench.sh scale

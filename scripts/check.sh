@@ -48,6 +48,16 @@ build_w1() {
 		return 1
 	fi
 	ls -l drivers/block/xen-blkback/xen-blkback.ko drivers/block/xen-blkfront/xen-blkfront.ko
+	# the hostile suite's test-only adversaries, same rules
+	ls tests/rogue/rogue_*.c >/dev/null 2>&1 || return 0
+	make -C "$kdir" M="$top/tests/rogue" clean >/dev/null 2>&1
+	make -C "$kdir" M="$top/tests/rogue" W=1 modules 2>&1 | tee "$out/build-rogue.out"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || return 1
+	if grep -E 'warning:|error:' "$out/build-rogue.out"; then
+		echo "build: warnings are errors here"
+		return 1
+	fi
+	ls -l tests/rogue/*.ko
 }
 
 lab_pair() { # front back

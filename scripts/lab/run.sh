@@ -117,6 +117,21 @@ for f in "$top"/tests/e2e/test_*.sh; do
 done
 [ "$demo" = 1 ] && names=demo
 
+# The hostile tests need the test-only rogue modules (tests/rogue/): built
+# here for the lab kernel, shipped in the images, never installed.
+rogue=
+case " $names " in *" test_hostile_"*) rogue=1 ;; esac
+# (make check builds them once, before running lab pairs side by side.)
+if [ -n "$rogue" ] && { [ -z "${LAB_PREBUILT:-}" ] ||
+	! ls "$top"/tests/rogue/rogue_*.ko >/dev/null 2>&1; }; then
+	if ! make -s -C "$kdir" M="$top/tests/rogue" modules >"$labdir.build-rogue.log" 2>&1; then
+		cat "$labdir.build-rogue.log"
+		echo "lab: building the rogue test modules failed"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+fi
+
 d0=$run/stage-dom0
 du=$run/stage-domu
 mkdir -p "$d0/lab/tests" "$d0/lab/mod" "$d0/lab/domu" "$d0/etc/xen/scripts" \
@@ -129,6 +144,14 @@ cp "$top"/tests/e2e/demo.sh "$d0/lab/tests/demo.sh"
 [ -d "$top/tests/e2e/guest" ] && cp -r "$top"/tests/e2e/guest/. "$du/lab/guest/"
 [ "$back" = ours ] && cp "$top/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
 [ "$front" = ours ] && cp "$top/drivers/block/xen-blkfront/xen-blkfront.ko" "$du/lab/mod/"
+if [ -n "$rogue" ]; then
+	for f in "$top"/tests/rogue/rogue_front*.ko; do
+		[ -e "$f" ] && cp "$f" "$du/lab/mod/"
+	done
+	for f in "$top"/tests/rogue/rogue_back*.ko; do
+		[ -e "$f" ] && cp "$f" "$d0/lab/mod/"
+	done
+fi
 for f in $extra_dom0; do
 	[ -f "$f" ] || { echo "lab: no such file $f"; exit 2; }
 	n=extra_dom0_$(basename "$f" .sh)
