@@ -21,16 +21,19 @@ usage: $0 [options]
   --bparams "a=b ..."    backend module parameters at load
   --timeout SECS         bound for the whole QEMU run (default 3600)
   --keep                 keep the run directory (always kept on failure)
+  --out FILE             write every line dom0 reported with lab_out to FILE
 Environment: LAB_PREBUILT=1 (use the modules already built), LAB_KDIR (headers for the lab kernel), LAB_DIR (default build/lab),
   LAB_SMP (QEMU CPUs, default 1: with 2, two emulators sharing the host
-  slow each other down tenfold through preempted vCPU threads).
+  slow each other down tenfold through preempted vCPU threads),
+  LAB_DOM0_MEM (dom0 memory in MiB, default 1536), LAB_QEMU_EXTRA (more
+  QEMU arguments, e.g. a disk for dom0).
 USAGE
 	exit 2
 }
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 front=ours back=ours tests= extra_dom0= extra_domu= demo=0 bparams=
-timeout=3600 keep=0
+timeout=3600 keep=0 outfile=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--front) front=$2; shift ;;
@@ -42,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--bparams) bparams=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--keep) keep=1 ;;
+	--out) outfile=$2; shift ;;
 	-h | --help) usage ;;
 	*) echo "unknown option $1" >&2; usage ;;
 	esac
@@ -192,10 +196,12 @@ echo "lab: Xen 4.17, dom0 and guests $kver, backend=$back frontend=$front"
 echo "lab: tests: $names"
 echo "lab: console log: $run/serial.log"
 start=$(date +%s)
+dom0_mem=${LAB_DOM0_MEM:-1536}
+# shellcheck disable=SC2086
 qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64 -m 4096 -smp "${LAB_SMP:-1}" \
 	-display none -monitor none -serial "file:$run/serial.log" -no-reboot \
-	-net none -kernel "$run/xen" \
-	-append "console=com1 com1=115200,8n1 dom0_mem=1536M,max:1536M dom0_max_vcpus=2 loglvl=all guest_loglvl=all console_timestamps=boot ucode=no" \
+	-net none ${LAB_QEMU_EXTRA:-} -kernel "$run/xen" \
+	-append "console=com1 com1=115200,8n1 dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=2 loglvl=all guest_loglvl=all console_timestamps=boot ucode=no" \
 	-initrd "/boot/vmlinuz-$kver console=hvc0 earlyprintk=xen rdinit=/init loglevel=6,$run/dom0.cpio" \
 	</dev/null >"$run/qemu.log" 2>&1 &
 qpid=$!
@@ -250,6 +256,10 @@ if [ "$demo" = 1 ]; then
 		index($0, n) { print substr($0, index($0, n) + length(n)); next }
 		/^\[domu\] fio / || /^\[domu\] .*blkfront/ { print "  guest: " substr($0, 8) }
 	' "$run/console.txt"
+fi
+if [ -n "$outfile" ]; then
+	awk -v n="@@$nonce@@ OUT " 'index($0, n) { print substr($0, index($0, n) + length(n)) }' \
+		"$run/console.txt" >"$outfile"
 fi
 for t in $names; do
 	line=$(grep -a "@@$nonce@@ RESULT $t " "$run/console.txt" | tail -1)
