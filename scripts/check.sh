@@ -6,8 +6,11 @@
 #   2. checkpatch.pl --strict over our sources
 #   3. the user-space unit tests
 #   4. the frontend built for an arm64 kernel with 64 KiB pages (when present)
-#   5. the lab with the pairs ours/ours, stock-front/ours-back, ours-front/stock-back,
-#      side by side (CHECK_JOBS at a time, default the number of CPUs)
+#   5. the labs: our pair (every test), the hostile suite, and the mixed pairs
+#      stock-front/ours-back and ours-front/stock-back (interoperability),
+#      side by side (CHECK_JOBS at a time, default the number of CPUs).
+#      CHECK_TESTS narrows every lab to those tests; CHECK_LABS replaces the
+#      list, CHECK_EXTRA_LABS adds to it (NAME=FRONT/BACK:TEST,TEST...).
 # Prints a line per step and last "check: N passed, N failed".
 set -uo pipefail
 
@@ -60,8 +63,8 @@ build_w1() {
 	ls -l tests/rogue/*.ko
 }
 
-lab_pair() { # front back
-	LAB_PREBUILT=1 scripts/lab/run.sh --front "$1" --back "$2" --tests "${CHECK_TESTS:-}"
+lab_run() { # front back tests
+	LAB_PREBUILT=1 scripts/lab/run.sh --front "$1" --back "$2" --tests "$3"
 }
 
 echo "check: kernel $kver, headers $kdir"
@@ -72,17 +75,28 @@ step unit make -C tests/unit run
 if [ -x scripts/build-arm64-64k.sh ]; then
 	step arm64-64k scripts/build-arm64-64k.sh
 fi
-# The lab pairs run side by side, as many at a time as the host has CPUs
-# (each QEMU emulates one), then report in order.
-pairs="ours/ours stock/ours ours/stock ${CHECK_EXTRA_PAIRS:-}"
+# The labs, NAME=FRONT/BACK:TESTS, run side by side, as many at a time as
+# the host has CPUs (each QEMU emulates one), then report in order.  Our
+# pair runs everything; the hostile suite has a boot of its own; the mixed
+# pairs (a stock driver on one side) run what exercises interoperability:
+# I/O, negotiation of every feature, save/restore, and for the stock
+# frontend the steady-state grant reuse of our backend.
+labs=${CHECK_LABS:-"ours=ours/ours:all,-hostile hostile=ours/ours:hostile
+stock-front=stock/ours:smoke,fio,ext4,config,recovery,test_backstats_02
+stock-back=ours/stock:smoke,fio,ext4,config,recovery,resize,hotplug"}
+[ -n "${CHECK_TESTS:-}" ] && labs=$(echo "$labs" | sed "s/:[^ ]*/:$(echo "$CHECK_TESTS" | tr ' ' ,)/g")
+labs="$labs ${CHECK_EXTRA_LABS:-}"
 jobs=${CHECK_JOBS:-$(nproc)}
 running=0
-for pair in $pairs; do
-	name=lab-front-${pair%/*}-back-${pair#*/}
-	echo "== $name (started)"
+for lab in $labs; do
+	name=lab-${lab%%=*}
+	spec=${lab#*=}
+	pair=${spec%%:*}
+	t=$(echo "${spec#*:}" | tr , ' ')
+	echo "== $name (front ${pair%/*}, back ${pair#*/}, tests: $t; started)"
 	(
 		t0=$SECONDS
-		lab_pair "${pair%/*}" "${pair#*/}" >"$out/$name.log" 2>&1
+		lab_run "${pair%/*}" "${pair#*/}" "$t" >"$out/$name.log" 2>&1
 		echo "$? $((SECONDS - t0))" >"$out/$name.rc"
 	) &
 	running=$((running + 1))
@@ -92,8 +106,8 @@ for pair in $pairs; do
 	fi
 done
 wait
-for pair in $pairs; do
-	name=lab-front-${pair%/*}-back-${pair#*/}
+for lab in $labs; do
+	name=lab-${lab%%=*}
 	read -r rc secs <"$out/$name.rc"
 	if [ "$rc" = 0 ]; then
 		pass=$((pass + 1))

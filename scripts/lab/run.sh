@@ -14,7 +14,8 @@ usage() {
 usage: $0 [options]
   --front ours|stock     frontend in the guests (default ours)
   --back ours|stock      backend in dom0 (default ours)
-  --tests "A B"          test names (test_fio_01) or groups (fio); default all
+  --tests "A B"          test names (test_fio_01) or groups (fio); default all;
+                         "-X" leaves X out ("all -hostile", "-config")
   --extra-dom0 "F..."    extra test scripts run in dom0, counted in the result
   --extra-domu "F..."    extra test scripts run in the default guest
   --demo                 run the demo instead of the tests
@@ -100,7 +101,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Which tests: every tests/e2e/test_*.sh, filtered by name or group.
+# Which tests: every tests/e2e/test_*.sh, filtered by name or group; a
+# word "-X" leaves test or group X out ("all -hostile", "-config").
 names=
 for f in "$top"/tests/e2e/test_*.sh; do
 	[ -e "$f" ] || continue
@@ -108,16 +110,18 @@ for f in "$top"/tests/e2e/test_*.sh; do
 	[ "$n" = test_common ] && continue
 	g=${n#test_}
 	g=${g%_*}
-	if [ -z "$tests" ] || [ "$tests" = all ]; then
-		names="$names $n"
-		continue
-	fi
-	for t in $tests; do
-		if [ "$t" = "$n" ] || [ "$t" = "$g" ]; then
-			names="$names $n"
-			break
-		fi
+	want= only=
+	for t in ${tests:-all}; do
+		case "$t" in
+		-"$n" | -"$g") want=no; break ;;
+		-*) ;;
+		all | "$n" | "$g") want=${want:-yes}; only=1 ;;
+		*) only=1 ;;
+		esac
 	done
+	# only exclusions given: start from every test
+	[ -z "$only" ] && [ -z "$want" ] && want=yes
+	[ "$want" = yes ] && names="$names $n"
 done
 [ "$demo" = 1 ] && names=demo
 
