@@ -5,8 +5,9 @@
 #   1. both modules built with W=1 against the lab kernel's headers, no warnings
 #   2. checkpatch.pl --strict over our sources
 #   3. the user-space unit tests
-#   4. the frontend built for an arm64 kernel with 64 KiB pages (when present)
-#   5. the lab with the pairs ours/ours, stock-front/ours-back, ours-front/stock-back,
+#   4. the libFuzzer harnesses of tests/fuzz, a minute each, side by side
+#   5. the frontend built for an arm64 kernel with 64 KiB pages (when present)
+#   6. the lab with the pairs ours/ours, stock-front/ours-back, ours-front/stock-back,
 #      side by side (CHECK_JOBS at a time, default the number of CPUs)
 # Prints a line per step and last "check: N passed, N failed".
 set -uo pipefail
@@ -65,10 +66,12 @@ lab_pair() { # front back
 }
 
 echo "check: kernel $kver, headers $kdir"
-step deps env LAB_EXTRA_PKGS="gcc-aarch64-linux-gnu linux-source-6.1 ${LAB_EXTRA_PKGS:-}" scripts/lab/deps.sh || { echo "check: 0 passed, 1 failed"; exit 1; }
+step deps env LAB_EXTRA_PKGS="gcc-aarch64-linux-gnu linux-source-6.1 clang ${LAB_EXTRA_PKGS:-}" scripts/lab/deps.sh || { echo "check: 0 passed, 1 failed"; exit 1; }
 step build-W1 build_w1
 step checkpatch scripts/checkpatch.sh
 step unit make -C tests/unit run
+step fuzz scripts/fuzz.sh "${CHECK_FUZZ_SECONDS:-60}"
+grep -E '^(PASS|FAIL) fuzz_' "$out/fuzz.log" | sed 's/^/    /'
 if [ -x scripts/build-arm64-64k.sh ]; then
 	step arm64-64k scripts/build-arm64-64k.sh
 fi
