@@ -271,8 +271,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		ORACLE(!ref_ok);
 		goto out;
 	}
-	ORACLE(ref_ok);
 	check_accepted_header(&hdr, slot, l, &lim);
+	ORACLE(ref_ok);
 	if (hdr.operation == XBB_OP_DISCARD)
 		goto out;
 
@@ -329,9 +329,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		ORACLE(!ref_ok);
 		goto out;
 	}
+	check_accepted_segs(&hdr, segs, nr, &lim, nr_sectors);
 	ORACLE(ref_ok);
 	ORACLE(nr_sectors == ref_total);
-	check_accepted_segs(&hdr, segs, nr, &lim, nr_sectors);
 	/* A mismatched count is never accepted. */
 	if (nr) {
 		u64 dummy;

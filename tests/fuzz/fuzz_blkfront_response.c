@@ -133,13 +133,13 @@ static bool handle_rsp(struct front *fr, struct model *m, const struct rsp *r)
 	}
 
 	/* Accepted: re-derive everything from the model. */
-	ORACLE(ref_ok);
 	ORACLE(r->id < fr->ring_size);
 	seq = m->seq_of_id[r->id];
 	ORACLE(seq != 0 && seq <= m->nr_seq);
 	ORACLE(!m->done[seq]);
 	ORACLE(r->op == m->op_of_seq[seq] ||
 	       (m->op_of_seq[seq] == 6 && r->op == m->iop_of_seq[seq]));
+	ORACLE(ref_ok);
 	m->done[seq] = true;
 	m->seq_of_id[r->id] = 0;
 	m->answered++;
@@ -166,13 +166,15 @@ static void consume(struct front *fr, struct model *m)
 
 	ok = xbf_rsp_prod_ok(rp, fr->rsp_cons, fr->req_prod_pvt, fr->ring_size);
 	FZ_TRACE("prod %u cons %u: %s\n", rp, fr->rsp_cons, ok ? "ok" : "bogus");
+	if (ok) {
+		ORACLE(outstanding <= fr->ring_size);
+		ORACLE(m->consumed + fresh <= m->produced);
+	}
 	ORACLE(ok == (fresh <= outstanding));
 	if (!ok) {
 		fr->broken = true;
 		return;
 	}
-	ORACLE(outstanding <= fr->ring_size);
-	ORACLE(m->consumed + fresh <= m->produced);
 	for (i = fr->rsp_cons; i != rp; i++) {
 		struct rsp r = fr->sring[i & (fr->ring_size - 1)];
 
