@@ -188,4 +188,25 @@ put(G, 'wrap', gc(8, 0xffffffffffffff00, gmap(9), gunmap(9),
                   bytes([0x82]) + struct.pack('<I', 0x1000), lru(0, 0x800)))
 put(G, 'dup-pop', gc(8, 0, gmap(5), bytes([4, 5]), bytes([4, 6]),
                      bytes([5]), bytes([5])))
+# ---- fuzz_blkfront_vdev ---------------------------------------------------
+V = 'fuzz_blkfront_vdev'
+
+
+def vdev(name, value, size=32):
+    put(V, name, struct.pack('<IB', value, size))
+
+
+vdev('xvda', 202 << 8)
+vdev('xvdb3', (202 << 8) | 19)
+vdev('xvda-tight', 202 << 8, 5)
+vdev('ext-xvdbe', (1 << 28) | (56 << 8))
+vdev('ext-part', (1 << 28) | (1000 << 8) | 200)
+vdev('hda', 3 << 8)
+vdev('hdd', (22 << 8) | 64)
+vdev('sdb', (8 << 8) | 16)
+vdev('sd-major-65', 65 << 8)
+vdev('sd-major-135', (135 << 8) | 255)
+vdev('bad-high-bits', 1 << 29)
+vdev('bad-major', 9 << 8)
+vdev('bad-ext-minor', (1 << 28) | (1 << 20))
 sys.exit(0)
