@@ -48,6 +48,8 @@ run_one() { # name
 	case "$name" in
 	# a ring slot plus up to eight 4 KiB indirect pages
 	fuzz_blkback_request) max_len=33280 ;;
+	# a few hundred cache operations are plenty, and faster
+	fuzz_blkback_gcache) max_len=1024 ;;
 	esac
 	mkdir -p "$out/corpus/$name"
 	[ -d "$seeds" ] || seeds=
