@@ -5,8 +5,9 @@
 #   1. both modules built with W=1 against the lab kernel's headers, no warnings
 #   2. checkpatch.pl --strict over our sources
 #   3. the user-space unit tests
-#   4. the frontend built for an arm64 kernel with 64 KiB pages (when present)
-#   5. the labs: our pair (every test), the hostile suite, and the mixed pairs
+#   4. the libFuzzer harnesses of tests/fuzz, a minute each, side by side
+#   5. the frontend built for an arm64 kernel with 64 KiB pages (when present)
+#   6. the labs: our pair (every test), the hostile suite, and the mixed pairs
 #      stock-front/ours-back and ours-front/stock-back (interoperability),
 #      side by side (CHECK_JOBS at a time, default the number of CPUs).
 #      CHECK_TESTS narrows every lab to those tests; CHECK_LABS replaces the
@@ -68,10 +69,12 @@ lab_run() { # front back tests
 }
 
 echo "check: kernel $kver, headers $kdir"
-step deps env LAB_EXTRA_PKGS="gcc-aarch64-linux-gnu linux-source-6.1 ${LAB_EXTRA_PKGS:-}" scripts/lab/deps.sh || { echo "check: 0 passed, 1 failed"; exit 1; }
+step deps env LAB_EXTRA_PKGS="gcc-aarch64-linux-gnu linux-source-6.1 clang ${LAB_EXTRA_PKGS:-}" scripts/lab/deps.sh || { echo "check: 0 passed, 1 failed"; exit 1; }
 step build-W1 build_w1
 step checkpatch scripts/checkpatch.sh
 step unit make -C tests/unit run
+step fuzz scripts/fuzz.sh "${CHECK_FUZZ_SECONDS:-60}"
+grep -E '^(PASS|FAIL) fuzz_' "$out/fuzz.log" | sed 's/^/    /'
 if [ -x scripts/build-arm64-64k.sh ]; then
 	step arm64-64k scripts/build-arm64-64k.sh
 fi
