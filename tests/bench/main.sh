@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lab-timeout: 1500
+# lab-timeout: 1650
 #
 # make bench, dom0 side: fio on one null_blk device in five configurations,
 # in alternating rounds, one lab boot.
@@ -34,13 +34,13 @@
 # scripts/bench/report-main.py turns them into the report.
 #
 # Tunables (set on the host, passed in by scripts/bench/bench.sh):
-# BENCH_ROUNDS (3), BENCH_RUNTIME (6 s), BENCH_RAMP (2 s), BENCH_PROFILES
+# BENCH_ROUNDS (3), BENCH_RUNTIME (5 s), BENCH_RAMP (1 s), BENCH_PROFILES
 # and BENCH_CONFIGS (subsets, for a quick try).
 . /lab/tests/test_common.sh
 
 ROUNDS=${BENCH_ROUNDS:-3}
-RT=${BENCH_RUNTIME:-6}
-RAMP=${BENCH_RAMP:-2}
+RT=${BENCH_RUNTIME:-5}
+RAMP=${BENCH_RAMP:-1}
 PROFILES=${BENCH_PROFILES:-"rr4k rw4k rr64k sr1m sw1m rr4k2q"}
 CONFIGS=${BENCH_CONFIGS:-"local stock-on stock-off ours-on ours-off"}
 G=$LAB_DEFAULT_GUEST
@@ -113,20 +113,25 @@ echo \"\$rc;\$(grep '^3;' /tmp/b.out | tail -1 | cut -d';' -f5,7,8,40,48,49,81,8
 
 STATS="rd_req wr_req oo_req grants_mapped grants_unmapped persistent_grants \
 pgrant_hits pgrant_misses grants_purged pool_pages squeezes"
-# A snapshot as a JSON object: dom0's uptime, CPU seconds Xen accounted to
-# dom0's and the guest's vCPUs, ticks of the backend's ring threads, dom0's
-# /proc/stat cpu line and the backend's statistics if DIR is given.
-snap() { # [statistics directory]
+# A snapshot as a JSON object: dom0's uptime, the backend's statistics if
+# DIR is given and, if "full", the CPU seconds Xen accounted to dom0's and
+# the guest's vCPUs, ticks of the backend's ring threads (ours are
+# "blkback.<domid>.<dev>-<queue>", stock ones "<domid>.<vdev>-<queue>") and dom0's
+# /proc/stat cpu line (slower: taken only around the measured window).
+snap() { # full|stats [statistics directory]
 	local out s f
-	out=$(xl vcpu-list 2>/dev/null | awk -v g="$G" '
-		$1 == "Domain-0" { d += $6 } $1 == g { u += $6 }
-		END { printf "\"d0\":%.1f,\"du\":%.1f", d, u }')
-	out="$out,\"up\":$(cut -d' ' -f1 /proc/uptime)"
-	out="$out,\"bk\":$(cat /proc/[0-9]*/stat 2>/dev/null |
-		awk '$2 ~ /^\(blkback\./ { t += $14 + $15 } END { print t + 0 }')"
-	out="$out,\"cpu\":\"$(sed -n 's/^cpu  *//p' /proc/stat)\""
+	out="\"up\":$(cut -d' ' -f1 /proc/uptime)"
+	if [ "$1" = full ]; then
+		out="$out,$(xl vcpu-list 2>/dev/null | awk -v g="$G" '
+			$1 == "Domain-0" { d += $6 } $1 == g { u += $6 }
+			END { printf "\"d0\":%.1f,\"du\":%.1f", d, u }')"
+		out="$out,\"bk\":$(cat /proc/[0-9]*/stat 2>/dev/null |
+			awk '$2 ~ /^\((blkback\.|[0-9]+\.xvd)/ { t += $14 + $15 }
+			END { print t + 0 }')"
+		out="$out,\"cpu\":\"$(sed -n 's/^cpu  *//p' /proc/stat)\""
+	fi
 	for s in $STATS; do
-		f=${1:-/nonexistent}/$s
+		f=${2:-/nonexistent}/$s
 		[ -r "$f" ] && out="$out,\"$s\":$(cat "$f")"
 	done
 	echo "{$out}"
@@ -155,7 +160,7 @@ use_back() { # ours|stock
 		modprobe xen-blkback || fail "modprobe of the stock backend failed"
 	fi
 	[ "$(back_kind)" = "$1" ] || fail "loaded backend is not $1"
-	emit "\"k\":\"swap\",\"side\":\"back\",\"to\":\"$1\",\"secs\":$(($(date +%s) - t))"
+	emit "\"k\":\"swap\",\"side\":\"back\",\"to\":\"$1\",\"srcversion\":$(jstr "$(cat /sys/module/xen_blkback/srcversion 2>/dev/null)"),\"secs\":$(($(date +%s) - t))"
 }
 
 # Load frontend KIND in the guest with QUEUES and PERSISTENT (1/0).
@@ -217,7 +222,7 @@ check_negotiated() { # config queues persistent
 run_one() { # round config profile
 	local r=$1 c=$2 p=$3 sd= s0 s1 s2 res pid
 	[ "$c" = local ] || sd=$(backend_dir "$G" "$VDEV")/statistics
-	s0=$(snap $sd)
+	s0=$(snap stats $sd)
 	if [ "$c" = local ]; then
 		sh -c "$(fio_cmd "$p" $DEV0)" >/tmp/bench.res &
 	else
@@ -225,10 +230,10 @@ run_one() { # round config profile
 	fi
 	pid=$!
 	# read again when the ramp should be over
-	sleep $((RAMP + 1))
-	s1=$(snap $sd)
+	sleep $((RAMP + 2))
+	s1=$(snap full $sd)
 	wait $pid
-	s2=$(snap $sd)
+	s2=$(snap full $sd)
 	res=$(cat /tmp/bench.res)
 	case "$res" in
 	0\;0\;*) ;;
@@ -314,8 +319,7 @@ for p in $PROFILES; do
 	d=$(profile "$p") || fail "unknown profile $p"
 	emit "\"k\":\"profile\",\"p\":\"$p\",\"def\":\"$d\""
 done
-setup our_back_srcversion "$(modinfo -F srcversion /lab/mod/xen-blkback.ko 2>/dev/null)"
-setup stock_back "$(modinfo -F vermagic xen-blkback 2>/dev/null)"
+setup our_back_srcversion "$(cat /sys/module/xen_blkback/srcversion 2>/dev/null)"
 setup swap_method "guest disks detached; frontend rmmod + modprobe (stock) / insmod (ours) in the guest with max_queues and feature_persistent; backend rmmod + modprobe/insmod in dom0 when no vbd exists; backend feature_persistent set before each attach"
 
 # --- the rounds ---
@@ -325,9 +329,12 @@ while [ $r -lt "$ROUNDS" ]; do
 	for grp in $(rotate "$r" local stock ours); do
 		if [ "$grp" = local ]; then
 			has local $CONFIGS || continue
+			# the idle guest's agent polls xenstore: keep it off the CPU
+			xl pause "$G" || fail "xl pause failed"
 			for p in $(rotate "$r" $PROFILES); do
 				run_one "$r" local "$p"
 			done
+			xl unpause "$G" || fail "xl unpause failed"
 			continue
 		fi
 		order="$grp-on $grp-off"
