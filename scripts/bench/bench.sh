@@ -51,6 +51,7 @@ fi
 
 start=$(date +%s)
 stamp=$(date -u +%Y%m%d-%H%M%S)
+rev=$(git -C "$top" describe --always --dirty 2>/dev/null)
 res=$top/build/bench/$mode-$stamp
 mkdir -p "$res/stage"
 secs=$(sed -n 's/^# lab-timeout: *\([0-9]*\).*/\1/p' "$script" | head -1)
@@ -120,7 +121,7 @@ lab_smp=${LAB_SMP:-1}
 host=$(uname -n) $(nproc) cpus
 date=$stamp
 META
-H_MODE=$mode H_STAMP=$stamp H_GIT=$(git -C "$top" describe --always --dirty 2>/dev/null) \
+H_MODE=$mode H_STAMP=$stamp H_GIT=$rev \
 H_QEMU=$(qemu-system-x86_64 --version 2>/dev/null | head -1) \
 H_XEN=$(dpkg-query -W -f '${Version}' xen-hypervisor-4.17-amd64 2>/dev/null) \
 H_KVER="$kver $(dpkg-query -W -f '${Version}' "linux-image-$kver" 2>/dev/null)" \

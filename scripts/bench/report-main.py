@@ -24,7 +24,7 @@ LABEL = {
 }
 # fio terse fields as main.sh prints them
 FIO = ["rc", "error", "rbw", "riops", "rlat", "wbw", "wiops", "wlat", "usr",
-       "sys"]
+       "sys", "ctxt", "intr"]
 # ratio name -> (numerator, denominator); "stock-best" is the better of
 # stock-on and stock-off in the same round
 RATIOS = [
@@ -71,7 +71,7 @@ def per(a, b):
     return a / b
 
 
-def parse_run(rec, profdef):
+def parse_run(rec, profdef, fio_secs):
     f = dict(zip(FIO, rec.get("fio", "").split(";")))
     write = profdef.split()[0] in ("write", "randwrite")
     run = {
@@ -82,6 +82,8 @@ def parse_run(rec, profdef):
         "kib_s": num(f.get("wbw" if write else "rbw", "")),
         "lat_us": num(f.get("wlat" if write else "rlat", "")),
         "usr": num(f.get("usr", "")), "sys": num(f.get("sys", "")),
+        "fio_kernel_ctxt": num(f.get("ctxt", "")),
+        "fio_kernel_intr": num(f.get("intr", "")),
     }
     if not run["ok"]:
         run["iops"] = run["kib_s"] = None
@@ -103,6 +105,16 @@ def parse_run(rec, profdef):
         if run["iops"]:
             run["cpu"]["dom0_us_per_io"] = per(d0 * 1e6, run["iops"] * dt)
             run["cpu"]["guest_us_per_io"] = per(du * 1e6, run["iops"] * dt)
+            run["cpu"]["dom0_ctxt_per_io"] = per(delta(s1, s2, ["ctxt"]),
+                                                 run["iops"] * dt)
+            run["cpu"]["dom0_intr_per_io"] = per(delta(s1, s2, ["intr"]),
+                                                 run["iops"] * dt)
+            # counted by the kernel fio ran on over fio's whole life
+            ios = run["iops"] * fio_secs if fio_secs else None
+            run["cpu"]["fio_kernel_ctxt_per_io"] = per(run["fio_kernel_ctxt"],
+                                                       ios)
+            run["cpu"]["fio_kernel_intr_per_io"] = per(run["fio_kernel_intr"],
+                                                       ios)
     if "rd_req" in s0:
         req = ("rd_req", "wr_req")
         steady = delta(s1, s2, req)
@@ -143,7 +155,11 @@ def main():
     problems = [r["what"] for r in recs if r.get("k") == "problem"]
     problems += ["undecodable line: " + b[:200] for b in badlines]
     end = [r for r in recs if r.get("k") == "end"]
-    runs = [parse_run(r, profdefs.get(r["p"], "read 4k 1 1 1"))
+    try:
+        fio_secs = float(setup.get("runtime_s")) + float(setup.get("ramp_s"))
+    except (TypeError, ValueError):
+        fio_secs = None
+    runs = [parse_run(r, profdefs.get(r["p"], "read 4k 1 1 1"), fio_secs)
             for r in recs if r.get("k") == "run"]
     for r in runs:
         if not r["ok"]:
@@ -448,6 +464,9 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
                          S(x.get("guest_us_per_io"), 0),
                          S(x.get("dom0_share")), S(x.get("guest_share")),
                          S(x.get("backend_threads_share")),
+                         S(x.get("dom0_ctxt_per_io")),
+                         S(x.get("fio_kernel_ctxt_per_io")),
+                         S(x.get("fio_kernel_intr_per_io")),
                          S(b.get("requests_per_io"))])
         if rows:
             w("")
@@ -455,7 +474,8 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
                                   "dom0 µs/IO", "guest µs/IO",
                                   "dom0 share", "guest share",
                                   "backend threads share",
-                                  "backend req/IO"], rows)
+                                  "dom0 ctxsw/IO", "fio side ctxsw/IO",
+                                  "fio side irq/IO", "backend req/IO"], rows)
     w("")
     w("Backend columns are median [min–max] over the rounds, from "
       "`/sys/bus/xen-backend/devices/vbd-*/statistics/` read before the run, "
@@ -467,7 +487,9 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
       "accounted to dom0's and the guest's vCPUs (`xl vcpu-list`) and the "
       "backend ring threads' ticks in the same window, as a share of wall "
       "time (one emulated CPU: the shares and idle add up to 1) and per "
-      "I/O; *backend req/IO*: blkif requests per fio I/O (1 MiB I/Os are "
+      "I/O; *ctxsw/IO*, *irq/IO*: context switches and interrupts per I/O "
+      "of dom0 (same window) and of the kernel fio ran on (the guest's, "
+      "or dom0's for dom0-local; over fio's whole run); *backend req/IO*: blkif requests per fio I/O (1 MiB I/Os are "
       "split by the frontend's segment limit).")
     w("")
 

@@ -97,18 +97,22 @@ gout() {
 }
 
 # fio command for profile $1 on device $2; prints
-# "rc;error;rbw;riops;rlat;wbw;wiops;wlat;usr;sys" (KiB/s, IOPS, usec, %).
+# "rc;error;rbw;riops;rlat;wbw;wiops;wlat;usr;sys;ctxt;intr" (KiB/s, IOPS,
+# usec, %, and the context switches and interrupts of the kernel fio ran
+# on, the guest's or dom0's, during the whole fio run).
 fio_cmd() {
 	local rw bs qd jobs q extra=
 	# shellcheck disable=SC2046
 	set -- "$2" $(profile "$1")
 	rw=$2 bs=$3 qd=$4 jobs=$5
 	[ "$jobs" -gt 1 ] && extra="--cpus_allowed=0-1 --cpus_allowed_policy=split"
-	echo "fio --name=b --filename=$1 --ioengine=libaio --direct=1 --rw=$rw --bs=$bs \
+	echo "set -- \$(awk '/^(ctxt|intr) / {print \$2}' /proc/stat); i0=\$1 c0=\$2; \
+fio --name=b --filename=$1 --ioengine=libaio --direct=1 --rw=$rw --bs=$bs \
 --iodepth=$qd --numjobs=$jobs $extra --group_reporting --time_based --runtime=$RT \
 --ramp_time=$RAMP --norandommap --randrepeat=0 --output-format=terse \
 --terse-version=3 >/tmp/b.out 2>&1; rc=\$?; \
-echo \"\$rc;\$(grep '^3;' /tmp/b.out | tail -1 | cut -d';' -f5,7,8,40,48,49,81,88,89)\""
+set -- \$(awk '/^(ctxt|intr) / {print \$2}' /proc/stat); \
+echo \"\$rc;\$(grep '^3;' /tmp/b.out | tail -1 | cut -d';' -f5,7,8,40,48,49,81,88,89);\$((\$2 - c0));\$((\$1 - i0))\""
 }
 
 STATS="rd_req wr_req oo_req grants_mapped grants_unmapped persistent_grants \
@@ -129,6 +133,8 @@ snap() { # full|stats [statistics directory]
 			awk '$2 ~ /^\((blkback\.|[0-9]+\.xvd)/ { t += $14 + $15 }
 			END { print t + 0 }')"
 		out="$out,\"cpu\":\"$(sed -n 's/^cpu  *//p' /proc/stat)\""
+		out="$out,$(awk '/^ctxt / { c = $2 } /^intr / { i = $2 }
+			END { printf "\"ctxt\":%s,\"intr\":%s", c, i }' /proc/stat)"
 	fi
 	for s in $STATS; do
 		f=${2:-/nonexistent}/$s
@@ -315,6 +321,8 @@ setup guest "$(xl list "$G" | awk 'NR == 2 {print $4 " vCPUs, " $3 " MiB"}')"
 setup guest_kernel "$(gout 'uname -r')"
 setup fio_params "libaio, direct=1, time_based, runtime=${RT}s after ramp_time=${RAMP}s, norandommap"
 setup rounds "$ROUNDS"
+setup runtime_s "$RT"
+setup ramp_s "$RAMP"
 for p in $PROFILES; do
 	d=$(profile "$p") || fail "unknown profile $p"
 	emit "\"k\":\"profile\",\"p\":\"$p\",\"def\":\"$d\""
