@@ -292,9 +292,14 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
     w = md.append
     w("# make bench: our xen-blkback/xen-blkfront against Debian's stock pair")
     w("")
-    w("Run %s, git %s; %d round(s); wall time of `make bench` %s s "
-      "(lab %s s). %s" % (
+    full = [n for n in rounds
+            if all(any(r["round"] == n and r["config"] == c and
+                       r["profile"] == p and r["ok"] for r in runs)
+                   for c in configs for p in profiles)]
+    w("Run %s, git %s; %d round(s) started, %d complete; wall time of "
+      "`make bench` %s s (lab %s s). %s" % (
           host.get("stamp", "?"), host.get("git", "?"), len(rounds),
+          len(full),
           host.get("wall_seconds", "?"), host.get("lab_seconds", "?"),
           "Complete." if complete and not problems else
           "**Incomplete or with problems: see the end of the report.**"))
