@@ -393,9 +393,12 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
          "configuration (only one uses it at a time)" % setup.get("backing")],
         ["fio", "%s: %s" % (setup.get("fio_version"),
                             setup.get("fio_params"))],
-        ["drivers", "ours: git %s (srcversion %s); stock: Debian's modules "
-         "(%s)" % (host.get("git"), setup.get("our_back_srcversion"),
-                   setup.get("stock_back"))],
+        ["drivers", "ours: git %s; stock: Debian's %s modules; backend "
+         "srcversions loaded: %s" % (
+             host.get("git"), host.get("lab_kernel", ""),
+             ", ".join(sorted({"%s %s" % (x.get("to"), x.get("srcversion"))
+                               for x in swaps if x.get("srcversion")}))
+             or "-")],
         ["driver swaps", setup.get("swap_method")],
         ["rounds", "%s; in each, every profile in every configuration; "
          "group order (dom0-local, stock, ours), on/off order and profile "
