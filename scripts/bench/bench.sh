@@ -1,0 +1,177 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Benchmark dispatcher: one lab boot per benchmark mode, a report on the host.
+#
+#   scripts/bench/bench.sh MODE   (make bench: main; make bench-memory:
+#                                  memory; make bench-scale: scale)
+#
+# A mode is two files, nothing else to register:
+#
+#   tests/bench/MODE.sh   runs in dom0 as the lab's only test (it sources
+#                         /lab/tests/test_common.sh like any e2e test; its
+#                         "# lab-timeout: SECS" header bounds it).  Every
+#                         number it measures goes to the host as a line
+#                             lab_out "BENCH {one JSON object}"
+#                         and it exits 0 (non-zero marks the run failed; the
+#                         report is written anyway from what was reported).
+#   scripts/bench/report-MODE.py LAB_OUT RESDIR
+#                         LAB_OUT is every line dom0 reported with lab_out
+#                         (the BENCH ones among them); RESDIR also holds
+#                         bench.jsonl (just the JSON objects), host.json and
+#                         meta.txt (host, lab and timing facts).  It writes
+#                         RESDIR/report.md, results.json and chart.png with
+#                         Python's standard library and gnuplot;
+#                         scripts/bench/benchlib.py has shared helpers.
+#
+# Lab settings a mode needs (dom0 memory, extra QEMU disks, the QEMU time
+# bound) are in the case statement below.  Every BENCH_* variable of the
+# caller's environment is handed to the dom0 script as a shell assignment
+# inserted after its header, so a mode can be tuned from the host, e.g.
+# BENCH_ROUNDS=1 BENCH_RUNTIME=3 make bench.  BENCH_FRONT and BENCH_BACK
+# (default ours: then both our builds are in the images and stock is a
+# modprobe away) and BENCH_LAB_ARGS (more scripts/lab/run.sh options) are
+# for this script only.
+#
+# Results: build/bench/MODE-<UTC time>/ with lab.log, lab-out.txt,
+# bench.jsonl, host.json, meta.txt, console.txt (the lab console), the
+# report files; build/bench/MODE-latest points at the newest.  The report is
+# printed at the end.  Exit status: non-zero if the lab run failed or no
+# report could be written.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+mode=${1:-}
+script=$top/tests/bench/$mode.sh
+report=$top/scripts/bench/report-$mode.py
+if [ -z "$mode" ] || [ ! -f "$script" ] || [ ! -f "$report" ]; then
+	echo "usage: $0 MODE (with tests/bench/MODE.sh and scripts/bench/report-MODE.py)" >&2
+	exit 2
+fi
+
+start=$(date +%s)
+stamp=$(date -u +%Y%m%d-%H%M%S)
+rev=$(git -C "$top" describe --always --dirty 2>/dev/null)
+res=$top/build/bench/$mode-$stamp
+mkdir -p "$res/stage"
+secs=$(sed -n 's/^# lab-timeout: *\([0-9]*\).*/\1/p' "$script" | head -1)
+# boot, the default guest and reporting come on top of the script's bound
+timeout=$((${secs:-1800} + 300))
+scratch=
+
+case "$mode" in
+memory)
+	# little dom0 memory and a real (virtio) disk to swap to
+	export LAB_DOM0_MEM=${LAB_DOM0_MEM:-768}
+	scratch=$res/swap.img
+	truncate -s 1G "$scratch"
+	export LAB_QEMU_EXTRA="${LAB_QEMU_EXTRA:-} -drive file=$scratch,if=virtio,format=raw,cache=unsafe"
+	;;
+scale)
+	export LAB_DOM0_MEM=${LAB_DOM0_MEM:-1024}
+	;;
+esac
+
+# The dom0 script with the caller's BENCH_* settings after its header.
+stage=$res/stage/$mode.sh
+{
+	sed -n '1,/^# lab-timeout:/p' "$script"
+	env | grep -E '^BENCH_[A-Z0-9_]*=' | grep -vE '^BENCH_(FRONT|BACK|LAB_ARGS)=' |
+		while IFS='=' read -r k v; do
+			printf "%s='%s'\n" "$k" "$(printf '%s' "$v" | sed "s/'/'\\\\''/g")"
+		done
+	sed '1,/^# lab-timeout:/d' "$script"
+} >"$stage"
+
+# gnuplot draws the charts; installed like the lab's other packages.
+if ! command -v gnuplot >/dev/null; then
+	echo "bench: installing gnuplot-nox"
+	{ apt-get install -y --no-install-recommends gnuplot-nox ||
+	  { apt-get update && apt-get install -y --no-install-recommends gnuplot-nox; }
+	} >"$res/apt.log" 2>&1 || echo "bench: gnuplot-nox could not be installed; no chart"
+fi
+
+echo "bench: mode $mode, results in $res"
+out=$res/lab-out.txt
+# shellcheck disable=SC2086
+"$top/scripts/lab/run.sh" --front "${BENCH_FRONT:-ours}" --back "${BENCH_BACK:-ours}" \
+	--tests none --extra-dom0 "$stage" --out "$out" --timeout "$timeout" \
+	--keep ${BENCH_LAB_ARGS:-} 2>&1 | tee "$res/lab.log"
+lab_rc=${PIPESTATUS[0]}
+lab_end=$(date +%s)
+[ -n "$scratch" ] && rm -f "$scratch"
+touch "$out"
+
+# Keep the console (for profiling and post-mortems), drop the lab's run dir.
+run=$(sed -n 's/^lab: console log: \(.*\)\/serial.log$/\1/p' "$res/lab.log" | tail -1)
+if [ -n "$run" ] && [ -d "$run" ]; then
+	cp "$run/console.txt" "$res/console.txt" 2>/dev/null
+	[ "$lab_rc" = 0 ] && rm -rf "$run"
+fi
+sed -n 's/^BENCH //p' "$out" >"$res/bench.jsonl"
+
+# Facts about the host and this run, for the report's setup section.
+kver=$(cat "$top/scripts/lab/KVER")
+cat >"$res/meta.txt" <<META
+mode=$mode
+lab_rc=$lab_rc
+wall_s=$((lab_end - start))
+lab_dom0_mem=${LAB_DOM0_MEM:-1536}
+lab_smp=${LAB_SMP:-1}
+host=$(uname -n) $(nproc) cpus
+date=$stamp
+META
+H_MODE=$mode H_STAMP=$stamp H_GIT=$rev \
+H_QEMU=$(qemu-system-x86_64 --version 2>/dev/null | head -1) \
+H_XEN=$(dpkg-query -W -f '${Version}' xen-hypervisor-4.17-amd64 2>/dev/null) \
+H_KVER="$kver $(dpkg-query -W -f '${Version}' "linux-image-$kver" 2>/dev/null)" \
+H_LAB_RC=$lab_rc H_LAB_SECS=$((lab_end - start)) H_START=$start \
+H_LOG=$res/lab.log H_SMP=${LAB_SMP:-1} H_DOM0_MEM=${LAB_DOM0_MEM:-1536} \
+python3 - "$res/host.json" <<'PY'
+import json, os, sys, time
+
+e = os.environ
+cpu = "unknown"
+for line in open("/proc/cpuinfo"):
+    if line.startswith("model name"):
+        cpu = line.split(":", 1)[1].strip()
+        break
+mem = 0
+for line in open("/proc/meminfo"):
+    if line.startswith("MemTotal:"):
+        mem = int(line.split()[1]) // 1024
+log = open(e["H_LOG"], errors="replace").read().strip().split("\n")
+info = {
+    "mode": e["H_MODE"],
+    "stamp": e["H_STAMP"],
+    "host_cpu": cpu,
+    "host_cores": os.cpu_count(),
+    "host_mem_mib": mem,
+    "host_kernel": os.uname().release,
+    "host_load_at_end": open("/proc/loadavg").read().split()[:3],
+    "qemu": e["H_QEMU"],
+    "qemu_accel": "TCG (-accel tcg,thread=multi -cpu qemu64)",
+    "qemu_cpus": int(e["H_SMP"]),
+    "qemu_mem_mib": 4096,
+    "dom0_mem_mib": int(e["H_DOM0_MEM"]),
+    "xen_package": e["H_XEN"],
+    "lab_kernel": e["H_KVER"],
+    "git": e["H_GIT"],
+    "lab_exit": int(e["H_LAB_RC"]),
+    "lab_result": [l for l in log if l.startswith(("PASS", "FAIL", "SKIP", "lab:"))],
+    "lab_seconds": int(e["H_LAB_SECS"]),
+    # the report is written within seconds of this
+    "wall_seconds": int(time.time()) - int(e["H_START"]),
+}
+with open(sys.argv[1], "w") as f:
+    json.dump(info, f, indent=1)
+PY
+
+rep_rc=0
+python3 "$report" "$out" "$res" || rep_rc=$?
+[ "$rep_rc" = 0 ] || echo "bench: the report for $mode could not be written"
+ln -sfn "$(basename "$res")" "$top/build/bench/$mode-latest"
+[ -f "$res/report.md" ] && cat "$res/report.md"
+echo "bench: $mode took $(($(date +%s) - start))s; report in $res/report.md"
+[ "$lab_rc" = 0 ] || echo "bench: the lab run reported a failure (exit $lab_rc); see $res/lab.log"
+[ "$lab_rc" = 0 ] && [ "$rep_rc" = 0 ]

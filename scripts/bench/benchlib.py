@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Shared parts of the benchmark report generators (scripts/bench/report-*.py).
+
+Standard library only.  A report generator is run as ``report-MODE.py LAB_OUT RESDIR``
+by scripts/bench/bench.sh; it typically does::
+
+    import benchlib
+    recs, bad = benchlib.load(lab_out)     # BENCH objects, undecodable lines
+    host = benchlib.host(resdir)           # host.json
+    ...
+    benchlib.write_json(resdir, {...})     # results.json
+    benchlib.gnuplot(resdir, script)       # chart.png (False if no gnuplot)
+"""
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+
+
+def load(path):
+    """Return (records, bad_lines): the JSON objects of the "BENCH {...}"
+    lines of PATH (a lab_out file; a .jsonl file is taken whole)."""
+    recs, bad = [], []
+    whole = path.endswith(".jsonl")
+    with open(path, errors="replace") as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("BENCH "):
+                line = line[6:]
+            elif not whole or not line:
+                continue
+            try:
+                recs.append(json.loads(line))
+            except ValueError:
+                bad.append(line)
+    return recs, bad
+
+
+def host(outdir):
+    """Return the host facts bench.sh wrote (OUTDIR/host.json)."""
+    try:
+        with open(os.path.join(outdir, "host.json")) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def spread(values):
+    """min/median/max/n of the numbers in VALUES (None if there are none)."""
+    v = [x for x in values if x is not None]
+    if not v:
+        return None
+    return {"min": min(v), "median": statistics.median(v), "max": max(v),
+            "n": len(v)}
+
+
+def fmt(x, digits=2):
+    """A number for a table: '-' for None, integers without decimals."""
+    if x is None:
+        return "-"
+    if isinstance(x, int) or (abs(x) >= 100 and digits <= 2):
+        return "%d" % round(x)
+    return "%.*f" % (digits, x)
+
+
+def fmt_spread(s, digits=2):
+    """'median [min-max]' of a spread() result."""
+    if not s:
+        return "-"
+    return "%s [%s–%s]" % (fmt(s["median"], digits), fmt(s["min"], digits),
+                           fmt(s["max"], digits))
+
+
+def table(header, rows):
+    """A Markdown table as a list of lines."""
+    out = ["| " + " | ".join(header) + " |",
+           "|" + "|".join("---" for _ in header) + "|"]
+    for r in rows:
+        out.append("| " + " | ".join(str(c) for c in r) + " |")
+    return out
+
+
+def write_json(outdir, obj, name="results.json"):
+    with open(os.path.join(outdir, name), "w") as f:
+        json.dump(obj, f, indent=1, sort_keys=False)
+
+
+def gnuplot(outdir, script, name="chart"):
+    """Run a gnuplot SCRIPT in OUTDIR (kept as NAME.gp).  The script should
+    draw to NAME.png; the terminal line is prepended here.  Returns True if
+    the PNG was written."""
+    gp = shutil.which("gnuplot")
+    path = os.path.join(outdir, name + ".gp")
+    terms = ["pngcairo size 1200,900 font ',10'", "png size 1200,900"]
+    for term in terms:
+        with open(path, "w") as f:
+            f.write("set terminal %s\nset output '%s.png'\n%s" %
+                    (term, name, script))
+        if not gp:
+            return False
+        r = subprocess.run([gp, name + ".gp"], cwd=outdir,
+                           capture_output=True, text=True)
+        if r.returncode == 0 and os.path.getsize(
+                os.path.join(outdir, name + ".png")) > 0:
+            return True
+    print("gnuplot failed:", r.stderr.strip()[:500])
+    return False

@@ -1,0 +1,580 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""make bench report: ours against stock and dom0-local, from one lab boot.
+
+Usage: report-main.py LAB_OUT RESDIR (run by scripts/bench/bench.sh).
+Reads the BENCH lines of LAB_OUT and RESDIR/host.json; writes report.md,
+results.json and chart.png into RESDIR.  See Documentation/xen-blk-benchmarks.rst.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
+
+CONFIGS = ["local", "stock-on", "stock-off", "ours-on", "ours-off"]
+GUESTS = CONFIGS[1:]
+LABEL = {
+    "local": "dom0-local",
+    "stock-on": "stock pair",
+    "stock-off": "stock, persistent off",
+    "ours-on": "our pair",
+    "ours-off": "ours, persistent off",
+}
+# fio terse fields as main.sh prints them
+FIO = ["rc", "error", "rbw", "riops", "rlat", "wbw", "wiops", "wlat", "usr",
+       "sys", "ctxt", "intr"]
+# ratio name -> (numerator, denominator); "stock-best" is the better of
+# stock-on and stock-off in the same round
+RATIOS = [
+    ("ours/stock", "ours-on", "stock-on"),
+    ("ours/best stock", "ours-on", "stock-best"),
+    ("ours-off/stock-off", "ours-off", "stock-off"),
+    ("ours on/off", "ours-on", "ours-off"),
+    ("stock on/off", "stock-on", "stock-off"),
+    ("ours/dom0", "ours-on", "local"),
+    ("stock/dom0", "stock-on", "local"),
+    ("ours-off/dom0", "ours-off", "local"),
+    ("stock-off/dom0", "stock-off", "local"),
+]
+
+
+def num(x):
+    try:
+        return float(str(x).rstrip("%"))
+    except ValueError:
+        return None
+
+
+def describe(d):
+    rw, bs, qd, jobs, q = d.split()
+    kind = {"randread": "random read", "randwrite": "random write",
+            "read": "sequential read", "write": "sequential write"}[rw]
+    s = "%s %s, QD%s" % (bs.replace("k", " KiB").replace("M", " MiB"),
+                         kind, qd)
+    if jobs != "1":
+        s += " x %s jobs" % jobs
+    return s + ", %s queue%s" % (q, "" if q == "1" else "s")
+
+
+def delta(a, b, keys):
+    try:
+        return sum(b[k] - a[k] for k in keys)
+    except (KeyError, TypeError):
+        return None
+
+
+def per(a, b):
+    if a is None or not b:
+        return None
+    return a / b
+
+
+def parse_run(rec, profdef, fio_secs):
+    f = dict(zip(FIO, rec.get("fio", "").split(";")))
+    write = profdef.split()[0] in ("write", "randwrite")
+    run = {
+        "round": rec["r"], "config": rec["c"], "profile": rec["p"],
+        "t": rec.get("t"), "fio_raw": rec.get("fio"),
+        "ok": f.get("rc") == "0" and f.get("error") == "0",
+        "iops": num(f.get("wiops" if write else "riops", "")),
+        "kib_s": num(f.get("wbw" if write else "rbw", "")),
+        "lat_us": num(f.get("wlat" if write else "rlat", "")),
+        "usr": num(f.get("usr", "")), "sys": num(f.get("sys", "")),
+        "fio_kernel_ctxt": num(f.get("ctxt", "")),
+        "fio_kernel_intr": num(f.get("intr", "")),
+    }
+    if not run["ok"]:
+        run["iops"] = run["kib_s"] = None
+    s0, s1, s2 = rec.get("s0", {}), rec.get("s1", {}), rec.get("s2", {})
+    run["snapshots"] = {"s0": s0, "s1": s1, "s2": s2}
+    dt = delta(s1, s2, ["up"])
+    if dt and dt > 0:
+        # CPU Xen accounted to each domain between the end of the ramp and
+        # the end of the run, as a share of wall time and per I/O.
+        d0 = delta(s1, s2, ["d0"])
+        du = delta(s1, s2, ["du"])
+        bk = delta(s1, s2, ["bk"])
+        run["cpu"] = {
+            "window_s": dt,
+            "dom0_share": per(d0, dt), "guest_share": per(du, dt),
+            "backend_threads_share": per(bk / 100.0 if bk is not None
+                                         else None, dt),
+        }
+        if run["iops"]:
+            run["cpu"]["dom0_us_per_io"] = per(d0 * 1e6, run["iops"] * dt)
+            run["cpu"]["guest_us_per_io"] = per(du * 1e6, run["iops"] * dt)
+            run["cpu"]["dom0_ctxt_per_io"] = per(delta(s1, s2, ["ctxt"]),
+                                                 run["iops"] * dt)
+            run["cpu"]["dom0_intr_per_io"] = per(delta(s1, s2, ["intr"]),
+                                                 run["iops"] * dt)
+            # counted by the kernel fio ran on over fio's whole life
+            ios = run["iops"] * fio_secs if fio_secs else None
+            run["cpu"]["fio_kernel_ctxt_per_io"] = per(run["fio_kernel_ctxt"],
+                                                       ios)
+            run["cpu"]["fio_kernel_intr_per_io"] = per(run["fio_kernel_intr"],
+                                                       ios)
+    if "rd_req" in s0:
+        req = ("rd_req", "wr_req")
+        steady = delta(s1, s2, req)
+        whole = delta(s0, s2, req)
+        run["backend"] = {
+            "requests_steady": steady,
+            "requests_per_io": per(steady, run["iops"] * dt
+                                   if run["iops"] and dt else None),
+            "maps_per_req_steady": per(delta(s1, s2, ["grants_mapped"]),
+                                       steady),
+            "unmaps_per_req_steady": per(delta(s1, s2, ["grants_unmapped"]),
+                                         steady),
+            "maps_per_req_run": per(delta(s0, s2, ["grants_mapped"]), whole),
+            "unmaps_per_req_run": per(delta(s0, s2, ["grants_unmapped"]),
+                                      whole),
+            "persistent_grants": s2.get("persistent_grants"),
+            "pool_pages": s2.get("pool_pages"),
+            "pgrant_hit_rate": per(delta(s1, s2, ["pgrant_hits"]),
+                                   delta(s1, s2, ["pgrant_hits",
+                                                  "pgrant_misses"])),
+            "oo_req": delta(s0, s2, ["oo_req"]),
+        }
+    return run
+
+
+def main():
+    if len(sys.argv) != 3:
+        print("usage: report-main.py LAB_OUT RESDIR", file=sys.stderr)
+        return 2
+    out = sys.argv[2]
+    recs, badlines = benchlib.load(sys.argv[1])
+    host = benchlib.host(out)
+    setup = {r["name"]: r["value"] for r in recs if r.get("k") == "setup"}
+    profdefs = {r["p"]: r["def"] for r in recs if r.get("k") == "profile"}
+    profiles = list(profdefs)
+    attaches = [r for r in recs if r.get("k") == "attach"]
+    swaps = [r for r in recs if r.get("k") == "swap"]
+    problems = [r["what"] for r in recs if r.get("k") == "problem"]
+    problems += ["undecodable line: " + b[:200] for b in badlines]
+    end = [r for r in recs if r.get("k") == "end"]
+    try:
+        fio_secs = float(setup.get("runtime_s")) + float(setup.get("ramp_s"))
+    except (TypeError, ValueError):
+        fio_secs = None
+    runs = [parse_run(r, profdefs.get(r["p"], "read 4k 1 1 1"), fio_secs)
+            for r in recs if r.get("k") == "run"]
+    for r in runs:
+        if not r["ok"]:
+            problems.append("fio failed: %s %s round %s: %s" %
+                            (r["profile"], r["config"], r["round"],
+                             r["fio_raw"]))
+    rounds = sorted({r["round"] for r in runs})
+    configs = [c for c in CONFIGS if any(r["config"] == c for r in runs)]
+
+    def get(p, c, rnd, key="iops"):
+        for r in runs:
+            if r["profile"] == p and r["config"] == c and r["round"] == rnd:
+                return r[key]
+        return None
+
+    summary = {}
+    for p in profiles:
+        s = {"definition": profdefs[p], "configs": {}, "ratios": {},
+             "backend": {}}
+        for c in configs:
+            rs = [r for r in runs if r["profile"] == p and r["config"] == c]
+            s["configs"][c] = {
+                "iops": benchlib.spread(r["iops"] for r in rs),
+                "mib_s": benchlib.spread(r["kib_s"] / 1024 for r in rs
+                                         if r["kib_s"] is not None),
+                "lat_us": benchlib.spread(r["lat_us"] for r in rs),
+                "per_round_iops": [get(p, c, n) for n in rounds],
+            }
+            cpu = [r["cpu"] for r in rs if "cpu" in r]
+            if cpu:
+                keys = sorted({k for c2 in cpu for k in c2})
+                s["configs"][c]["cpu"] = {
+                    k: benchlib.spread(c2.get(k) for c2 in cpu)
+                    for k in keys}
+            be = [r["backend"] for r in rs if "backend" in r]
+            if be:
+                s["backend"][c] = {k: benchlib.spread(b[k] for b in be)
+                                   for k in be[0]}
+        for name, a, b in RATIOS:
+            vals = []
+            for n in rounds:
+                x = get(p, a, n)
+                if b == "stock-best":
+                    ys = [get(p, "stock-on", n), get(p, "stock-off", n)]
+                    ys = [y for y in ys if y is not None]
+                    y = max(ys) if ys else None
+                else:
+                    y = get(p, b, n)
+                vals.append(x / y if x is not None and y else None)
+            sp = benchlib.spread(vals)
+            if sp:
+                sp["per_round"] = vals
+                s["ratios"][name] = sp
+        summary[p] = s
+
+    # Where ours is below stock: the median per-round ratio under 1.
+    below = []
+    for p in profiles:
+        for name in ("ours/stock", "ours/best stock", "ours-off/stock-off"):
+            sp = summary[p]["ratios"].get(name)
+            if sp and sp["median"] < 1.0:
+                below.append({"profile": p, "ratio": name,
+                              "median": sp["median"], "min": sp["min"],
+                              "max": sp["max"]})
+
+    results = {"host": host, "setup": setup, "profiles": profdefs,
+               "rounds": rounds, "summary": summary, "below_stock": below,
+               "runs": runs, "attaches": attaches, "swaps": swaps,
+               "problems": problems, "complete": bool(end)}
+    benchlib.write_json(out, results)
+    chart = draw(out, profiles, summary)
+    write_md(out, host, setup, profiles, profdefs, summary, below, runs,
+             attaches, swaps, problems, rounds, configs, chart, bool(end))
+    print("report: %s/report.md" % out)
+    return 0
+
+
+def draw(out, profiles, summary):
+    """Two panels: domU IOPS relative to dom0-local; ours/stock ratios."""
+    rows1, rows2 = [], []
+    for p in profiles:
+        r = summary[p]["ratios"]
+        line = [p]
+        for name in ("stock/dom0", "stock-off/dom0", "ours/dom0",
+                     "ours-off/dom0"):
+            sp = r.get(name)
+            line += ([sp["median"], sp["min"], sp["max"]] if sp
+                     else [0, 0, 0])
+        rows1.append(line)
+        line = [p]
+        for name in ("ours/stock", "ours-off/stock-off", "ours/best stock"):
+            sp = r.get(name)
+            line += ([sp["median"], sp["min"], sp["max"]] if sp
+                     else [0, 0, 0])
+        rows2.append(line)
+    for name, rows in (("chart-dom0.dat", rows1), ("chart-ratio.dat", rows2)):
+        with open(os.path.join(out, name), "w") as f:
+            for r in rows:
+                f.write(" ".join(str(x) for x in r) + "\n")
+    script = """set multiplot layout 2,1
+set style data histogram
+set style histogram errorbars gap 2 lw 1
+set style fill solid 0.6 border -1
+set boxwidth 0.9
+set grid ytics
+set key outside right top
+set yrange [0:*]
+set title "IOPS relative to dom0-local (median per-round ratio, bars: min-max)"
+set ylabel "domU / dom0-local"
+plot 'chart-dom0.dat' using 2:3:4:xtic(1) title 'stock', \\
+     '' using 5:6:7 title 'stock, persistent off', \\
+     '' using 8:9:10 title 'ours', \\
+     '' using 11:12:13 title 'ours, persistent off'
+set title "ours / stock (median per-round ratio, bars: min-max; 1.0 = parity)"
+set ylabel "ratio"
+plot 'chart-ratio.dat' using 2:3:4:xtic(1) title 'ours/stock', \\
+     '' using 5:6:7 title 'ours-off/stock-off', \\
+     '' using 8:9:10 title 'ours/better of stock on,off', \\
+     1 notitle with lines lw 2 lc rgb 'black'
+unset multiplot
+"""
+    return benchlib.gnuplot(out, script)
+
+
+def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
+             attaches, swaps, problems, rounds, configs, chart, complete):
+    F = benchlib.fmt
+    S = benchlib.fmt_spread
+    md = []
+    w = md.append
+    w("# make bench: our xen-blkback/xen-blkfront against Debian's stock pair")
+    w("")
+    full = [n for n in rounds
+            if all(any(r["round"] == n and r["config"] == c and
+                       r["profile"] == p and r["ok"] for r in runs)
+                   for c in configs for p in profiles)]
+    w("Run %s, git %s; %d round(s) started, %d complete; wall time of "
+      "`make bench` %s s (lab %s s). %s" % (
+          host.get("stamp", "?"), host.get("git", "?"), len(rounds),
+          len(full),
+          host.get("wall_seconds", "?"), host.get("lab_seconds", "?"),
+          "Complete." if complete and not problems else
+          "**Incomplete or with problems: see the end of the report.**"))
+    w("")
+    w("All figures come from one lab boot; only ratios between "
+      "configurations measured in that boot mean anything (see *What the "
+      "lab can and cannot say*).")
+    w("")
+    w("## Summary: median per-round ratio [min–max] of IOPS")
+    w("")
+    rows = []
+    for p in profiles:
+        r = summary[p]["ratios"]
+        be = summary[p]["backend"].get("ours-on", {})
+        rows.append([p, describe(profdefs[p]), S(r.get("ours/stock")),
+                     S(r.get("ours/best stock")),
+                     S(r.get("ours-off/stock-off")),
+                     S(r.get("ours/dom0")), S(r.get("stock/dom0")),
+                     S(be.get("maps_per_req_steady"), 4)])
+    md += benchlib.table(["profile", "what", "ours/stock", "ours/best stock",
+                          "ours-off/stock-off", "ours domU/dom0",
+                          "stock domU/dom0", "grant maps/req (ours)"], rows)
+    w("")
+    w("*ours/stock*: both pairs at their defaults (persistent grants on). "
+      "*ours/best stock*: against the better of stock with and without "
+      "persistent grants in the same round. *grant maps/req*: our backend's "
+      "grants mapped per request after the ramp (median [min–max]).")
+    w("")
+    w("## Where ours is below stock")
+    w("")
+    if below:
+        for b in below:
+            w("- **%s** (%s): %s median %s, min %s, max %s" % (
+                b["profile"], describe(profdefs[b["profile"]]), b["ratio"],
+                F(b["median"]), F(b["min"]), F(b["max"])))
+        w("")
+        w("A median under 1.0 whose max is above 1.0 is within this lab's "
+          "noise; one whose max is under 1.0 was below stock in every round.")
+    else:
+        w("Nowhere: every median ratio ours/stock, ours/best stock and "
+          "ours-off/stock-off is at least 1.0.")
+    w("")
+    targets = []
+    worst = [summary[p]["backend"].get("ours-on", {}).get(
+        "maps_per_req_steady") for p in profiles]
+    worst = [x["max"] for x in worst if x]
+    if worst:
+        targets.append("steady-state grant maps per request with persistent "
+                       "grants on: at most %s over all runs (target <= 0.01): "
+                       "%s" % (F(max(worst), 4),
+                               "met" if max(worst) <= 0.01 else "NOT met"))
+    meds = [summary[p]["ratios"].get("ours/stock") for p in profiles]
+    meds = [x["median"] for x in meds if x]
+    if meds:
+        targets.append("ours/stock >= 1.0 on every profile (median): %s "
+                       "(lowest %s)" % ("met" if min(meds) >= 1.0 else
+                                        "NOT met", F(min(meds))))
+    meds = [summary[p]["ratios"].get("ours/best stock") for p in profiles]
+    meds = [x["median"] for x in meds if x]
+    if meds:
+        targets.append("ours at least the better of stock on/off on every "
+                       "profile (median): %s (lowest %s)" % (
+                           "met" if min(meds) >= 1.0 else "NOT met",
+                           F(min(meds))))
+    if targets:
+        w("Targets: " + "; ".join(targets) + ".")
+        w("")
+
+    w("## Setup")
+    w("")
+    rows = [
+        ["host CPU", "%s, %s cores, %s MiB (shared; load at end %s)" % (
+            host.get("host_cpu"), host.get("host_cores"),
+            host.get("host_mem_mib"),
+            " ".join(host.get("host_load_at_end", [])))],
+        ["emulator", "%s, %s, %s emulated CPU(s), %s MiB" % (
+            host.get("qemu"), host.get("qemu_accel"), host.get("qemu_cpus"),
+            host.get("qemu_mem_mib"))],
+        ["Xen", "%s (package %s), %s pCPU(s), scheduler %s, %s MiB" % (
+            setup.get("xen_version"), host.get("xen_package"),
+            setup.get("xen_pcpus"), setup.get("xen_scheduler"),
+            setup.get("xen_total_mem_mib"))],
+        ["dom0", "%s vCPUs, %s MiB, kernel %s" % (
+            setup.get("dom0_vcpus"),
+            int(setup.get("dom0_mem_kib", "0") or 0) // 1024,
+            setup.get("dom0_kernel"))],
+        ["guest", "%s, kernel %s (PV, initramfs root)" % (
+            setup.get("guest"), setup.get("guest_kernel"))],
+        ["dom0 CPU as seen", setup.get("dom0_cpu")],
+        ["backing device", "%s; one device, shared by every "
+         "configuration (only one uses it at a time)" % setup.get("backing")],
+        ["fio", "%s: %s" % (setup.get("fio_version"),
+                            setup.get("fio_params"))],
+        ["drivers", "ours: git %s; stock: Debian's %s modules; backend "
+         "srcversions loaded: %s" % (
+             host.get("git"), host.get("lab_kernel", ""),
+             ", ".join(sorted({"%s %s" % (x.get("to"), x.get("srcversion"))
+                               for x in swaps if x.get("srcversion")}))
+             or "-")],
+        ["driver swaps", setup.get("swap_method")],
+        ["rounds", "%s; in each, every profile in every configuration; "
+         "group order (dom0-local, stock, ours), on/off order and profile "
+         "order rotate per round" % setup.get("rounds")],
+    ]
+    md += benchlib.table(["", ""], rows)
+    w("")
+    w("Configurations: *local* = fio in dom0 directly on the null_blk "
+      "device (the limit); *stock-on* = a guest through Debian's "
+      "xen-blkfront and xen-blkback at their defaults; *ours-on* = the same "
+      "guest through our pair; *-off* = the same pair with "
+      "`feature_persistent=0` on both ends. Every guest configuration "
+      "loads its frontend with `max_queues=1`, or `max_queues=2` for the "
+      "2-queue profile (2 fio jobs on the guest's 2 vCPUs).")
+    w("")
+
+    w("## Per profile")
+    for p in profiles:
+        s = summary[p]
+        w("")
+        w("### %s: %s" % (p, describe(profdefs[p])))
+        w("")
+        rows = []
+        for c in configs:
+            x = s["configs"].get(c)
+            if not x or not x["iops"]:
+                continue
+            i, m, lat = x["iops"], x["mib_s"], x["lat_us"]
+            rows.append([LABEL[c], F(i["min"]), F(i["median"]), F(i["max"]),
+                         F(m["min"], 1), F(m["median"], 1), F(m["max"], 1),
+                         F(lat["median"] / 1000, 1) if lat else "-",
+                         " ".join(F(v) for v in x["per_round_iops"])])
+        md += benchlib.table(["config", "IOPS min", "median", "max",
+                              "MiB/s min", "median", "max",
+                              "mean lat ms", "IOPS per round"], rows)
+        w("")
+        rows = []
+        for name, _, _ in RATIOS:
+            sp = s["ratios"].get(name)
+            if sp:
+                rows.append([name, F(sp["median"]), F(sp["min"]),
+                             F(sp["max"]),
+                             " ".join(F(v) for v in sp["per_round"])])
+        md += benchlib.table(["ratio (per round)", "median", "min", "max",
+                              "per round"], rows)
+        rows = []
+        for c in ("ours-on", "ours-off", "stock-on", "stock-off"):
+            b = s["backend"].get(c)
+            if not b:
+                continue
+            rows.append([LABEL[c],
+                         S(b.get("maps_per_req_steady"), 4),
+                         S(b.get("unmaps_per_req_steady"), 4),
+                         S(b.get("maps_per_req_run"), 4),
+                         S(b.get("persistent_grants"), 0),
+                         S(b.get("pool_pages"), 0),
+                         S(b.get("oo_req"), 0)])
+        if rows:
+            w("")
+            md += benchlib.table(["backend (statistics)",
+                                  "maps/req steady", "unmaps/req steady",
+                                  "maps/req whole run", "persistent grants",
+                                  "pool pages", "oo_req"], rows)
+        rows = []
+        for c in configs:
+            x = s["configs"].get(c, {}).get("cpu")
+            if not x:
+                continue
+            b = s["backend"].get(c, {})
+            rows.append([LABEL[c], S(x.get("dom0_us_per_io"), 0),
+                         S(x.get("guest_us_per_io"), 0),
+                         S(x.get("dom0_share")), S(x.get("guest_share")),
+                         S(x.get("backend_threads_share")),
+                         S(x.get("dom0_ctxt_per_io")),
+                         S(x.get("fio_kernel_ctxt_per_io")),
+                         S(x.get("fio_kernel_intr_per_io")),
+                         S(b.get("requests_per_io"))])
+        if rows:
+            w("")
+            md += benchlib.table(["CPU (Xen's accounting)",
+                                  "dom0 µs/IO", "guest µs/IO",
+                                  "dom0 share", "guest share",
+                                  "backend threads share",
+                                  "dom0 ctxsw/IO", "fio side ctxsw/IO",
+                                  "fio side irq/IO", "backend req/IO"], rows)
+    w("")
+    w("Backend columns are median [min–max] over the rounds, from "
+      "`/sys/bus/xen-backend/devices/vbd-*/statistics/` read before the run, "
+      "when the ramp should be over (ramp + 2 s after the start) and after it. "
+      "*steady* = between the last two reads; *whole run* includes the ramp "
+      "(the first run after an attach maps the frontend's persistent "
+      "pages). Grant counters exist only in our backend; the stock backend "
+      "shows its request counters only (`oo_req`). *CPU*: the time Xen "
+      "accounted to dom0's and the guest's vCPUs (`xl vcpu-list`) and the "
+      "backend ring threads' ticks in the same window, as a share of wall "
+      "time (one emulated CPU: the shares and idle add up to 1) and per "
+      "I/O; *ctxsw/IO*, *irq/IO*: context switches and interrupts per I/O "
+      "of dom0 (same window) and of the kernel fio ran on (the guest's, "
+      "or dom0's for dom0-local; over fio's whole run); *backend req/IO*: blkif requests per fio I/O (1 MiB I/Os are "
+      "split by the frontend's segment limit).")
+    w("")
+
+    w("## Negotiated at each attach")
+    w("")
+    seen = {}
+    for a in attaches:
+        key = (a["c"], a["q"])
+        v = (a.get("queues"), a.get("back_persistent"),
+             a.get("front_persistent"), a.get("ring_page_order"),
+             a.get("back_max_indirect"))
+        seen.setdefault(key, set()).add(v)
+    rows = []
+    for (c, q), vs in sorted(seen.items()):
+        for v in sorted(vs, key=str):
+            rows.append([LABEL.get(c, c), q] + list(v))
+    md += benchlib.table(["config", "queues asked", "queues", "back "
+                          "feature-persistent", "front feature-persistent",
+                          "ring-page-order", "back max indirect"], rows)
+    w("")
+    if swaps:
+        w("Backend swaps: %d, %s s each at most." % (
+            len(swaps), max(x.get("secs", 0) for x in swaps)))
+        w("")
+
+    w("## How to read this report")
+    w("")
+    w("- Every configuration ran every profile once per round; a ratio is "
+      "taken per round (e.g. ours IOPS / stock IOPS in round 2) and the "
+      "report gives the median of those ratios with their min and max. A "
+      "ratio whose min–max range straddles 1.0 is not a measured "
+      "difference in this lab.")
+    w("- The per-round IOPS columns show drift: a round that is low for "
+      "every configuration was a slow moment of the shared host, not a "
+      "driver effect.")
+    w("- *domU/dom0-local* says how much of the emulated machine's block "
+      "throughput a guest gets through the pair; it is the overhead of the "
+      "whole PV path (guest kernel, frontend, grants, event channels, Xen "
+      "scheduling, backend) relative to fio on the same device in dom0.")
+    w("- *grant maps/req* near 0 means the persistent-grant cache absorbs "
+      "every mapping; with persistent grants off it is the segments per "
+      "request (each one mapped and unmapped).")
+    w("- results.json holds every number: each run's fio fields and "
+      "statistics snapshots, the attach records and the summary; "
+      "bench.jsonl is what dom0 reported; console.txt is the lab console.")
+    w("")
+    w("## What the lab can and cannot say")
+    w("")
+    w("The lab is Xen 4.17 inside QEMU with TCG (software emulation, one "
+      "emulated CPU for Xen, dom0 and the guest together) on a shared "
+      "2-core host. Every instruction is emulated, so CPU work is "
+      "magnified tens of times relative to I/O, fio itself is CPU-bound, "
+      "and timing is distorted: hypercalls, page-table updates (grant "
+      "maps, TLB flushes) and memcpy cost differently than on hardware. "
+      "It can say: which pair does less work per I/O in the same setting "
+      "(a ratio), whether grants are being mapped per request, whether "
+      "multi-queue and persistent grants change the work done. It cannot "
+      "say: absolute IOPS, latency or bandwidth on real hardware; "
+      "anything about parallel scaling (one emulated CPU); the effect of "
+      "real device latency or interrupt delivery. Ratios of a few percent "
+      "are below its noise; single runs can be 40 % off, hence the rounds.")
+    w("")
+    if chart:
+        w("![IOPS relative to dom0-local and ours/stock](chart.png)")
+        w("")
+    if problems or not complete:
+        w("## Problems")
+        w("")
+        if not complete:
+            w("- the dom0 script did not finish (no end record): the "
+              "report covers what was measured before it stopped")
+        for p in problems:
+            w("- " + p)
+        w("")
+    with open(os.path.join(out, "report.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

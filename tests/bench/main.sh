@@ -1,0 +1,363 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# lab-timeout: 1650
+#
+# make bench, dom0 side: fio on one null_blk device in five configurations,
+# in alternating rounds, one lab boot.
+#
+#   local      fio in dom0 directly on /dev/nullb0 (the limit)
+#   stock-on   a guest through Debian's xen-blkfront + xen-blkback
+#   ours-on    a guest through our pair
+#   stock-off  the stock pair, persistent grants off on both ends
+#   ours-off   our pair, persistent grants off on both ends
+#
+# The backing device is null_blk with memory_backed=0: it completes I/O
+# without touching data, so what is measured is the drivers' path (grants,
+# copies, rings, event channels), not a memcpy that would be the same for
+# every configuration and, under TCG, dominate it.
+#
+# Drivers are swapped inside the boot.  The default guest keeps running;
+# for each guest configuration its disks are detached, the frontend is
+# unloaded and loaded again (stock: modprobe, ours: insmod /lab/mod/...)
+# with max_queues and feature_persistent set, /dev/nullb0 is attached as
+# xvdb, the profiles run, and xvdb is detached.  The backend is swapped
+# (rmmod, then modprobe or insmod) only when no vbd exists.  Its
+# feature_persistent parameter is set before each attach (both backends
+# sample it at connect).
+#
+# Each round runs every profile in every configuration; the order of the
+# three groups (local, stock, ours), of on/off inside a group and of the
+# profiles is rotated per round so that drift hits every side alike while
+# each round needs at most two backend swaps.
+#
+# Output: one "lab_out BENCH {json}" line per fact (setup, attach, run);
+# scripts/bench/report-main.py turns them into the report.
+#
+# Tunables (set on the host, passed in by scripts/bench/bench.sh):
+# BENCH_ROUNDS (3), BENCH_RUNTIME (5 s), BENCH_RAMP (1 s), BENCH_PROFILES
+# and BENCH_CONFIGS (subsets, for a quick try).
+. /lab/tests/test_common.sh
+
+ROUNDS=${BENCH_ROUNDS:-3}
+RT=${BENCH_RUNTIME:-5}
+RAMP=${BENCH_RAMP:-1}
+PROFILES=${BENCH_PROFILES:-"rr4k rw4k rr64k sr1m sw1m rr4k2q"}
+CONFIGS=${BENCH_CONFIGS:-"local stock-on stock-off ours-on ours-off"}
+G=$LAB_DEFAULT_GUEST
+GT=$((RT + RAMP + 120))	# bound for one command in the guest
+DEV0=/dev/nullb0
+VDEV=$(xvd_num b)
+T0=$(date +%s)
+bad=0
+
+[ "$LAB_BACK" = ours ] && [ "$LAB_FRONT" = ours ] ||
+	fail "run the lab with FRONT=ours BACK=ours: both builds must be in the images"
+[ -f /lab/mod/xen-blkback.ko ] || fail "our backend module is missing"
+
+# profile NAME -> "rw bs iodepth jobs queues"
+profile() {
+	case "$1" in
+	rr4k) echo "randread 4k 32 1 1" ;;
+	rw4k) echo "randwrite 4k 32 1 1" ;;
+	rr64k) echo "randread 64k 16 1 1" ;;
+	sr1m) echo "read 1M 4 1 1" ;;
+	sw1m) echo "write 1M 4 1 1" ;;
+	rr4k2q) echo "randread 4k 16 2 2" ;;
+	*) return 1 ;;
+	esac
+}
+
+jstr() { # text -> JSON string
+	printf '"%s"' "$(printf '%s' "$*" | tr -d '\n\r' | sed 's/\\/\\\\/g; s/"/\\"/g')"
+}
+
+emit() { # key-value JSON body (without braces)
+	lab_out "BENCH {$*,\"t\":$(($(date +%s) - T0))}"
+}
+
+setup() { # name value
+	emit "\"k\":\"setup\",\"name\":$(jstr "$1"),\"value\":$(jstr "$2")"
+}
+
+problem() {
+	log "PROBLEM: $*"
+	emit "\"k\":\"problem\",\"what\":$(jstr "$*")"
+	bad=$((bad + 1))
+}
+
+# Run CMD in the guest; its output (first 1000 bytes) is printed here.
+gout() {
+	local rc id
+	guest_run -t "$GT" "$G" "( $* ) >/tmp/gout 2>&1; rc=\$?;
+		xenstore-write data/lab/bench \"\$(head -c 1000 /tmp/gout)\"; exit \$rc"
+	rc=$?
+	id=$(domid "$G")
+	xenstore-read "/local/domain/$id/data/lab/bench" 2>/dev/null
+	return $rc
+}
+
+# fio command for profile $1 on device $2; prints
+# "rc;error;rbw;riops;rlat;wbw;wiops;wlat;usr;sys;ctxt;intr" (KiB/s, IOPS,
+# usec, %, and the context switches and interrupts of the kernel fio ran
+# on, the guest's or dom0's, during the whole fio run).
+fio_cmd() {
+	local rw bs qd jobs q extra=
+	# shellcheck disable=SC2046
+	set -- "$2" $(profile "$1")
+	rw=$2 bs=$3 qd=$4 jobs=$5
+	[ "$jobs" -gt 1 ] && extra="--cpus_allowed=0-1 --cpus_allowed_policy=split"
+	echo "set -- \$(awk '/^(ctxt|intr) / {print \$2}' /proc/stat); i0=\$1 c0=\$2; \
+fio --name=b --filename=$1 --ioengine=libaio --direct=1 --rw=$rw --bs=$bs \
+--iodepth=$qd --numjobs=$jobs $extra --group_reporting --time_based --runtime=$RT \
+--ramp_time=$RAMP --norandommap --randrepeat=0 --output-format=terse \
+--terse-version=3 >/tmp/b.out 2>&1; rc=\$?; \
+set -- \$(awk '/^(ctxt|intr) / {print \$2}' /proc/stat); \
+echo \"\$rc;\$(grep '^3;' /tmp/b.out | tail -1 | cut -d';' -f5,7,8,40,48,49,81,88,89);\$((\$2 - c0));\$((\$1 - i0))\""
+}
+
+STATS="rd_req wr_req oo_req grants_mapped grants_unmapped persistent_grants \
+pgrant_hits pgrant_misses grants_purged pool_pages squeezes"
+# A snapshot as a JSON object: dom0's uptime, the backend's statistics if
+# DIR is given and, if "full", the CPU seconds Xen accounted to dom0's and
+# the guest's vCPUs, ticks of the backend's ring threads (ours are
+# "blkback.<domid>.<dev>-<queue>", stock ones "<domid>.<vdev>-<queue>") and dom0's
+# /proc/stat cpu line (slower: taken only around the measured window).
+snap() { # full|stats [statistics directory]
+	local out s f
+	out="\"up\":$(cut -d' ' -f1 /proc/uptime)"
+	if [ "$1" = full ]; then
+		out="$out,$(xl vcpu-list 2>/dev/null | awk -v g="$G" '
+			$1 == "Domain-0" { d += $6 } $1 == g { u += $6 }
+			END { printf "\"d0\":%.1f,\"du\":%.1f", d, u }')"
+		out="$out,\"bk\":$(cat /proc/[0-9]*/stat 2>/dev/null |
+			awk '$2 ~ /^\((blkback\.|[0-9]+\.xvd)/ { t += $14 + $15 }
+			END { print t + 0 }')"
+		out="$out,\"cpu\":\"$(sed -n 's/^cpu  *//p' /proc/stat)\""
+		out="$out,$(awk '/^ctxt / { c = $2 } /^intr / { i = $2 }
+			END { printf "\"ctxt\":%s,\"intr\":%s", c, i }' /proc/stat)"
+	fi
+	for s in $STATS; do
+		f=${2:-/nonexistent}/$s
+		[ -r "$f" ] && out="$out,\"$s\":$(cat "$f")"
+	done
+	echo "{$out}"
+}
+
+back_kind() { # ours (out-of-tree taint) or stock
+	case "$(cat /sys/module/xen_blkback/taint 2>/dev/null)" in
+	*O*) echo ours ;;
+	*) echo stock ;;
+	esac
+}
+
+no_vbd() {
+	! ls /sys/bus/xen-backend/devices 2>/dev/null | grep -q '^vbd-'
+}
+
+use_back() { # ours|stock
+	local t
+	[ -d /sys/module/xen_blkback ] && [ "$(back_kind)" = "$1" ] && return 0
+	t=$(date +%s)
+	wait_for 60 no_vbd || fail "a vbd is still present; cannot swap the backend"
+	lab_unload_back || fail "rmmod xen_blkback failed"
+	if [ "$1" = ours ]; then
+		insmod /lab/mod/xen-blkback.ko || fail "insmod of our backend failed"
+	else
+		modprobe xen-blkback || fail "modprobe of the stock backend failed"
+	fi
+	[ "$(back_kind)" = "$1" ] || fail "loaded backend is not $1"
+	emit "\"k\":\"swap\",\"side\":\"back\",\"to\":\"$1\",\"srcversion\":$(jstr "$(cat /sys/module/xen_blkback/srcversion 2>/dev/null)"),\"secs\":$(($(date +%s) - t))"
+}
+
+# Load frontend KIND in the guest with QUEUES and PERSISTENT (1/0).
+use_front() {
+	local kind=$1 q=$2 p=$3 taint load
+	if [ "$kind" = ours ]; then
+		load="insmod /lab/mod/xen-blkfront.ko"
+	else
+		load="modprobe xen-blkfront"
+	fi
+	taint=$(gout "if [ -d /sys/module/xen_blkfront ]; then rmmod xen_blkfront || exit 1; fi;
+		$load max_queues=$q feature_persistent=$p || exit 2;
+		echo taint=\$(cat /sys/module/xen_blkfront/taint)") ||
+		fail "loading the $kind frontend in the guest failed: $taint"
+	case "$kind:$taint" in
+	ours:*O* | stock:taint=) ;;
+	*) fail "guest frontend is not $kind ($taint)" ;;
+	esac
+}
+
+attach() {
+	local id be
+	xl block-attach "$G" "phy:$DEV0,xvdb,w" || fail "block-attach failed"
+	id=$(domid "$G")
+	be=/local/domain/0/backend/vbd/$id/$VDEV
+	wait_for 60 "[ \"\$(xenstore-read $be/state 2>/dev/null)\" = 4 ]" ||
+		fail "backend did not connect"
+	gout 'i=0; while [ ! -b /dev/xvdb ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done;
+		test -b /dev/xvdb' >/dev/null || fail "xvdb did not appear in the guest"
+}
+
+detach() {
+	local id
+	id=$(domid "$G")
+	xl block-detach "$G" xvdb || fail "block-detach failed"
+	gout 'i=0; while [ -e /sys/block/xvdb ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done;
+		! test -e /sys/block/xvdb' >/dev/null || fail "xvdb still in the guest"
+	wait_for 60 "[ ! -e /sys/bus/xen-backend/devices/vbd-$id-$VDEV ]" ||
+		fail "backend device still present after detach"
+}
+
+# Record what the two ends negotiated and check it is what we asked for.
+check_negotiated() { # config queues persistent
+	local id be fe bp fp nq rpo
+	id=$(domid "$G")
+	be=/local/domain/0/backend/vbd/$id/$VDEV
+	fe=/local/domain/$id/device/vbd/$VDEV
+	bp=$(xenstore-read "$be/feature-persistent" 2>/dev/null)
+	fp=$(xenstore-read "$fe/feature-persistent" 2>/dev/null)
+	nq=$(xenstore-read "$fe/multi-queue-num-queues" 2>/dev/null || echo 1)
+	rpo=$(xenstore-read "$fe/ring-page-order" 2>/dev/null || echo 0)
+	emit "\"k\":\"attach\",\"c\":\"$1\",\"q\":$2,\"back_persistent\":$(jstr "$bp"),\"front_persistent\":$(jstr "$fp"),\"queues\":$(jstr "$nq"),\"ring_page_order\":$(jstr "$rpo"),\"back_max_indirect\":$(jstr "$(xenstore-read "$be/feature-max-indirect-segments" 2>/dev/null)")"
+	[ "$nq" = "$2" ] || problem "$1: $nq queues negotiated, wanted $2"
+	[ "$bp" = "$3" ] && [ "$fp" = "$3" ] ||
+		problem "$1: persistent back=$bp front=$fp, wanted $3"
+}
+
+# One measurement: run NAME's fio in config C, round R.
+run_one() { # round config profile
+	local r=$1 c=$2 p=$3 sd= s0 s1 s2 res pid
+	[ "$c" = local ] || sd=$(backend_dir "$G" "$VDEV")/statistics
+	s0=$(snap stats $sd)
+	if [ "$c" = local ]; then
+		sh -c "$(fio_cmd "$p" $DEV0)" >/tmp/bench.res &
+	else
+		gout "$(fio_cmd "$p" /dev/xvdb)" >/tmp/bench.res &
+	fi
+	pid=$!
+	# read again when the ramp should be over
+	sleep $((RAMP + 2))
+	s1=$(snap full $sd)
+	wait $pid
+	s2=$(snap full $sd)
+	res=$(cat /tmp/bench.res)
+	case "$res" in
+	0\;0\;*) ;;
+	*) problem "fio $p in $c round $r: '$res'" ;;
+	esac
+	emit "\"k\":\"run\",\"r\":$r,\"c\":\"$c\",\"p\":\"$p\",\"fio\":$(jstr "$res"),\"s0\":$s0,\"s1\":$s1,\"s2\":$s2"
+}
+
+rotate() { # n words... -> the words rotated left by n
+	local n=$1 i=0 w head= tail=
+	shift
+	n=$((n % $#))
+	for w in "$@"; do
+		if [ $i -lt $n ]; then head="$head $w"; else tail="$tail $w"; fi
+		i=$((i + 1))
+	done
+	echo $tail $head
+}
+
+has() { # word list...
+	local w=$1
+	shift
+	case " $* " in *" $w "*) return 0 ;; esac
+	return 1
+}
+
+# The profiles of one queue count in round R's order.
+profiles_for() { # round queues
+	local p out=
+	for p in $(rotate "$1" $PROFILES); do
+		profile "$p" >/dev/null || fail "unknown profile $p"
+		[ "$(profile "$p" | cut -d' ' -f5)" = "$2" ] && out="$out $p"
+	done
+	echo $out
+}
+
+run_guest_config() { # round config
+	local r=$1 c=$2 kind pers q qs ps
+	kind=${c%-*}
+	case "${c#*-}" in on) pers=1 ;; *) pers=0 ;; esac
+	use_back "$kind"
+	back_param feature_persistent "$pers"
+	qs="1 2"
+	[ $((r % 2)) = 1 ] && qs="2 1"
+	for q in $qs; do
+		ps=$(profiles_for "$r" "$q")
+		[ -n "$ps" ] || continue
+		use_front "$kind" "$q" "$pers"
+		attach
+		check_negotiated "$c" "$q" "$pers"
+		for p in $ps; do
+			run_one "$r" "$c" "$p"
+		done
+		detach
+	done
+}
+
+# --- setup: the facts the report states ---
+modprobe null_blk nr_devices=1 gb=4 memory_backed=0 submit_queues=2 ||
+	fail "modprobe null_blk failed"
+[ -b $DEV0 ] || fail "$DEV0 missing"
+# the default guest's disk goes, so that the backend can be swapped
+id=$(domid "$G")
+if [ -e "/sys/bus/xen-backend/devices/vbd-$id-$(xvd_num a)" ]; then
+	xl block-detach "$G" xvda || fail "detaching the default guest's xvda failed"
+	wait_for 60 no_vbd || fail "xvda's backend did not go away"
+fi
+setup dom0_cpu "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
+setup dom0_vcpus "$(grep -c ^processor /proc/cpuinfo)"
+setup dom0_mem_kib "$(sed -n 's/^MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo)"
+setup dom0_kernel "$(uname -r) $(cat /proc/version | cut -d' ' -f3-)"
+setup xen_version "$(xl info | sed -n 's/^xen_version *: //p')"
+setup xen_pcpus "$(xl info | sed -n 's/^nr_cpus *: //p')"
+setup xen_total_mem_mib "$(xl info | sed -n 's/^total_memory *: //p')"
+setup xen_scheduler "$(xl info | sed -n 's/^xen_scheduler *: //p')"
+setup fio_version "$(fio --version)"
+setup backing "null_blk nr_devices=1 gb=4 memory_backed=0 submit_queues=2 (queue_mode=$(cat /sys/module/null_blk/parameters/queue_mode) irqmode=$(cat /sys/module/null_blk/parameters/irqmode) hw_queue_depth=$(cat /sys/module/null_blk/parameters/hw_queue_depth) bs=$(cat /sys/block/nullb0/queue/logical_block_size))"
+setup guest "$(xl list "$G" | awk 'NR == 2 {print $4 " vCPUs, " $3 " MiB"}')"
+setup guest_kernel "$(gout 'uname -r')"
+setup fio_params "libaio, direct=1, time_based, runtime=${RT}s after ramp_time=${RAMP}s, norandommap"
+setup rounds "$ROUNDS"
+setup runtime_s "$RT"
+setup ramp_s "$RAMP"
+for p in $PROFILES; do
+	d=$(profile "$p") || fail "unknown profile $p"
+	emit "\"k\":\"profile\",\"p\":\"$p\",\"def\":\"$d\""
+done
+setup our_back_srcversion "$(cat /sys/module/xen_blkback/srcversion 2>/dev/null)"
+setup swap_method "guest disks detached; frontend rmmod + modprobe (stock) / insmod (ours) in the guest with max_queues and feature_persistent; backend rmmod + modprobe/insmod in dom0 when no vbd exists; backend feature_persistent set before each attach"
+
+# --- the rounds ---
+r=0
+while [ $r -lt "$ROUNDS" ]; do
+	log "round $r"
+	for grp in $(rotate "$r" local stock ours); do
+		if [ "$grp" = local ]; then
+			has local $CONFIGS || continue
+			# the idle guest's agent polls xenstore: keep it off the CPU
+			xl pause "$G" || fail "xl pause failed"
+			for p in $(rotate "$r" $PROFILES); do
+				run_one "$r" local "$p"
+			done
+			xl unpause "$G" || fail "xl unpause failed"
+			continue
+		fi
+		order="$grp-on $grp-off"
+		[ $((r % 2)) = 1 ] && order="$grp-off $grp-on"
+		for c in $order; do
+			has "$c" $CONFIGS || continue
+			run_guest_config "$r" "$c"
+		done
+	done
+	r=$((r + 1))
+done
+
+# leave the lab as the harness expects it: our backend loaded
+use_back ours
+back_param feature_persistent 1
+emit "\"k\":\"end\",\"problems\":$bad"
+[ "$bad" = 0 ] || fail "$bad problems (see the PROBLEM lines)"
+log "done in $(($(date +%s) - T0))s"
