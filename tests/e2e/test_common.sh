@@ -321,12 +321,22 @@ rb_setup() {
 	local id fe be
 	[ "$LAB_FRONT" = ours ] || skip "the hostile suite proves our frontend"
 	[ -f /lab/mod/rogue_back.ko ] || fail "rogue_back.ko not shipped"
-	[ -d $RB_PARAMS ] || insmod /lab/mod/rogue_back.ko "$@" || fail "insmod rogue_back"
-	rb_mode honest
 	id=$(domid $RB_GUEST)
 	[ -n "$id" ] || fail "no guest $RB_GUEST"
 	fe=$(rb_fe)
 	be=$(rb_be)
+	# Leftovers of a failed test: a stale rogue disk, a loaded rogue.
+	if [ -n "$(xenstore-read "$fe/backend" 2>/dev/null)" ] ||
+	   [ -n "$(xenstore-read "$be/frontend" 2>/dev/null)" ]; then
+		log "removing a stale rogue disk"
+		xenstore-rm "$fe" 2>/dev/null
+		wait_for 20 'guest_run -t 10 $RB_GUEST "! test -e $RB_GSYS"'
+		xenstore-rm "/local/domain/0/backend/rvbd/$id" 2>/dev/null
+	fi
+	if [ -d $RB_PARAMS ]; then
+		rmmod rogue_back || fail "cannot unload a stale rogue_back"
+	fi
+	insmod /lab/mod/rogue_back.ko "$@" || fail "insmod rogue_back"
 	# Frontend keys first, without a state: the guest's bus ignores the
 	# node until its state says Initialising.
 	xenstore-write "$fe/backend" "$be" "$fe/backend-id" 0 \

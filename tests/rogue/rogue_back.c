@@ -372,12 +372,13 @@ static irqreturn_t rogue_interrupt(int irq, void *dev_id)
 static void rogue_disconnect(struct rogue_dev *rd)
 {
 	mutex_lock(&rd->lock);
+	/* The storm notifies through the irq: stop it before unbinding. */
+	cancel_delayed_work_sync(&rd->storm);
 	if (rd->irq > 0) {
 		unbind_from_irqhandler(rd->irq, rd);
 		rd->irq = 0;
 	}
 	cancel_work_sync(&rd->work);
-	cancel_delayed_work_sync(&rd->storm);
 	rogue_release_holds(rd);
 	if (rd->ring_addr) {
 		xenbus_unmap_ring_vfree(rd->xbdev, rd->ring_addr);
