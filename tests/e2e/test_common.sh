@@ -370,7 +370,7 @@ rb_dmesg_count() { # pattern
 
 # Verified fio on the well-behaved xvda, in the background.
 rb_victim_start() {
-	guest_run -t 20 $RB_GUEST 'rm -f /tmp/rbv.rc; (sh /lab/guest/fio_verify /dev/xvda 16k randwrite 8 24M;
+	guest_run -t 20 $RB_GUEST 'rm -f /tmp/rbv.rc; (sh /lab/guest/fio_verify /dev/xvda 16k randwrite 8 16M;
 		echo $? >/tmp/rbv.rc) >/dev/console 2>&1 &'
 }
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lab-timeout: 240
+# lab-timeout: 360
 #
 # Rogue backend answers one request twice (a duplicate id for a slot that is
 # already idle) instead of answering the next one.  The frontend must stop

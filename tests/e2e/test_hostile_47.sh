@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lab-timeout: 240
+# lab-timeout: 360
 #
 # Rogue backend stops answering with reads in flight, then disappears
 # (rmmod: its device goes Closed).  The reads must complete with errors
