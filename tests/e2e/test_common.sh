@@ -313,7 +313,7 @@ rb_gout() { # guest-cmd
 	xenstore-rm "/local/domain/$id/data/lab/out" 2>/dev/null
 	guest_run -t "${RB_T:-30}" $RB_GUEST "o=\$( ($1) 2>&1 | tr '\n' ' ' | cut -c1-1000);
 		xenstore-write data/lab/out \"\$o.\"" >/dev/null
-	xenstore-read "/local/domain/$id/data/lab/out" 2>/dev/null | sed 's/\.$//'
+	xenstore-read "/local/domain/$id/data/lab/out" 2>/dev/null | sed 's/ *\.$//'
 }
 
 # Load the rogue (honest) and attach its disk to the guest as xvdb.
@@ -333,9 +333,7 @@ rb_setup() {
 		wait_for 20 'guest_run -t 10 $RB_GUEST "! test -e $RB_GSYS"'
 		xenstore-rm "/local/domain/0/backend/rvbd/$id" 2>/dev/null
 	fi
-	if [ -d $RB_PARAMS ]; then
-		rmmod rogue_back || fail "cannot unload a stale rogue_back"
-	fi
+	rb_unload
 	insmod /lab/mod/rogue_back.ko "$@" || fail "insmod rogue_back"
 	# Frontend keys first, without a state: the guest's bus ignores the
 	# node until its state says Initialising.
@@ -432,9 +430,13 @@ rb_detach() {
 	log "rogue disk detached; guest device gone"
 }
 
+# Unload the rogue once the backend bus has dropped its devices (each one
+# pins the module until it is removed).
 rb_unload() {
 	[ -d $RB_PARAMS ] || return 0
-	rmmod rogue_back || fail "rmmod rogue_back failed"
+	wait_for 20 '! ls -d /sys/bus/xen-backend/devices/rvbd-* >/dev/null 2>&1' ||
+		fail "rogue devices still present: $(ls /sys/bus/xen-backend/devices/)"
+	wait_for 10 'rmmod rogue_back 2>/dev/null' || fail "rmmod rogue_back failed"
 }
 
 # Common end of a scenario: the guest survived, the victim verified, the

@@ -33,7 +33,7 @@ enum rogue_mode {
 	ROGUE_NO_UNMAP,		/* keep data grants mapped after answering */
 	ROGUE_STORM,		/* flood the frontend with events */
 	ROGUE_NO_FLUSH,		/* refuse flushes after offering them */
-	ROGUE_VANISH,		/* stop answering at all */
+	ROGUE_VANISH,		/* stop answering, then close and unmap */
 	ROGUE_NR_MODES,
 };
 
@@ -44,6 +44,10 @@ MODULE_PARM_DESC(mode, "0 honest, 1 bad id, 2 duplicate id, 3 bad op, 4 producer
 static unsigned int disk_mib = 4;
 module_param(disk_mib, uint, 0444);
 MODULE_PARM_DESC(disk_mib, "size of the in-memory disk, MiB");
+
+static unsigned int vanish_ms = 4000;
+module_param(vanish_ms, uint, 0644);
+MODULE_PARM_DESC(vanish_ms, "in vanish mode: close this long after the first swallowed request, ms");
 
 static unsigned int storm_ms = 3000;
 module_param(storm_ms, uint, 0644);
@@ -82,7 +86,9 @@ struct rogue_dev {
 	int irq;
 	struct work_struct work;
 	struct delayed_work storm;
+	struct delayed_work vanish;
 	bool storm_started;
+	bool vanish_started;
 	bool have_held;
 	u64 held_id;
 	u8 held_op;
@@ -288,6 +294,11 @@ static void rogue_one(struct rogue_dev *rd, const struct blkif_request *req)
 	requests++;
 	if (m == ROGUE_VANISH) {
 		misbehaved++;
+		if (!rd->vanish_started) {
+			rd->vanish_started = true;
+			queue_delayed_work(system_unbound_wq, &rd->vanish,
+					   msecs_to_jiffies(vanish_ms));
+		}
 		return;
 	}
 	st = rogue_serve(rd, req, m);
@@ -388,6 +399,17 @@ static void rogue_disconnect(struct rogue_dev *rd)
 	rd->have_held = false;
 	rd->storm_started = false;
 	mutex_unlock(&rd->lock);
+}
+
+/* Vanish: drop the ring with requests unanswered and close this end. */
+static void rogue_vanish_fn(struct work_struct *work)
+{
+	struct rogue_dev *rd = container_of(to_delayed_work(work),
+					    struct rogue_dev, vanish);
+
+	rogue_disconnect(rd);
+	xenbus_switch_state(rd->xbdev, XenbusStateClosed);
+	pr_info("rogue_back: %s vanished\n", rd->xbdev->nodename);
 }
 
 static int rogue_connect(struct rogue_dev *rd)
@@ -495,6 +517,7 @@ static int rogue_probe(struct xenbus_device *dev,
 	mutex_init(&rd->lock);
 	INIT_WORK(&rd->work, rogue_work_fn);
 	INIT_DELAYED_WORK(&rd->storm, rogue_storm_fn);
+	INIT_DELAYED_WORK(&rd->vanish, rogue_vanish_fn);
 	rd->nr_pages = clamp(disk_mib, 1U, 64U) << (20 - PAGE_SHIFT);
 	rd->disk = kvcalloc(rd->nr_pages, sizeof(*rd->disk), GFP_KERNEL);
 	if (!rd->disk)
@@ -518,6 +541,7 @@ static void rogue_remove(struct xenbus_device *dev)
 {
 	struct rogue_dev *rd = dev_get_drvdata(&dev->dev);
 
+	cancel_delayed_work_sync(&rd->vanish);
 	rogue_disconnect(rd);
 	dev_set_drvdata(&dev->dev, NULL);
 	rogue_free(rd);
