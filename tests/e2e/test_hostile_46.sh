@@ -31,5 +31,5 @@ guest_run -t 60 $RB_GUEST "timeout 30 dd if=/dev/$RB_NAME of=/tmp/nf.a bs=64k co
 	fail "acknowledged data did not reach the disk"
 st=$(rb_guest_dev_state)
 [ "$st" = connected ] || fail "frontend state '$st'; a refused flush is no reason to fail the disk"
-rb_assert_msg "flush refused, disabling it" 4
+rb_assert_msg "flush refused, disabling it" 6
 rb_finish
