@@ -11,6 +11,8 @@
 
 rb_setup
 rb_victim_start
+# Long enough for this slow lab to see the read blocked first.
+rb_param vanish_ms 12000
 rb_mode vanish
 r0=$(rb_param requests)
 guest_run -t 20 $RB_GUEST "rm -f /tmp/rbd.rc; (timeout 200 dd if=/dev/$RB_NAME of=/dev/null bs=64k count=32 iflag=direct; echo \$? >/tmp/rbd.rc) >/dev/null 2>&1 &"
