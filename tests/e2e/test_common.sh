@@ -264,3 +264,212 @@ lab_run_all() {
 		esac
 	done
 }
+
+# ---------------------------------------------------------------------------
+# hostile backend: helpers for test_hostile_40 .. 59 (tests/rogue/rogue_back.c)
+#
+# The real backend keeps serving the guest's xvda; the rogue serves one more
+# disk of type "rvbd", created here by hand in xenstore, which the guest's
+# frontend sees as an ordinary vbd.  Then the rogue is told to misbehave.
+# ---------------------------------------------------------------------------
+
+RB_GUEST=domu
+RB_DEV=51728			# xvdb
+RB_NAME=xvdb
+RB_PARAMS=/sys/module/rogue_back/parameters
+
+rb_param() { # NAME [VALUE]
+	if [ $# -gt 1 ]; then
+		echo "$2" >"$RB_PARAMS/$1"
+	else
+		cat "$RB_PARAMS/$1"
+	fi
+}
+
+rb_mode_num() { # name
+	case "$1" in
+	honest) echo 0 ;; bad_id) echo 1 ;; dup_id) echo 2 ;; bad_op) echo 3 ;;
+	overflow) echo 4 ;; no_unmap) echo 5 ;; storm) echo 6 ;;
+	no_flush) echo 7 ;; vanish) echo 8 ;;
+	*) return 1 ;;
+	esac
+}
+
+rb_mode() { # name
+	rb_param mode "$(rb_mode_num "$1")"
+}
+
+rb_fe() { echo "/local/domain/$(domid $RB_GUEST)/device/vbd/$RB_DEV"; }
+rb_be() { echo "/local/domain/0/backend/rvbd/$(domid $RB_GUEST)/$RB_DEV"; }
+
+# Guest-side sysfs directory of the rogue disk's frontend device.
+RB_GSYS=/sys/bus/xen/devices/vbd-$RB_DEV
+
+# Run a guest command; print its output (one line, up to 1000 bytes) here.
+# It comes back through xenstore: the console log would be racy.
+rb_gout() { # guest-cmd
+	local id
+	id=$(domid $RB_GUEST)
+	xenstore-rm "/local/domain/$id/data/lab/out" 2>/dev/null
+	guest_run -t "${RB_T:-30}" $RB_GUEST "o=\$( ($1) 2>&1 | tr '\n' ' ' | cut -c1-1000);
+		xenstore-write data/lab/out \"\$o.\"" >/dev/null
+	xenstore-read "/local/domain/$id/data/lab/out" 2>/dev/null | sed 's/ *\.$//'
+}
+
+# Load the rogue (honest) and attach its disk to the guest as xvdb.
+rb_setup() {
+	local id fe be
+	[ "$LAB_FRONT" = ours ] || skip "the hostile suite proves our frontend"
+	[ -f /lab/mod/rogue_back.ko ] || fail "rogue_back.ko not shipped"
+	id=$(domid $RB_GUEST)
+	[ -n "$id" ] || fail "no guest $RB_GUEST"
+	fe=$(rb_fe)
+	be=$(rb_be)
+	# Leftovers of a failed test: a stale rogue disk, a loaded rogue.
+	if [ -n "$(xenstore-read "$fe/backend" 2>/dev/null)" ] ||
+	   [ -n "$(xenstore-read "$be/frontend" 2>/dev/null)" ]; then
+		log "removing a stale rogue disk"
+		xenstore-rm "$fe" 2>/dev/null
+		wait_for 20 'guest_run -t 10 $RB_GUEST "! test -e $RB_GSYS"'
+		xenstore-rm "/local/domain/0/backend/rvbd/$id" 2>/dev/null
+	fi
+	rb_unload
+	insmod /lab/mod/rogue_back.ko "$@" || fail "insmod rogue_back"
+	# Frontend keys first, without a state: the guest's bus ignores the
+	# node until its state says Initialising.
+	xenstore-write "$fe/backend" "$be" "$fe/backend-id" 0 \
+		"$fe/virtual-device" $RB_DEV "$fe/device-type" disk
+	xenstore-chmod -r "$fe" "n$id" r0
+	xenstore-write "$be/frontend" "$fe" "$be/frontend-id" "$id" \
+		"$be/online" 1 "$be/removable" 0 "$be/mode" w
+	xenstore-chmod -r "/local/domain/0/backend/rvbd/$id" n0 "r$id"
+	xenstore-write "$be/state" 1
+	xenstore-chmod "$be/state" n0 "r$id"
+	xenstore-write "$fe/state" 1
+	xenstore-chmod "$fe/state" "n$id" r0
+	wait_for 40 '[ "$(xenstore-read $be/state 2>/dev/null)" = 4 ]' ||
+		fail "rogue backend never connected (state $(xenstore-read "$be/state" 2>/dev/null))"
+	wait_for 40 'guest_run -t 10 $RB_GUEST "test -b /dev/$RB_NAME"' ||
+		fail "guest has no /dev/$RB_NAME"
+	guest_run -t 30 $RB_GUEST "dd if=/dev/$RB_NAME of=/dev/null bs=64k count=4 iflag=direct 2>/dev/null" ||
+		fail "honest read of $RB_NAME failed"
+	RB_DMESG0=$(rb_gout "dmesg | wc -l")
+	log "rogue disk $RB_NAME up (guest dmesg at line $RB_DMESG0)"
+}
+
+# Guest dmesg lines since rb_setup that match a pattern.
+rb_dmesg() { # pattern
+	rb_gout "dmesg | tail -n +$((RB_DMESG0 + 1)) | grep -E '$1'"
+}
+
+rb_dmesg_count() { # pattern
+	rb_gout "dmesg | tail -n +$((RB_DMESG0 + 1)) | grep -cE '$1'"
+}
+
+# Verified fio on the well-behaved xvda, in the background.
+rb_victim_start() {
+	guest_run -t 20 $RB_GUEST 'rm -f /tmp/rbv.rc; (sh /lab/guest/fio_verify /dev/xvda 16k randwrite 8 16M;
+		echo $? >/tmp/rbv.rc) >/dev/console 2>&1 &'
+}
+
+rb_victim_check() {
+	guest_run -t 300 $RB_GUEST 'i=0; while [ ! -f /tmp/rbv.rc ] && [ $i -lt 1400 ]; do sleep 0.2; i=$((i+1)); done;
+		test "$(cat /tmp/rbv.rc 2>/dev/null)" = 0' ||
+		fail "verified fio on the well-behaved xvda failed or hung"
+	log "verified fio on xvda passed alongside the attack"
+}
+
+# The guest answers, and I/O to the rogue disk errors out promptly.
+rb_assert_failed_fast() {
+	lab_guest_alive $RB_GUEST || fail "guest $RB_GUEST no longer answers"
+	guest_run -t 40 $RB_GUEST "timeout 20 dd if=/dev/$RB_NAME of=/dev/null bs=4k count=1 skip=7 iflag=direct"
+	case $? in
+	0) fail "I/O to the failed $RB_NAME still succeeds" ;;
+	124) fail "I/O to the failed $RB_NAME hung" ;;
+	esac
+	log "I/O to $RB_NAME fails promptly"
+}
+
+rb_guest_dev_state() {
+	rb_gout "cat $RB_GSYS/blkfront/state 2>/dev/null || echo gone"
+}
+
+# Bounded, named error output: at least one message naming the device that
+# matches PATTERN, and at most MAX lines naming the device in all.
+rb_assert_msg() { # pattern [max]
+	local n all max=${2:-12}
+	n=$(rb_dmesg_count "vbd-$RB_DEV: .*($1)")
+	all=$(rb_dmesg_count "vbd-$RB_DEV")
+	log "guest messages: $n matching '$1', $all naming vbd-$RB_DEV"
+	[ "${n:-0}" -ge 1 ] || { rb_dmesg "vbd-$RB_DEV|xen-blkfront" | head -c 600; echo; fail "no message naming vbd-$RB_DEV matching '$1'"; }
+	[ "${all:-0}" -le "$max" ] || fail "$all messages naming vbd-$RB_DEV (more than $max)"
+}
+
+# Detach the rogue disk the way a toolstack does and check it went away.
+rb_detach() {
+	local fe be
+	fe=$(rb_fe)
+	be=$(rb_be)
+	if [ -n "$(xenstore-read "$be/state" 2>/dev/null)" ] &&
+	   [ -n "$(xenstore-read "$fe/state" 2>/dev/null)" ]; then
+		xenstore-write "$be/online" 0
+		[ "$(xenstore-read "$be/state" 2>/dev/null)" = 6 ] ||
+			xenstore-write "$be/state" 5
+		wait_for 20 '[ "$(xenstore-read $fe/state 2>/dev/null)" = 6 ]' ||
+			log "frontend did not close (state $(xenstore-read "$fe/state" 2>/dev/null)); removing it anyway"
+	fi
+	xenstore-rm "$fe" 2>/dev/null
+	wait_for 30 'guest_run -t 10 $RB_GUEST "! test -e $RB_GSYS"' ||
+		fail "guest still has vbd-$RB_DEV after detach"
+	xenstore-rm "$be" 2>/dev/null
+	xenstore-rm "/local/domain/0/backend/rvbd/$(domid $RB_GUEST)" 2>/dev/null
+	if [ -d $RB_PARAMS ]; then
+		wait_for 20 '[ "$(rb_param held_grants)" = 0 ]' ||
+			fail "rogue still holds $(rb_param held_grants) grants after detach"
+	fi
+	log "rogue disk detached; guest device gone"
+}
+
+# Unload the rogue once the backend bus has dropped its devices (each one
+# pins the module until it is removed).
+rb_unload() {
+	[ -d $RB_PARAMS ] || return 0
+	wait_for 20 '! ls -d /sys/bus/xen-backend/devices/rvbd-* >/dev/null 2>&1' ||
+		fail "rogue devices still present: $(ls /sys/bus/xen-backend/devices/)"
+	wait_for 10 'rmmod rogue_back 2>/dev/null' || fail "rmmod rogue_back failed"
+}
+
+# Common end of a scenario: the guest survived, the victim verified, the
+# device is torn down, the rogue leaves nothing behind.
+rb_finish() {
+	lab_guest_alive $RB_GUEST || fail "guest $RB_GUEST no longer answers"
+	rb_victim_check
+	rb_detach
+	rb_unload
+	lab_guest_alive $RB_GUEST || fail "guest $RB_GUEST died at detach"
+	# Every grant of the rogue disk was revoked and its pages freed,
+	# unless the scenario kept them mapped on purpose (RB_LEAK_OK).
+	if [ -z "${RB_LEAK_OK:-}" ] &&
+	   [ "$(rb_dmesg_count "vbd-$RB_DEV: .*(leaking|still map)")" != 0 ]; then
+		fail "frontend leaked grants of a backend that let go of them"
+	fi
+}
+
+# Scenarios that end in a failed device: attach, start the victim, turn
+# the rogue, provoke one read, check the device failed with a clear message.
+rb_attack() { # mode message-pattern [dd-bs]
+	local st
+	rb_setup
+	rb_victim_start
+	rb_mode "$1"
+	guest_run -t 60 $RB_GUEST "timeout 30 dd if=/dev/$RB_NAME of=/dev/null bs=${3:-4k} count=1 iflag=direct"
+	st=$?
+	log "read against the $1 rogue: exit $st"
+	[ $st = 124 ] && fail "read against the $1 rogue hung"
+	[ "$(rb_param misbehaved)" -gt 0 ] || fail "the rogue never misbehaved"
+	st=$(rb_guest_dev_state)
+	[ "$st" = error ] || fail "frontend state '$st' after the $1 attack, expected error"
+	rb_assert_msg "$2"
+	rb_assert_failed_fast
+}
+# --------------------------- end of hostile backend -------------------------

@@ -436,6 +436,37 @@ static void blkfront_connect(struct blkfront_info *info)
 	}
 }
 
+/*
+ * Backend is Closed: whatever it still holds will never be answered, so
+ * fail it now instead of leaving its submitters blocked for good.  The
+ * units of those slots stay out of service (the backend may still map
+ * them); they are revoked, or leaked, when the rings are taken down.
+ */
+static void blkfront_backend_closed(struct blkfront_info *info)
+{
+	unsigned int i, n = 0;
+
+	if (info->state != BLKFRONT_CONNECTED && info->state != BLKFRONT_ERROR)
+		return;
+	WRITE_ONCE(info->state, BLKFRONT_DISCONNECTED);
+	for (i = 0; i < info->max_rings; i++) {
+		struct blkfront_ring *ring = &info->rings[i];
+		unsigned int j;
+
+		spin_lock_irq(&ring->lock);
+		ring->live = false;
+		for (j = 0; ring->shadow && j < info->ring_size; j++)
+			n += !!ring->shadow[j].rq;
+		blkfront_ring_fail_inflight(ring);
+		spin_unlock_irq(&ring->lock);
+	}
+	if (n)
+		dev_err_ratelimited(&info->xbdev->dev,
+				    "%s: backend closed with %u requests in flight; failing them\n",
+				    info->gd ? info->gd->disk_name : "disk", n);
+	blkfront_kick_queues(info);
+}
+
 /* Backend is going away (detach): stop using the disk. */
 static void blkfront_closing(struct blkfront_info *info)
 {
@@ -476,6 +507,7 @@ static void blkfront_backend_changed(struct xenbus_device *dev,
 		blkfront_connect(info);
 		break;
 	case XenbusStateClosed:
+		blkfront_backend_closed(info);
 		if (dev->state == XenbusStateClosed)
 			break;
 		fallthrough;
