@@ -87,15 +87,18 @@ lab_untail_console() { # name
 	rm -f "/run/lab/tail-$1.pid" "/run/lab/tail-$1.fifo"
 }
 
-# guest_start NAME [--mem MiB] [--vcpus N] [--fparams a=b,c=d] [DISK...]
-# DISK is an xl disk spec such as phy:/dev/ram0,xvda,w.  Waits until the
-# guest's agent answers, bounded by LAB_READY_TIMEOUT seconds.
+# guest_start NAME [--mem MiB] [--vcpus N] [--front ours|stock|none]
+#	[--fparams a=b,c=d] [DISK...]
+# DISK is an xl disk spec such as phy:/dev/ram0,xvda,w.  --front none starts
+# the guest without any frontend loaded.  Waits until the guest's agent
+# answers, bounded by LAB_READY_TIMEOUT seconds.
 guest_start() {
-	local n=$1 mem=512 vcpus=2 fparams= disks= d i id
+	local n=$1 mem=512 vcpus=2 front=$LAB_FRONT fparams= disks= d i id
 	shift
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--mem) mem=$2; shift ;;
+		--front) front=$2; shift ;;
 		--vcpus) vcpus=$2; shift ;;
 		--fparams) fparams=$2; shift ;;
 		*) disks="$disks${disks:+, }'$1'" ;;
@@ -107,7 +110,7 @@ name = "$n"
 type = "pv"
 kernel = "/lab/domu/vmlinuz"
 ramdisk = "/lab/domu/initrd.cpio"
-extra = "console=hvc0 rdinit=/init loglevel=4 rootfstype=ramfs lab.front=$LAB_FRONT${fparams:+ lab.fparams=$fparams}"
+extra = "console=hvc0 rdinit=/init loglevel=4 rootfstype=ramfs lab.front=$front${fparams:+ lab.fparams=$fparams}"
 memory = $mem
 vcpus = $vcpus
 disk = [ $disks ]
