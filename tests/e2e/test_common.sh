@@ -307,6 +307,9 @@ hf_attack() {
 	local scen=$1 params=$2
 	shift 2
 	HF_NDISKS=$#
+	# A test that failed must not leave its attacker to the next one.
+	xl destroy "$HF_GUEST" >/dev/null 2>&1
+	trap 'xl destroy "$HF_GUEST" >/dev/null 2>&1; lab_untail_console "$HF_GUEST"' EXIT
 	guest_start "$HF_GUEST" --mem 320 --vcpus 2 --front none "$@" ||
 		fail "attacker guest did not start"
 	HF_ID=$(domid "$HF_GUEST")
