@@ -87,15 +87,18 @@ lab_untail_console() { # name
 	rm -f "/run/lab/tail-$1.pid" "/run/lab/tail-$1.fifo"
 }
 
-# guest_start NAME [--mem MiB] [--vcpus N] [--fparams a=b,c=d] [DISK...]
-# DISK is an xl disk spec such as phy:/dev/ram0,xvda,w.  Waits until the
-# guest's agent answers, bounded by LAB_READY_TIMEOUT seconds.
+# guest_start NAME [--mem MiB] [--vcpus N] [--front ours|stock|none]
+#	[--fparams a=b,c=d] [DISK...]
+# DISK is an xl disk spec such as phy:/dev/ram0,xvda,w.  --front none starts
+# the guest without any frontend loaded.  Waits until the guest's agent
+# answers, bounded by LAB_READY_TIMEOUT seconds.
 guest_start() {
-	local n=$1 mem=512 vcpus=2 fparams= disks= d i id
+	local n=$1 mem=512 vcpus=2 front=$LAB_FRONT fparams= disks= d i id
 	shift
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--mem) mem=$2; shift ;;
+		--front) front=$2; shift ;;
 		--vcpus) vcpus=$2; shift ;;
 		--fparams) fparams=$2; shift ;;
 		*) disks="$disks${disks:+, }'$1'" ;;
@@ -107,7 +110,7 @@ name = "$n"
 type = "pv"
 kernel = "/lab/domu/vmlinuz"
 ramdisk = "/lab/domu/initrd.cpio"
-extra = "console=hvc0 rdinit=/init loglevel=4 rootfstype=ramfs lab.front=$LAB_FRONT${fparams:+ lab.fparams=$fparams}"
+extra = "console=hvc0 rdinit=/init loglevel=4 rootfstype=ramfs lab.front=$front${fparams:+ lab.fparams=$fparams}"
 memory = $mem
 vcpus = $vcpus
 disk = [ $disks ]
@@ -473,3 +476,147 @@ rb_attack() { # mode message-pattern [dd-bs]
 	rb_assert_failed_fast
 }
 # --------------------------- end of hostile backend -------------------------
+
+# ---- hostile frontend --------------------------------------------------
+# Shared by tests/e2e/test_hostile_01..39: an attacker guest "rogue", started
+# without any frontend, loads tests/rogue/rogue_front.ko with one scenario
+# against our backend while the default guest keeps doing verified I/O on
+# its own disk.  The rogue only records what came back; these helpers check.
+
+HF_GUEST=rogue
+
+hf_need_ours() {
+	[ "$LAB_BACK" = ours ] || skip "the hostile suite proves our backend"
+	[ -f /lab/tests/test_common.sh ] || fail "no lab"
+}
+
+# hf_begin TAG: mark the kernel log.
+hf_begin() {
+	HF_TAG=$1
+	HF_FREE0=$(xl info free_memory 2>/dev/null)
+	echo "hostile: begin $HF_TAG" >/dev/kmsg
+}
+
+# Verified fio in the default guest, round after round, until hf_end stops
+# it.  Started once the attacker is up, so both boots do not compete.
+hf_fio_start() {
+	guest_run "$LAB_DEFAULT_GUEST" 'rm -f /tmp/hf.rc /tmp/hf.stop /tmp/hf.n
+		(n=0; rc=0; while [ ! -f /tmp/hf.stop ]; do
+			sh /lab/guest/fio_verify /dev/xvda 16k randwrite 8 8M >/tmp/hf.log 2>&1 ||
+				{ rc=1; cat /tmp/hf.log; break; }
+			n=$((n + 1)); echo $n >/tmp/hf.n
+		done; echo $rc >/tmp/hf.rc) >/dev/console 2>&1 &' ||
+		fail "could not start fio in $LAB_DEFAULT_GUEST"
+}
+
+# hf_attack SCENARIOS "MODPARAMS" DISK...: start the attacker with its own
+# disks (xvdb, xvdc, ...), start fio in the default guest, then load the
+# rogue frontend with SCENARIOS (a,b,c: one per disk, in order).
+hf_attack() {
+	local scen=$1 params=$2
+	shift 2
+	HF_NDISKS=$#
+	# A test that failed must not leave its attacker to the next one.
+	xl destroy "$HF_GUEST" >/dev/null 2>&1
+	trap 'xl destroy "$HF_GUEST" >/dev/null 2>&1; lab_untail_console "$HF_GUEST"' EXIT
+	guest_start "$HF_GUEST" --mem 320 --vcpus 2 --front none "$@" ||
+		fail "attacker guest did not start"
+	HF_ID=$(domid "$HF_GUEST")
+	hf_fio_start
+	log "attacker is domain $HF_ID, scenario $scen $params"
+	# In the background: module loading waits for devices to connect.
+	guest_run -t 30 "$HF_GUEST" "insmod /lab/mod/rogue_front.ko scenario=$scen $params &" ||
+		fail "could not load rogue_front in the attacker"
+}
+
+# hf_report SECS: wait for the rogue's scenario, fetch its report.
+hf_report() {
+	guest_run -t $(($1 + 10)) "$HF_GUEST" "sh /lab/guest/rogue_report $HF_NDISKS $1"
+	local rc=$?
+	HF_REPORT=" $(xenstore-read "/local/domain/$HF_ID/data/lab/report" 2>/dev/null) "
+	log "rogue reported:$HF_REPORT"
+	[ $rc = 0 ] || fail "the rogue did not finish its scenario within $1s"
+}
+
+# hf_expect TOKEN...: each "disk.case=result" must be in the report.
+hf_expect() {
+	local t missing=
+	for t in "$@"; do
+		case "$HF_REPORT" in
+		*" $t "*) ;;
+		*) missing="$missing $t" ;;
+		esac
+	done
+	[ -z "$missing" ] || fail "expected from the rogue but not seen:$missing"
+}
+
+# hf_value KEY: the value of "KEY=..." in the report.
+hf_value() {
+	echo "$HF_REPORT" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -1
+}
+
+hf_kmsg() {
+	dmesg | sed -n "/hostile: begin $HF_TAG\$/,\$p"
+}
+
+# hf_msgs ERE: kernel messages since hf_begin naming the attacker's
+# backend devices (vbd-<domid>-<dev>) and matching ERE.  (The backend
+# ratelimits per call site, across devices: a flood on one disk may hide
+# messages about another, so tests match what one call site says.)
+hf_msgs() {
+	hf_kmsg | grep "vbd-$HF_ID-" | grep -cE "$1"
+}
+
+# hf_expect_msg PATTERN MAX: at least one such message, at most MAX (the
+# backend must name the device, and ratelimit).
+hf_expect_msg() {
+	local n
+	n=$(hf_msgs "$1")
+	log "$n backend message(s) matching '$1'"
+	[ "$n" -ge 1 ] || fail "no backend message matching '$1' naming vbd-$HF_ID-*"
+	[ "$n" -le "$2" ] || fail "$n messages matching '$1': not ratelimited (max $2)"
+	n=$(hf_msgs .)
+	[ "$n" -le 80 ] || fail "$n messages about the attacker's devices: not ratelimited"
+}
+
+# hf_end: destroy the attacker; its domain, backend devices, threads and
+# xenstore entries must all go (a domain whose pages the backend still
+# maps lingers as a zombie); the default guest's fio must have verified.
+hf_end() {
+	local id=$HF_ID n rc
+	xl destroy "$HF_GUEST" || fail "xl destroy $HF_GUEST failed"
+	lab_untail_console "$HF_GUEST"
+	if ! wait_for 30 "! xl list | awk 'NR > 1 { print \$2 }' | grep -qx $id"; then
+		xl list
+		fail "attacker domain $id still exists 30s after destroy (pages still mapped?)"
+	fi
+	wait_for 10 "! ls -d /sys/bus/xen-backend/devices/vbd-$id-* >/dev/null 2>&1" ||
+		fail "backend devices of domain $id remain: $(ls -d /sys/bus/xen-backend/devices/vbd-$id-*)"
+	wait_for 10 "! xenstore-ls /local/domain/0/backend/vbd/$id >/dev/null 2>&1" ||
+		fail "backend xenstore directory of domain $id remains"
+	wait_for 10 "! ps -eo comm | grep -q '^blkback\.$id\.'" ||
+		fail "ring threads of domain $id remain: $(ps -eo comm | grep "^blkback\.$id\.")"
+	log "attacker gone; free memory $HF_FREE0 MiB before, $(xl info free_memory) MiB after"
+	[ "$(xenstore-read "/local/domain/0/backend/vbd/$(domid "$LAB_DEFAULT_GUEST")/51712/state")" = 4 ] ||
+		fail "the default guest's disk is no longer connected"
+	guest_run -t 300 "$LAB_DEFAULT_GUEST" 'touch /tmp/hf.stop; i=0
+		while [ ! -f /tmp/hf.rc ] && [ $i -lt 1400 ]; do sleep 0.2; i=$((i + 1)); done
+		echo "hostile: fio rounds verified in the default guest: $(cat /tmp/hf.n 2>/dev/null || echo 0)"
+		[ "$(cat /tmp/hf.rc 2>/dev/null)" = 0 ] && [ "$(cat /tmp/hf.n 2>/dev/null || echo 0)" -ge 1 ]'
+	rc=$?
+	[ $rc = 0 ] || fail "verified fio in $LAB_DEFAULT_GUEST failed during the attack ($rc)"
+	n=$(hf_kmsg | grep -c "vbd-$(domid "$LAB_DEFAULT_GUEST")-")
+	[ "$n" = 0 ] || fail "the backend complained about the well-behaved guest ($n messages)"
+}
+
+# hf_nullb PARAMS...: (re)load null_blk with one device /dev/nullb0.
+hf_nullb() {
+	[ -d /sys/module/null_blk ] && { rmmod null_blk || fail "null_blk is busy"; }
+	modprobe null_blk nr_devices=1 "$@" || fail "modprobe null_blk $*"
+	wait_for 10 "[ -b /dev/nullb0 ]" || fail "no /dev/nullb0"
+}
+
+hf_nullb_done() {
+	[ -d /sys/module/null_blk ] || return 0
+	wait_for 10 "rmmod null_blk 2>/dev/null" || log "null_blk stays loaded (busy)"
+}

@@ -1,0 +1,43 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# lab-timeout: 300
+#
+# Hostile frontend: floods.  xvdb kicks its event channel without pause for
+# 8 s, xvdc rewrites its xenstore state node and children of it 2000 times:
+# dom0 keeps answering, the ring thread under the storm does not spin, the
+# backend stays connected and serves both, the default guest's fio verifies.
+. /lab/tests/test_common.sh
+
+hf_need_ours
+hf_begin floods
+hf_attack evtstorm,watchflood "storm_ms=8000 flood_writes=2000" \
+	phy:/dev/ram1,xvdb,w phy:/dev/ram2,xvdc,w
+# The ring thread of xvdb (its name cut to 15 characters, like comm).
+th=$(echo "blkback.$HF_ID.51728" | cut -c1-15)
+wait_for 30 "ps -eo comm | grep -qF '$th'" || fail "no ring thread for xvdb"
+sleep 2
+pid=$(ps -eo pid,comm | awk -v c="$th" 'index($2, c) == 1 { print $1; exit }')
+[ -n "$pid" ] || fail "no ring thread found"
+cpu() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+c0=$(cpu)
+t0=$(date +%s)
+xenstore-read "/local/domain/0/backend/vbd/$HF_ID/51728/state" >/dev/null ||
+	fail "xenstore does not answer during the storm"
+ls /sys/bus/xen-backend/devices >/dev/null || fail "sysfs does not answer"
+# (xenstored also takes the watch flood meanwhile; TCG, one CPU)
+log "dom0 answered in $(($(date +%s) - t0))s during the storm"
+[ $(($(date +%s) - t0)) -le 20 ] || fail "dom0 took $(($(date +%s) - t0))s to answer during the storm"
+sleep 4
+c1=$(cpu)
+log "backend ring thread used $((c1 - c0)) ticks in 4s of storm"
+[ $((c1 - c0)) -le 200 ] || fail "the ring thread spins under the storm ($((c1 - c0)) ticks in 4s)"
+hf_report 120
+hf_expect b.good=ok b.after=ok c.good=ok c.after=ok
+[ "$(hf_value b.kicks)" -ge 1000 ] || fail "the storm was too weak to prove anything"
+w=$(hf_value c.writes)
+[ "${w%/*}" -ge 1000 ] || fail "too few xenstore writes got through ($w)"
+for v in 51728 51744; do
+	[ "$(xenstore-read "/local/domain/0/backend/vbd/$HF_ID/$v/state")" = 4 ] ||
+		fail "the backend of $v left Connected"
+done
+hf_end
