@@ -130,11 +130,13 @@ phase() { # back squeeze_ms max_pages round
 	in0=$(vmstat pswpin)
 	out0=$(vmstat pswpout)
 	t0=$(date +%s)
-	(while :; do cat /run/hog/fill >/dev/null; done) &
+	touch /run/hog.on
+	(while [ -f /run/hog.on ]; do cat /run/hog/fill >/dev/null; done) &
 	hp=$!
 	run_guests "$key"
-	kill $hp
-	wait $hp 2>/dev/null
+	# stop after the read in progress; every phase ends the same way
+	rm -f /run/hog.on
+	wait $hp
 	t1=$(date +%s)
 	in1=$(vmstat pswpin)
 	out1=$(vmstat pswpout)
