@@ -139,7 +139,7 @@ def main():
         o.append("Setup: %d guests x %d null_blk disks, fio %s bs=%s QD%d "
                  "for %d s per setting in every guest at once; swap on %s "
                  "(%d MiB); dom0 MemTotal %d MiB; a tmpfs memory hog "
-                 "(MemAvailable + 160 MiB) read in a loop during each phase; "
+                 "(MemAvailable + 400 MiB) read in a loop during each phase; "
                  "backend loaded with feature_persistent=0 so that every "
                  "grant goes through the page pool.\n" % (
                      setup["guests"], setup["disks_per_guest"], setup["rw"],
