@@ -14,7 +14,7 @@
 
 NG=3		# guests
 ND=6		# disks per guest (null_blk, no memory behind them)
-SECS=20		# fio time per setting
+SECS=15		# fio time per setting
 RW=randrw BS=128k QD=32
 SQUEEZE="0 1 10 100"
 MAXPAGES="1024 0"
