@@ -229,9 +229,10 @@ def main():
     o.append("""- QEMU TCG emulates every CPU in software, roughly 10-50x slower than
   hardware; dom0, Xen and the guests share the emulated CPU(s).  Absolute
   throughput is the emulator's, not the driver's; only differences between
-  settings measured in the same run mean something, and single runs of
-  %s s phases have noise of several percent in MiB/s and far more in swap
-  counts.
+  settings measured in the same run mean something.  Each setting is one
+  %s s phase: throughput varies by tens of percent between identical
+  phases under TCG (more when another lab shares the host), swap counts
+  by as much; read large, consistent differences only.
 - The swap disk is a file on the host seen through virtio; the hog is a
   tmpfs file read in a loop, not the seed's workload.
 - The lab cannot reproduce a memory cost the kernel no longer has: if the

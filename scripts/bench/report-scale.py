@@ -137,6 +137,23 @@ def main():
                 r["iops"], ", ".join(str(x) for x in r["per_guest"]),
                 r["fio_fail"]))
         o.append("")
+    if pts:
+        o.append("## Observations (computed from the points above)\n")
+        for b in ("ours", "stock"):
+            on = curves.get(series_name(b, 1), {})
+            off = curves.get(series_name(b, 0), {})
+            if on.get(1) and off.get(1):
+                o.append("- %s, one guest: persistent grants on give "
+                         "%.2fx the IOPS of off." % (b, on[1] / off[1]))
+            for pers, c in ((1, on), (0, off)):
+                if c.get(1) and c.get(maxg):
+                    o.append("- %s: aggregate with %d guests is %.2fx the "
+                             "single guest's: %s." % (
+                                 series_name(b, pers), maxg,
+                                 c[maxg] / c[1],
+                                 "it scales" if c[maxg] > 1.1 * c[1] else
+                                 "no scaling on this emulated machine"))
+        o.append("")
     o.append("## How to read this\n")
     o.append("""- A curve is one backend with persistent grants on or off; the x axis is
   how many guests run fio at the same time, each on its own disk.  Seed
@@ -164,7 +181,10 @@ def main():
   per-request cost of mapping and unmapping against copying through
   persistently granted pages, under emulation.
 - Absolute IOPS are the emulator's; compare curves from the same run only.
-  Each point is one %s s run; expect several percent of noise.
+  Each point is one %s s run.  Under TCG, with the Xen scheduler sharing
+  one CPU among dom0 and the guests, points with several guests vary by
+  tens of percent (more when another lab runs on the host): read the
+  direction of large differences, not small ones.
 """ % (m.get("lab_smp", "1"), m.get("lab_smp", "1"), setup.get("secs", "?")))
     if have_chart:
         o.append("![aggregate IOPS](chart.png)\n")
