@@ -54,7 +54,13 @@ def meta(resdir):
 
 
 def swaps(r):
-    return r["pswpin"] + r["pswpout"]
+    """Pages swapped in and out per second of the phase.
+
+    Phases last as long as the slowest guest's fio plus the toolstack's
+    delays under thrashing (60-100 s for 15 s of fio in the lab), so the
+    counts are compared as rates.
+    """
+    return (r["pswpin"] + r["pswpout"]) / max(r["secs"], 1)
 
 
 def find(mem, back, sq, mp):
@@ -152,21 +158,24 @@ def main():
     else:
         o.append("## Swap traffic and throughput per setting\n")
         o.append("| backend | squeeze ms | max_buffer_pages | pswpin | "
-                 "pswpout | guests MiB/s | guests IOPS | fio failures | "
-                 "squeezes | pool pages at end | MemFree MiB |")
-        o.append("|---|---|---|---|---|---|---|---|---|---|---|")
+                 "pswpout | phase s | swapped pages/s | guests MiB/s | "
+                 "guests IOPS | fio failures | squeezes | "
+                 "pool pages at end | MemFree MiB |")
+        o.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in mem:
-            o.append("| %s | %d | %d | %d | %d | %.1f | %d | %d | %s | %s | "
-                     "%d |" % (
+            o.append("| %s | %d | %d | %d | %d | %d | %.0f | %.1f | %d | "
+                     "%d | %s | %s | %d |" % (
                          r["back"], r["squeeze_ms"], r["max_pages"],
-                         r["pswpin"], r["pswpout"], r["kib_s"] / 1024.0,
+                         r["pswpin"], r["pswpout"], r["secs"], swaps(r),
+                         r["kib_s"] / 1024.0,
                          r["iops"], r["fio_fail"],
                          r["squeezes"] if r["back"] == "ours" else "n/a",
                          r["pool_pages"] if r["back"] == "ours" else "n/a",
                          r["memfree_kib"] // 1024))
         o.append("")
         o.append("pswpin/pswpout: pages swapped in/out in dom0 during the "
-                 "phase (/proc/vmstat deltas).  squeezes: memory-pressure "
+                 "phase (/proc/vmstat deltas); swapped pages/s: their sum over "
+                 "the phase's length, the figure compared.  squeezes: memory-pressure "
                  "callbacks our backend received during the phase (summed "
                  "over its vbds); pool pages: free pages left in our pools "
                  "at the end.  The stock backend exposes neither.\n")
@@ -186,8 +195,8 @@ def main():
         o.append("")
         o.append("The pools grew by %d pages (%.1f MiB); MemFree fell by "
                  "%.1f MiB meanwhile (fio, page cache and guests' consoles "
-                 "also use memory) and rose by %.1f MiB when the pools were "
-                 "emptied.  If the pool pages were dom0 RAM, emptying them "
+                 "also use memory) and changed by %+.1f MiB when the pools "
+                 "were emptied.  If the pool pages were dom0 RAM, emptying them "
                  "would give back about %.1f MiB.\n" % (
                      filled, filled * 4 / 1024.0, drop / 1024.0,
                      back / 1024.0, filled * 4 / 1024.0))
@@ -197,11 +206,24 @@ def main():
              "10 ms squeezing 212 / 3,325 (1 ms: 852 / 6,424; 100 ms: "
              "203 / 3,340).\n")
     for b, v in verdict.items():
-        o.append("- %s: pswpin+pswpout %d without squeezing, %d with 10 ms "
+        o.append("- %s: pswpin+pswpout %.0f pages/s without squeezing, "
+                 "%.0f with 10 ms "
                  "(max_buffer_pages 1024): ratio %s -> seed's finding %s." % (
                      b, v["no_squeeze"], v["squeeze_10ms"],
                      "%.2f" % v["ratio"] if v["ratio"] is not None else "n/a",
                      "REPRODUCED" if v["reproduced"] else "NOT reproduced"))
+    if probe and probe["pool1"] > probe["pool0"]:
+        filled_mib = (probe["pool1"] - probe["pool0"]) * 4 / 1024.0
+        back_mib = (probe["memfree2_kib"] - probe["memfree1_kib"]) / 1024.0
+        if back_mib < 0.25 * filled_mib:
+            o.append("- why: emptying %.1f MiB of pool pages gave dom0 "
+                     "%+.1f MiB (probe above): on this kernel the pool's "
+                     "pages are not dom0 RAM, so squeezing them cannot "
+                     "relieve dom0's swapping." % (filled_mib, back_mib))
+        else:
+            o.append("- the probe saw %.1f MiB come back when %.1f MiB of "
+                     "pool pages were emptied: the pool does hold dom0 "
+                     "RAM here." % (back_mib, filled_mib))
     if not verdict:
         o.append("- no verdict: the phases with squeeze 0 and 10 ms were "
                  "not both measured.")
