@@ -30,7 +30,7 @@ memory)
 	rm -f "$swapimg"
 	truncate -s 1G "$swapimg"
 	export LAB_QEMU_EXTRA="${LAB_QEMU_EXTRA:-} -drive file=$swapimg,if=virtio,format=raw,cache=unsafe"
-	timeout=2400
+	timeout=3000
 	;;
 scale)
 	export LAB_DOM0_MEM=${LAB_DOM0_MEM:-1024}

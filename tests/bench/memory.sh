@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lab-timeout: 2100
+# lab-timeout: 2700
 #
 # make bench-memory, in dom0: the seed 004 experiment.  dom0 has little
 # memory and a swap device; a memory hog keeps it under pressure while
