@@ -88,7 +88,8 @@ build_dom0() { # out
 		 "$root/var/log/xen"
 	touch "$root/etc/xen/xl.conf"
 	copy_modules "$root" xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc \
-		brd null_blk zram loop xen-blkback ext4 crc32c_generic
+		brd null_blk zram loop xen-blkback ext4 crc32c_generic \
+		virtio_pci virtio_blk
 	copy_file "$root" "/boot/vmlinuz-$kver" /lab/domu/vmlinuz
 	(cd "$root" && find . | cpio -o -H newc --quiet) >"$1"
 	rm -rf "$root"

@@ -100,12 +100,16 @@ void xbb_pool_destroy(struct xbb_ring *ring)
 void xbb_reclaim_memory(struct xenbus_device *dev)
 {
 	struct xbb_device *be = dev_get_drvdata(&dev->dev);
+	unsigned int ms = READ_ONCE(xbb_squeeze_ms);
 	unsigned int i;
 
-	if (!be)
+	/*
+	 * A zero duration turns squeezing off, as in the stock driver: an
+	 * armed squeeze always empties the pool once, even when late.
+	 */
+	if (!be || !ms)
 		return;
-	WRITE_ONCE(be->squeeze_until,
-		   jiffies + msecs_to_jiffies(READ_ONCE(xbb_squeeze_ms)));
+	WRITE_ONCE(be->squeeze_until, jiffies + msecs_to_jiffies(ms));
 	/* Deadline before generation; pairs with smp_rmb() in xbb_pool_trim(). */
 	smp_wmb();
 	atomic_inc(&be->squeeze_gen);

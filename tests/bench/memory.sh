@@ -1,0 +1,225 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# lab-timeout: 2700
+#
+# make bench-memory, in dom0: the seed 004 experiment.  dom0 has little
+# memory and a swap device; a memory hog keeps it under pressure while
+# guests drive many backend disks.  For each backend (ours, stock) and each
+# setting of buffer_squeeze_duration_ms x max_buffer_pages we record the
+# pswpin/pswpout deltas of /proc/vmstat, the guests' summed fio throughput
+# and dom0's free memory, as "BENCH {json}" lines for
+# scripts/bench/report-memory.py.  A pool probe (ours only) checks how much
+# dom0 RAM the backend's page pool really holds.
+. /lab/tests/test_common.sh
+
+NG=3		# guests
+ND=6		# disks per guest (null_blk, no memory behind them)
+SECS=15		# fio time per setting
+RW=randrw BS=128k QD=32
+SQUEEZE="0 1 10 100"
+MAXPAGES="1024 0"
+# MiB the hog asks beyond MemAvailable.  dom0's root is a tmpfs with ~200 MiB
+# of cold files (the guest image among them) that swap out first; only what
+# is beyond those keeps the hog's own pages cycling through swap.
+HOG_EXTRA=400
+
+bench() { lab_out "BENCH $*"; }
+
+vmstat() { # field
+	awk -v f="$1" '$1 == f { print $2 }' /proc/vmstat
+}
+
+meminfo() { # field, KiB
+	awk -v f="$1:" '$1 == f { print $2 }' /proc/meminfo
+}
+
+letters="a b c d e f g h"
+disk_letter() { # index from 1
+	echo "$letters" | cut -d' ' -f"$1"
+}
+
+guest_devs() {
+	local i devs=
+	for i in $(seq 1 $ND); do
+		devs="$devs /dev/xvd$(disk_letter "$i")"
+	done
+	echo "$devs"
+}
+
+# Sum of a statistics attribute over every vbd of our backend.
+back_stat_sum() { # attribute
+	local s=0 f v
+	for f in /sys/bus/xen-backend/devices/vbd-*/statistics/"$1"; do
+		[ -r "$f" ] || continue
+		v=$(cat "$f" 2>/dev/null) || continue
+		s=$((s + v))
+	done
+	echo $s
+}
+
+start_guests() {
+	local g i k disks
+	k=0
+	for g in $(seq 1 $NG); do
+		disks=
+		for i in $(seq 1 $ND); do
+			disks="$disks phy:/dev/nullb$k,xvd$(disk_letter "$i"),w"
+			k=$((k + 1))
+		done
+		# shellcheck disable=SC2086
+		guest_start "m$g" --mem 512 --vcpus 1 $disks ||
+			fail "guest m$g did not start"
+	done
+}
+
+stop_guests() {
+	local g
+	for g in $(seq 1 $NG); do
+		guest_stop "m$g"
+	done
+}
+
+# Run fio in every guest at once; sets RES_KIB RES_IOPS RES_FAIL.
+run_guests() { # key
+	local g pids= id r
+	for g in $(seq 1 $NG); do
+		guest_run -t $((SECS + 120)) "m$g" \
+			"sh /lab/guest/bench_fio $1 $RW $BS $QD $SECS $(guest_devs)" &
+		pids="$pids $!"
+		sleep 0.3	# guest_run's sequence file is not shared safely
+	done
+	# shellcheck disable=SC2086
+	wait $pids
+	RES_KIB=0 RES_IOPS=0 RES_FAIL=0
+	for g in $(seq 1 $NG); do
+		id=$(domid "m$g")
+		r=$(xenstore-read "/local/domain/$id/data/lab/$1" 2>/dev/null)
+		# guest-written: take numbers only
+		set -- "$1" $(echo "$r" | tr -cd '0-9 \n')
+		if [ $# -eq 4 ] && [ "$2" = 0 ]; then
+			RES_KIB=$((RES_KIB + $3))
+			RES_IOPS=$((RES_IOPS + $4))
+		else
+			RES_FAIL=$((RES_FAIL + 1))
+			log "guest m$g: fio failed ($r)"
+		fi
+	done
+}
+
+hog_fill() {
+	local avail mib
+	avail=$(($(meminfo MemAvailable) / 1024))
+	mib=$((avail + HOG_EXTRA))
+	mkdir -p /run/hog
+	mount -t tmpfs -o size=2g tmpfs /run/hog
+	log "hog: $mib MiB in tmpfs (MemAvailable was $avail MiB)"
+	dd if=/dev/zero of=/run/hog/fill bs=1M count=$mib 2>/dev/null ||
+		fail "hog: dd failed"
+	HOG_MIB=$mib
+}
+
+hog_free() {
+	rm -f /run/hog/fill
+	umount /run/hog 2>/dev/null
+}
+
+# One setting: parameters, hog cycling through its memory, fio in all guests.
+phase() { # back squeeze_ms max_pages round
+	local in0 out0 in1 out1 t0 t1 hp key
+	back_param buffer_squeeze_duration_ms "$2" || fail "cannot set squeeze"
+	back_param max_buffer_pages "$3" || fail "cannot set max_buffer_pages"
+	key="mem$4_$2_$3"
+	sq0=$(back_stat_sum squeezes)
+	in0=$(vmstat pswpin)
+	out0=$(vmstat pswpout)
+	t0=$(date +%s)
+	touch /run/hog.on
+	(while [ -f /run/hog.on ]; do
+		cat /run/hog/fill >/dev/null &
+		echo $! >/run/hog.cat
+		wait
+	done) &
+	hp=$!
+	run_guests "$key"
+	rm -f /run/hog.on
+	kill "$(cat /run/hog.cat)" 2>/dev/null
+	wait $hp
+	t1=$(date +%s)
+	in1=$(vmstat pswpin)
+	out1=$(vmstat pswpout)
+	bench "{\"kind\":\"mem\",\"back\":\"$1\",\"round\":$4,\"squeeze_ms\":$2,\"max_pages\":$3,\"pswpin\":$((in1 - in0)),\"pswpout\":$((out1 - out0)),\"kib_s\":$RES_KIB,\"iops\":$RES_IOPS,\"fio_fail\":$RES_FAIL,\"secs\":$((t1 - t0)),\"memfree_kib\":$(meminfo MemFree),\"swapfree_kib\":$(meminfo SwapFree),\"pool_pages\":$(back_stat_sum pool_pages),\"squeezes\":$(($(back_stat_sum squeezes) - sq0)),\"hog_mib\":$HOG_MIB}"
+}
+
+# Does the pool hold dom0 RAM?  Fill the pools without pressure, then trim
+# them to zero, reading MemFree and the pool size at each step.
+pool_probe() {
+	local f0 p0 f1 p1 f2 p2
+	back_param buffer_squeeze_duration_ms 0
+	back_param max_buffer_pages 0
+	sleep 2
+	sync
+	echo 1 >/proc/sys/vm/drop_caches
+	f0=$(meminfo MemFree) p0=$(back_stat_sum pool_pages)
+	back_param max_buffer_pages 1024
+	run_guests probe
+	sleep 1
+	f1=$(meminfo MemFree) p1=$(back_stat_sum pool_pages)
+	back_param max_buffer_pages 0
+	# the ring threads trim at least every 100 ms, busy or idle
+	sleep 2
+	f2=$(meminfo MemFree) p2=$(back_stat_sum pool_pages)
+	bench "{\"kind\":\"probe\",\"back\":\"ours\",\"memfree0_kib\":$f0,\"pool0\":$p0,\"memfree1_kib\":$f1,\"pool1\":$p1,\"memfree2_kib\":$f2,\"pool2\":$p2,\"kib_s\":$RES_KIB}"
+}
+
+load_back() { # ours|stock
+	lab_unload_back
+	if [ "$1" = ours ]; then
+		insmod /lab/mod/xen-blkback.ko feature_persistent=0
+	else
+		modprobe xen-blkback feature_persistent=0
+	fi || fail "cannot load the $1 backend"
+}
+
+# --- setup ------------------------------------------------------------------
+guest_stop "$LAB_DEFAULT_GUEST"
+[ -f /lab/mod/xen-blkback.ko ] || skip "our backend module is not in the image"
+
+modprobe virtio_pci && modprobe virtio_blk
+swapdev=
+if wait_for 15 '[ -b /dev/vda ]'; then
+	swapdev=/dev/vda
+else
+	log "no /dev/vda (virtio swap disk): falling back to zram"
+	modprobe zram num_devices=1 || fail "no swap device"
+	echo 1G >/sys/block/zram0/disksize
+	swapdev=/dev/zram0
+fi
+mkswap "$swapdev" >/dev/null || fail "mkswap $swapdev"
+swapon "$swapdev" || fail "swapon $swapdev"
+modprobe null_blk nr_devices=$((NG * ND)) queue_mode=2 irqmode=0 gb=4 \
+	memory_backed=0 || fail "cannot load null_blk"
+wait_for 10 "[ -b /dev/nullb$((NG * ND - 1)) ]" || fail "null_blk devices missing"
+
+bench "{\"kind\":\"setup\",\"guests\":$NG,\"disks_per_guest\":$ND,\"secs\":$SECS,\"rw\":\"$RW\",\"bs\":\"$BS\",\"qd\":$QD,\"swapdev\":\"$swapdev\",\"memtotal_kib\":$(meminfo MemTotal),\"swaptotal_kib\":$(meminfo SwapTotal),\"nproc\":$(nproc),\"kernel\":\"$(uname -r)\"}"
+
+# --- measurements -------------------------------------------------------------
+# One pass per backend (a second, reversed pass would double the time).
+for back in ours stock; do
+	load_back "$back"
+	start_guests
+	if [ "$back" = ours ]; then
+		pool_probe
+	fi
+	hog_fill
+	round=1
+	for sq in $SQUEEZE; do
+		for mp in $MAXPAGES; do
+			phase "$back" "$sq" "$mp" "$round"
+		done
+	done
+	hog_free
+	stop_guests
+done
+lab_unload_back
+swapoff "$swapdev"
+exit 0
