@@ -250,7 +250,8 @@ bad_re='Oops|BUG:|WARNING:|Kernel panic|general protection fault|blocked for mor
 awk -v n="@@$nonce@@" -v re="$bad_re" '
 	index($0, n " START ") { cur = $3; next }
 	index($0, n " RESULT ") { cur = ""; next }
-	$0 ~ re { bad[cur == "" ? "(outside tests)" : cur] = bad[cur == "" ? "(outside tests)" : cur] "\n    " $0 }
+	# one line per test: "\\n" stays a literal backslash-n for echo -e
+	$0 ~ re { k = cur == "" ? "(outside tests)" : cur; gsub(/\t/, " "); bad[k] = bad[k] "\\n    " $0 }
 	END { for (t in bad) printf "%s\t%s\n", t, substr(bad[t], 1, 2000) }
 ' "$run/console.txt" >"$run/bad.txt"
 
@@ -265,6 +266,13 @@ if [ -n "$outfile" ]; then
 	awk -v n="@@$nonce@@ OUT " 'index($0, n) { print substr($0, index($0, n) + length(n)) }' \
 		"$run/console.txt" >"$outfile"
 fi
+# The test's own output, for the reader of a failure.
+show_output() { # test
+	awk -v n="@@$nonce@@" -v t="$1" '
+		index($0, n " START " t " ") || $0 ~ (n " START " t "$") { on = 1; next }
+		on && index($0, n " RESULT ") { exit }
+		on { print "    | " $0 }' "$run/console.txt" | tail -40
+}
 for t in $names; do
 	line=$(grep -a "@@$nonce@@ RESULT $t " "$run/console.txt" | tail -1)
 	st=$(echo "$line" | awk '{print $4}')
@@ -274,17 +282,33 @@ for t in $names; do
 		st=FAIL
 		info="kernel reported a problem:$(echo -e "$oops")"
 	fi
+	# A test that declared cases (lab_cases) counts as its cases, under
+	# its own verdict: a case cannot pass in a test that failed.
+	subs=$(grep -a "@@$nonce@@ RESULT $t/" "$run/console.txt" |
+	       sed "s/.*@@$nonce@@ RESULT //")
+	if [ -n "$subs" ]; then
+		while read -r sn sst sinfo; do
+			if [ "$sst" = PASS ] && [ "$st" != PASS ]; then
+				sst=FAIL
+				sinfo="$t: ${info:-did not finish${why:+: $why}}"
+			fi
+			case "$sst" in
+			PASS) pass=$((pass + 1)) ;;
+			SKIP) skipn=$((skipn + 1)) ;;
+			*) sst=FAIL; failn=$((failn + 1)) ;;
+			esac
+			echo "$sst $sn ($sinfo)"
+		done <<<"$subs"
+		case "$st" in PASS | SKIP) ;; *) show_output "$t" ;; esac
+		continue
+	fi
 	case "$st" in
 	PASS) pass=$((pass + 1)); echo "PASS $t ($info)" ;;
 	SKIP) skipn=$((skipn + 1)); echo "SKIP $t ($info)" ;;
 	FAIL)
 		failn=$((failn + 1))
 		echo "FAIL $t ($info)"
-		# the test's own output, for the reader
-		awk -v n="@@$nonce@@" -v t="$t" '
-			index($0, n " START " t) == 1 || index($0, n " START " t) { on = 1; next }
-			on && index($0, n " RESULT ") { exit }
-			on { print "    | " $0 }' "$run/console.txt" | tail -40
+		show_output "$t"
 		;;
 	*)
 		failn=$((failn + 1))
