@@ -31,7 +31,22 @@ log() {
 
 fail() {
 	log "FAIL: $*"
+	echo "$*" >/run/lab/case-fail 2>/dev/null
 	exit 1
+}
+
+# A test that checks several scenarios at once (one per disk of one guest,
+# say) names them with lab_cases; each is then also reported as a test of
+# its own, "<test>/<case>".  The verdict is the test's: every case passes
+# when it passes; when it fails, the case being checked (lab_case) fails
+# with the reason and the others fail as not verified.
+lab_cases() { # NAME...
+	echo "$*" >/run/lab/cases
+	: >/run/lab/case-cur
+}
+
+lab_case() { # NAME, or nothing for checks shared by every case
+	echo "$1" >/run/lab/case-cur
 }
 
 skip() {
@@ -232,6 +247,33 @@ lab_test_timeout() { # script
 	echo "${t:-600}"
 }
 
+# Report the cases a test declared with lab_cases (see there).
+lab_report_cases() { # test rc
+	local c cur why
+
+	[ -s /run/lab/cases ] || { rm -f /run/lab/case-fail; return 0; }
+	cur=$(cat /run/lab/case-cur 2>/dev/null)
+	why=$(head -c 300 /run/lab/case-fail 2>/dev/null)
+	[ -n "$why" ] || why="exit $2"
+	[ "$2" = 124 ] || [ "$2" = 137 ] && why="timeout"
+	for c in $(cat /run/lab/cases); do
+		case "$2" in
+		0) lab_mark RESULT "$1/$c" PASS "verified by $1" ;;
+		77) lab_mark RESULT "$1/$c" SKIP "$why" ;;
+		*)
+			if [ "$c" = "$cur" ]; then
+				lab_mark RESULT "$1/$c" FAIL "$why"
+			elif [ -z "$cur" ]; then
+				lab_mark RESULT "$1/$c" FAIL "a check shared by every case failed: $why"
+			else
+				lab_mark RESULT "$1/$c" FAIL "not verified: $1 failed in case $cur"
+			fi
+			;;
+		esac
+	done
+	rm -f /run/lab/cases /run/lab/case-cur /run/lab/case-fail
+}
+
 # Run every test named in LAB_TESTS: "name" for /lab/tests/name.sh,
 # "domu:name" for a guest-side script /lab/guest/name run in the default guest.
 lab_run_all() {
@@ -259,6 +301,7 @@ lab_run_all() {
 			;;
 		esac
 		secs=$(($(date +%s) - start))
+		lab_report_cases "$t" "$rc"
 		case $rc in
 		0) lab_mark RESULT "$t" PASS "${secs}s" ;;
 		77) lab_mark RESULT "$t" SKIP "${secs}s" ;;

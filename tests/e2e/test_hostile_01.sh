@@ -15,17 +15,24 @@
 . /lab/tests/test_common.sh
 
 hf_need_ours
+lab_cases ops_out_of_range segment_count segment_bounds
 hf_begin malformed
 hf_attack badop,segs,sect "" phy:/dev/ram1,xvdb,w phy:/dev/ram2,xvdc,w \
 	phy:/dev/ram3,xvdd,w
 hf_report 90
+lab_case ops_out_of_range
 hf_expect b.good=ok b.op4=eop b.op7=eop b.op200=eop b.op255=eop \
 	b.indflush=err b.indindirect=err b.flood=200/200 b.after=ok
+lab_case segment_count
 hf_expect c.good=ok c.r11=ok c.rzero=err c.wzero=err c.r12=err c.w12=err \
 	c.r255=err c.b12=err c.after=ok
+lab_case segment_bounds
 hf_expect d.good=ok d.partial=ok d.first_gt_last=err d.first7_last0=err \
 	d.last8=err d.first8=err d.last255=err d.first255=err d.third_bad=err \
 	d.after=ok
+lab_case ops_out_of_range
 hf_expect_msg ": (unsupported operation|malformed request)" 30
+lab_case segment_bounds
 hf_expect_msg "bad segment" 30
+lab_case
 hf_end

@@ -16,18 +16,25 @@
 . /lab/tests/test_common.sh
 
 hf_need_ours
+lab_cases indirect_and_foreign_grants gref_twice_in_flight reused_ids
 hf_begin grants
 hf_attack indirect,dupgref,ids "" phy:/dev/ram1,xvdb,w phy:/dev/ram2,xvdc,w \
 	phy:/dev/ram3,xvdd,w
 hf_report 90
+lab_case indirect_and_foreign_grants
 hf_expect b.good=ok b.ind32=ok b.ind256=ok b.ind257=err b.ind4096=err \
 	b.ind4097=err b.ind65535=err b.ind0=err b.deadind=err b.otherind=err \
 	b.badrefind=err b.deadseg=err b.otherseg=err b.badrefseg=err \
 	b.indsect=err b.indorder=err b.deaddirect=err b.otherdirect=err b.after=ok
+lab_case gref_twice_in_flight
 hf_expect c.good=ok c.first=ok c.second=err c.samereq=ok c.wsame=ok \
 	c.rsame=err c.many=20/20 c.after=ok
+lab_case reused_ids
 hf_expect d.good=ok d.dup=8/8 d.dup=ok d.maxid=echoed d.reuse=24/24 d.after=ok
+lab_case indirect_and_foreign_grants
 hf_expect_msg "malformed request" 30
 hf_expect_msg "mapping grant" 40
+lab_case gref_twice_in_flight
 hf_expect_msg "already in use" 30
+lab_case
 hf_end

@@ -10,17 +10,21 @@
 . /lab/tests/test_common.sh
 
 hf_need_ours
+lab_cases past_end_of_disk misaligned_to_sector_size
 hf_nullb bs=4096 gb=1
 hf_begin range
 hf_attack range,range "" phy:/dev/ram1,xvdb,w phy:/dev/nullb0,xvdc,w
 hf_report 60
 hf_expect b.lbs=512 c.lbs=4096
+lab_case past_end_of_disk
 for d in b c; do
 	hf_expect $d.good=ok $d.lastpage=ok $d.at_end=err $d.across_end=err \
 		$d.write_at_end=err $d.far=err $d.wrap=err $d.wrap_write=err \
 		$d.ind_across_end=err $d.after=ok
 done
+lab_case misaligned_to_sector_size
 hf_expect c.mis_sector=err c.mis_first=err c.mis_last=err c.mis_both=err
+lab_case
 hf_expect_msg "bad segment \\((beyond end of device|malformed request)\\)" 30
 hf_end
 hf_nullb_done

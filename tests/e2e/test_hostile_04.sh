@@ -13,11 +13,14 @@
 . /lab/tests/test_common.sh
 
 hf_need_ours
+lab_cases ring_overflow double_fetch
 hf_begin ring
 hf_attack overflow,doublefetch "ring_order=2 storm_ms=6000" \
 	phy:/dev/ram1,xvdb,w phy:/dev/ram2,xvdc,w
 hf_report 90
+lab_case ring_overflow
 hf_expect b.good=ok b.ring=128 b.answers_after=0
+lab_case double_fetch
 hf_expect c.good=ok c.after=ok
 a=$(hf_value c.answered)
 [ -n "$a" ] || fail "no double-fetch count"
@@ -25,5 +28,7 @@ a=$(hf_value c.answered)
 [ "${a%/*}" -ge 10 ] || fail "too few racing requests ($a)"
 [ $(($(hf_value c.race_ok) + $(hf_value c.race_err))) = "${a%/*}" ] ||
 	fail "answers do not add up"
+lab_case ring_overflow
 hf_expect_msg "bogus request producer" 1
+lab_case
 hf_end
