@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lab-timeout: 300
+# lab-timeout: 900
 #
 # Hostile frontend: malformed request headers and segments, one attack per
 # disk of one attacker guest:

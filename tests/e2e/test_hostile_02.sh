@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lab-timeout: 300
+# lab-timeout: 900
 #
 # Hostile frontend: grants and request ids, one attack per disk:
 # xvdb  indirect requests with more segments than advertised (256) or than

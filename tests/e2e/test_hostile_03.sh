@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lab-timeout: 300
+# lab-timeout: 900
 #
 # Hostile frontend: sectors past the end and misaligned.  On a 512-byte disk
 # (brd, xvdb) and a 4096-byte-sector disk (null_blk bs=4096, xvdc): reads

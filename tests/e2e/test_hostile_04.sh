@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lab-timeout: 300
+# lab-timeout: 900
 #
 # Hostile frontend: attacks on the shared ring (4-page rings):
 # xvdb  ring overflow: a producer index 100 rings ahead of the consumer halts

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lab-timeout: 300
+# lab-timeout: 900
 #
 # Hostile frontend: floods.  xvdb kicks its event channel without pause for
 # 8 s, xvdc rewrites its xenstore state node and children of it 2000 times:

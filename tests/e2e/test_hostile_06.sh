@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lab-timeout: 240
+# lab-timeout: 900
 #
 # Hostile frontend: transport parameters above the advertised maxima.  A
 # ring-page-order one above max-ring-page-order (xvdb), one queue more than

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lab-timeout: 300
+# lab-timeout: 900
 #
 # Hostile frontend: vanishing in the middle of I/O.  On a null_blk disk that
 # completes after 3 s, the rogue fills its ring and the domain is destroyed

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lab-timeout: 360
+# lab-timeout: 600
 #
 # Rogue backend answers with an out-of-range response id (the ring size
 # itself, the first bad value).  The frontend must fail the device with one

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lab-timeout: 360
+# lab-timeout: 600
 #
 # Rogue backend answers one request twice (a duplicate id for a slot that is
 # already idle) instead of answering the next one.  The frontend must stop

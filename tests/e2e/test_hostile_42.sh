@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lab-timeout: 360
+# lab-timeout: 600
 #
 # Rogue backend answers requests with the wrong operation (a read answered
 # as a write and vice versa).  The frontend must not trust the data and

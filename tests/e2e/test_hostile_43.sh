@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lab-timeout: 360
+# lab-timeout: 600
 #
 # Rogue backend publishes a response producer far beyond the requests it
 # was given (producer overflow).  The frontend must not walk stale ring

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lab-timeout: 360
+# lab-timeout: 600
 #
 # Rogue backend answers, but never unmaps the data grant it was given
 # (feature-persistent=0).  The frontend must notice that it cannot revoke

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lab-timeout: 360
+# lab-timeout: 600
 #
 # Rogue backend floods the frontend with event notifications for a few
 # seconds while otherwise serving honestly.  The frontend's late-EOI

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lab-timeout: 360
+# lab-timeout: 600
 #
 # Rogue backend offers feature-flush-cache, then revokes it mid-run: it
 # answers flushes with BLKIF_RSP_EOPNOTSUPP and rewrites the xenstore key.

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lab-timeout: 360
+# lab-timeout: 600
 #
 # Rogue backend stops answering with reads in flight, then disappears:
 # a few seconds later it unmaps the ring and switches itself to Closed, as
