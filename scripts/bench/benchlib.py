@@ -7,6 +7,7 @@ by scripts/bench/bench.sh; it typically does::
     import benchlib
     recs, bad = benchlib.load(lab_out)     # BENCH objects, undecodable lines
     host = benchlib.host(resdir)           # host.json
+    meta = benchlib.meta(resdir)           # meta.txt
     ...
     benchlib.write_json(resdir, {...})     # results.json
     benchlib.gnuplot(resdir, script)       # chart.png (False if no gnuplot)
@@ -45,6 +46,20 @@ def host(outdir):
             return json.load(f)
     except (OSError, ValueError):
         return {}
+
+
+def meta(outdir):
+    """Return the KEY=VALUE lines bench.sh wrote to OUTDIR/meta.txt as a
+    dict of strings (empty if the file cannot be read)."""
+    m = {}
+    try:
+        with open(os.path.join(outdir, "meta.txt")) as f:
+            for line in f:
+                k, _, v = line.rstrip("\n").partition("=")
+                m[k] = v
+    except OSError:
+        pass
+    return m
 
 
 def spread(values):
