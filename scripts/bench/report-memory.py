@@ -9,11 +9,13 @@
 # LAB_OUT holds the lines dom0 reported with lab_out; the "BENCH {json}"
 # ones come from tests/bench/memory.sh.  Writes RESULTDIR/report.md,
 # results.json and chart.png (if gnuplot is installed).
-import json
 import os
 import shutil
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
 
 SEED = {
     "before": (76672, 185799),
@@ -25,32 +27,6 @@ SEED = {
 # the seed's finding holds if squeezing (10 ms) leaves at most this share
 # of the swap traffic seen without it
 REPRO_RATIO = 0.5
-
-
-def load(path):
-    recs, bad = [], 0
-    with open(path, errors="replace") as f:
-        for line in f:
-            line = line.strip()
-            if not line.startswith("BENCH "):
-                continue
-            try:
-                recs.append(json.loads(line[6:]))
-            except ValueError:
-                bad += 1
-    return recs, bad
-
-
-def meta(resdir):
-    m = {}
-    try:
-        with open(os.path.join(resdir, "meta.txt")) as f:
-            for line in f:
-                k, _, v = line.rstrip("\n").partition("=")
-                m[k] = v
-    except OSError:
-        pass
-    return m
 
 
 def swaps(r):
@@ -109,9 +85,10 @@ plot '%s' using 2:xtic(1) title 'ours pswpin', '' using 3 title 'ours pswpout', 
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: report-memory.py LAB_OUT RESULTDIR")
-    recs, bad = load(sys.argv[1])
+    recs, badlines = benchlib.load(sys.argv[1])
+    bad = len(badlines)
     resdir = sys.argv[2]
-    m = meta(resdir)
+    m = benchlib.meta(resdir)
     setup = next((r for r in recs if r.get("kind") == "setup"), {})
     mem = [r for r in recs if r.get("kind") == "mem"]
     probe = next((r for r in recs if r.get("kind") == "probe"), None)
@@ -128,9 +105,9 @@ def main():
                 "reproduced": ratio is not None and ratio <= REPRO_RATIO,
             }
 
-    with open(os.path.join(resdir, "results.json"), "w") as f:
-        json.dump({"meta": m, "setup": setup, "phases": mem, "probe": probe,
-                   "verdict": verdict, "unparsed_lines": bad}, f, indent=1)
+    benchlib.write_json(resdir, {"meta": m, "setup": setup, "phases": mem,
+                                 "probe": probe, "verdict": verdict,
+                                 "unparsed_lines": bad})
     have_chart = chart(mem, resdir)
 
     o = []
