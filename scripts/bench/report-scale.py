@@ -9,37 +9,13 @@
 # LAB_OUT holds the lines dom0 reported with lab_out; the "BENCH {json}"
 # ones come from tests/bench/scale.sh.  Writes RESULTDIR/report.md,
 # results.json and chart.png (if gnuplot is installed).
-import json
 import os
 import shutil
 import subprocess
 import sys
 
-
-def load(path):
-    recs, bad = [], 0
-    with open(path, errors="replace") as f:
-        for line in f:
-            line = line.strip()
-            if not line.startswith("BENCH "):
-                continue
-            try:
-                recs.append(json.loads(line[6:]))
-            except ValueError:
-                bad += 1
-    return recs, bad
-
-
-def meta(resdir):
-    m = {}
-    try:
-        with open(os.path.join(resdir, "meta.txt")) as f:
-            for line in f:
-                k, _, v = line.rstrip("\n").partition("=")
-                m[k] = v
-    except OSError:
-        pass
-    return m
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
 
 
 def series_name(back, pers):
@@ -75,9 +51,10 @@ plot %s
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: report-scale.py LAB_OUT RESULTDIR")
-    recs, bad = load(sys.argv[1])
+    recs, badlines = benchlib.load(sys.argv[1])
+    bad = len(badlines)
     resdir = sys.argv[2]
-    m = meta(resdir)
+    m = benchlib.meta(resdir)
     setup = next((r for r in recs if r.get("kind") == "setup"), {})
     pts = [r for r in recs if r.get("kind") == "scale"]
     curves = {}
@@ -86,11 +63,11 @@ def main():
         curves.setdefault(s, {})[r["guests"]] = r["iops"]
     maxg = max([r["guests"] for r in pts] or [0])
 
-    with open(os.path.join(resdir, "results.json"), "w") as f:
-        json.dump({"meta": m, "setup": setup, "points": pts,
-                   "curves": {s: {str(k): v for k, v in c.items()}
-                              for s, c in curves.items()},
-                   "unparsed_lines": bad}, f, indent=1)
+    benchlib.write_json(resdir, {
+        "meta": m, "setup": setup, "points": pts,
+        "curves": {s: {str(k): v for k, v in c.items()}
+                   for s, c in curves.items()},
+        "unparsed_lines": bad})
     have_chart = chart(curves, maxg, resdir)
 
     o = []
