@@ -17,6 +17,8 @@ secs=${1:-600}
 top=$(cd "$(dirname "$0")/.." && pwd)
 src=$top/tests/fuzz
 out=$top/build/fuzz
+# shellcheck source-path=SCRIPTDIR source=lib/jobs.sh
+. "$top/scripts/lib/jobs.sh"
 mkdir -p "$out/bin" "$out/logs" "$out/artifacts"
 
 have_libfuzzer() {
@@ -61,6 +63,11 @@ run_one() { # name
 		>"$out/logs/$name.log" 2>&1
 }
 
+fuzz_job() { # name: run_one, its exit status to logs/NAME.rc
+	run_one "$1"
+	echo $? >"$out/logs/$1.rc"
+}
+
 report() { # name rc
 	local name=$1 rc=$2 log=$out/logs/$1.log execs cov ft corp repro
 
@@ -81,16 +88,11 @@ report() { # name rc
 }
 
 echo "fuzz: $(echo "$fuzzers" | wc -w) fuzzers, ${secs}s each, $jobs at a time"
-running=0
+jobs_limit "$jobs"
 for name in $fuzzers; do
-	( run_one "$name"; echo $? >"$out/logs/$name.rc" ) &
-	running=$((running + 1))
-	if [ "$running" -ge "$jobs" ]; then
-		wait -n
-		running=$((running - 1))
-	fi
+	jobs_spawn fuzz_job "$name"
 done
-wait
+jobs_wait
 
 fail=0
 for name in $fuzzers; do
