@@ -17,6 +17,8 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+# shellcheck source-path=SCRIPTDIR source=lib/jobs.sh
+. "$top/scripts/lib/jobs.sh"
 kver=$(cat scripts/lab/KVER)
 kdir=/usr/src/linux-headers-$kver
 out=$top/build/check
@@ -68,6 +70,12 @@ lab_run() { # front back tests
 	LAB_PREBUILT=1 scripts/lab/run.sh --front "$1" --back "$2" --tests "$3"
 }
 
+lab_job() { # name front back tests: lab_run, its exit status and seconds to NAME.rc
+	local t0=$SECONDS
+	lab_run "$2" "$3" "$4" >"$out/$1.log" 2>&1
+	echo "$? $((SECONDS - t0))" >"$out/$1.rc"
+}
+
 echo "check: kernel $kver, headers $kdir"
 step deps env LAB_EXTRA_PKGS="gcc-aarch64-linux-gnu linux-source-6.1 clang ${LAB_EXTRA_PKGS:-}" scripts/lab/deps.sh || { echo "check: 0 passed, 1 failed"; exit 1; }
 step build-W1 build_w1
@@ -89,26 +97,16 @@ stock-front=stock/ours:smoke,fio,ext4,config,recovery,test_backstats_02
 stock-back=ours/stock:smoke,fio,ext4,config,recovery,resize,hotplug"}
 [ -n "${CHECK_TESTS:-}" ] && labs=$(echo "$labs" | sed "s/:[^ ]*/:$(echo "$CHECK_TESTS" | tr ' ' ,)/g")
 labs="$labs ${CHECK_EXTRA_LABS:-}"
-jobs=${CHECK_JOBS:-$(nproc)}
-running=0
+jobs_limit "${CHECK_JOBS:-$(nproc)}"
 for lab in $labs; do
 	name=lab-${lab%%=*}
 	spec=${lab#*=}
 	pair=${spec%%:*}
 	t=$(echo "${spec#*:}" | tr , ' ')
 	echo "== $name (front ${pair%/*}, back ${pair#*/}, tests: $t; started)"
-	(
-		t0=$SECONDS
-		lab_run "${pair%/*}" "${pair#*/}" "$t" >"$out/$name.log" 2>&1
-		echo "$? $((SECONDS - t0))" >"$out/$name.rc"
-	) &
-	running=$((running + 1))
-	if [ "$running" -ge "$jobs" ]; then
-		wait -n
-		running=$((running - 1))
-	fi
+	jobs_spawn lab_job "$name" "${pair%/*}" "${pair#*/}" "$t"
 done
-wait
+jobs_wait
 for lab in $labs; do
 	name=lab-${lab%%=*}
 	read -r rc secs <"$out/$name.rc"
