@@ -444,22 +444,12 @@ static void blkfront_connect(struct blkfront_info *info)
  */
 static void blkfront_backend_closed(struct blkfront_info *info)
 {
-	unsigned int i, n = 0;
+	unsigned int n;
 
 	if (info->state != BLKFRONT_CONNECTED && info->state != BLKFRONT_ERROR)
 		return;
 	WRITE_ONCE(info->state, BLKFRONT_DISCONNECTED);
-	for (i = 0; i < info->max_rings; i++) {
-		struct blkfront_ring *ring = &info->rings[i];
-		unsigned int j;
-
-		spin_lock_irq(&ring->lock);
-		ring->live = false;
-		for (j = 0; ring->shadow && j < info->ring_size; j++)
-			n += !!ring->shadow[j].rq;
-		blkfront_ring_fail_inflight(ring);
-		spin_unlock_irq(&ring->lock);
-	}
+	n = blkfront_stop_rings(info);
 	if (n)
 		dev_err_ratelimited(&info->xbdev->dev,
 				    "%s: backend closed with %u requests in flight; failing them\n",
