@@ -281,6 +281,7 @@ void blkfront_unit_unmap(void *addr);
 /* ring.c */
 int blkfront_ring_setup(struct blkfront_ring *ring);
 int blkfront_ring_alloc_shadows(struct blkfront_ring *ring);
+void blkfront_ring_quiesce(struct blkfront_ring *ring);
 void blkfront_ring_teardown(struct blkfront_ring *ring,
 			    enum blkfront_state why);
 unsigned int blkfront_ring_fail_inflight(struct blkfront_ring *ring);

@@ -433,10 +433,43 @@ out:
 }
 
 /**
+ * blkfront_ring_quiesce() - stop a ring's I/O and its interrupt
+ * @ring: ring
+ *
+ * Marks the ring not live, so that ->queue_rq and the interrupt handler
+ * leave it alone, and unbinds its event channel, which also waits for a
+ * handler still running.  From then on nothing on this ring can schedule
+ * the device's error work.  Requests in flight, the shadows, the pool and
+ * the ring pages stay as they are, for blkfront_ring_teardown().
+ *
+ * Idempotent.
+ *
+ * Context: process context; info->mutex held.
+ */
+void blkfront_ring_quiesce(struct blkfront_ring *ring)
+{
+	spin_lock_irq(&ring->lock);
+	ring->live = false;
+	spin_unlock_irq(&ring->lock);
+
+	if (ring->irq > 0) {
+		/* Also closes the event channel; waits for the handler. */
+		unbind_from_irqhandler(ring->irq, ring);
+		ring->irq = 0;
+		ring->evtchn = 0;
+	}
+}
+
+/**
  * blkfront_ring_teardown() - take a ring down
  * @ring: ring
  * @why: BLKFRONT_SUSPENDED keeps the requests in flight on info->recover
  *	for reissue; anything else fails them
+ *
+ * Quiesces the ring first (a no-op if the caller already did), then
+ * releases everything else.  The caller must also make sure the device's
+ * error work is not running: it fails requests through the shadows that
+ * are freed here.
  *
  * Idempotent: every step checks whether it still has something to undo.
  *
@@ -450,16 +483,7 @@ void blkfront_ring_teardown(struct blkfront_ring *ring,
 	unsigned int i;
 	bool stuck = false;
 
-	spin_lock_irq(&ring->lock);
-	ring->live = false;
-	spin_unlock_irq(&ring->lock);
-
-	if (ring->irq > 0) {
-		/* Also closes the event channel; waits for the handler. */
-		unbind_from_irqhandler(ring->irq, ring);
-		ring->irq = 0;
-		ring->evtchn = 0;
-	}
+	blkfront_ring_quiesce(ring);
 	gnttab_cancel_free_callback(&ring->callback);
 	cancel_work_sync(&ring->restart_work);
 

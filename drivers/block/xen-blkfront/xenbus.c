@@ -11,7 +11,6 @@
 #include <linux/major.h>
 #include <linux/scatterlist.h>
 #include <xen/xen.h>
-#include <xen/events.h>
 #include <xen/page.h>
 #include <xen/platform_pci.h>
 #include <xen/interface/io/protocols.h>
@@ -35,25 +34,20 @@ static const struct block_device_operations blkfront_fops = {
 	.getgeo	= blkfront_getgeo,
 };
 
-/* Stop every ring, then take them all down (see blkfront_ring_teardown). */
+/*
+ * Take every ring down; @why as for blkfront_ring_teardown().  Two passes:
+ * the error work can be scheduled from any ring's interrupt and walks all
+ * the rings' shadows, so every ring is quiesced before it is cancelled,
+ * and it is cancelled before the first ring's shadows are freed.
+ */
 static void blkfront_teardown_rings(struct blkfront_info *info,
 				    enum blkfront_state why)
 {
 	unsigned int i;
 
 	lockdep_assert_held(&info->mutex);
-	for (i = 0; i < info->max_rings; i++) {
-		struct blkfront_ring *ring = &info->rings[i];
-
-		spin_lock_irq(&ring->lock);
-		ring->live = false;
-		spin_unlock_irq(&ring->lock);
-		if (ring->irq > 0) {
-			unbind_from_irqhandler(ring->irq, ring);
-			ring->irq = 0;
-			ring->evtchn = 0;
-		}
-	}
+	for (i = 0; i < info->max_rings; i++)
+		blkfront_ring_quiesce(&info->rings[i]);
 	/* Nothing can schedule the error work any more. */
 	cancel_work_sync(&info->error_work);
 	for (i = 0; i < info->max_rings; i++)
