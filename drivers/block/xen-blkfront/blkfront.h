@@ -281,9 +281,11 @@ void blkfront_unit_unmap(void *addr);
 /* ring.c */
 int blkfront_ring_setup(struct blkfront_ring *ring);
 int blkfront_ring_alloc_shadows(struct blkfront_ring *ring);
+void blkfront_ring_quiesce(struct blkfront_ring *ring);
 void blkfront_ring_teardown(struct blkfront_ring *ring,
 			    enum blkfront_state why);
-void blkfront_ring_fail_inflight(struct blkfront_ring *ring);
+unsigned int blkfront_ring_fail_inflight(struct blkfront_ring *ring);
+unsigned int blkfront_stop_rings(struct blkfront_info *info);
 void blkfront_device_error(struct blkfront_info *info);
 void blkfront_error_work(struct work_struct *work);
 bool blkfront_release_slot(struct blkfront_ring *ring, unsigned int id,

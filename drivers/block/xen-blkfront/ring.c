@@ -289,18 +289,52 @@ static bool blkfront_handle_rsp(struct blkfront_ring *ring,
  * access them.  They are revoked when the pool is destroyed.
  *
  * Context: ring lock held.
+ * Return: number of ring slots that were in flight (a request spread
+ * over several slots counts once per slot).
  */
-void blkfront_ring_fail_inflight(struct blkfront_ring *ring)
+unsigned int blkfront_ring_fail_inflight(struct blkfront_ring *ring)
 {
-	unsigned int i;
+	unsigned int i, n = 0;
 
 	lockdep_assert_held(&ring->lock);
 	for (i = 0; ring->shadow && i < ring->info->ring_size; i++) {
 		struct blkfront_shadow *s = &ring->shadow[i];
 
-		if (s->rq)
-			blkfront_end_slot(ring, s, BLK_STS_IOERR, true);
+		if (!s->rq)
+			continue;
+		blkfront_end_slot(ring, s, BLK_STS_IOERR, true);
+		n++;
 	}
+	return n;
+}
+
+/**
+ * blkfront_stop_rings() - take every ring out of service and fail its I/O
+ * @info: device
+ *
+ * Marks each of the @info->max_rings rings not live, so that neither
+ * ->queue_rq nor the interrupt handler touches it again, and fails the
+ * requests it holds with blkfront_ring_fail_inflight().  Event channels,
+ * ring pages and pools are left for blkfront_ring_teardown().  The caller
+ * kicks the queues once it is done, so that waiting submitters see the
+ * new state.
+ *
+ * Context: process context; takes each ring lock with interrupts off.
+ * Return: number of ring slots that were in flight.
+ */
+unsigned int blkfront_stop_rings(struct blkfront_info *info)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < info->max_rings; i++) {
+		struct blkfront_ring *ring = &info->rings[i];
+
+		spin_lock_irq(&ring->lock);
+		ring->live = false;
+		n += blkfront_ring_fail_inflight(ring);
+		spin_unlock_irq(&ring->lock);
+	}
+	return n;
 }
 
 /**
@@ -328,7 +362,6 @@ void blkfront_error_work(struct work_struct *work)
 {
 	struct blkfront_info *info = container_of(work, struct blkfront_info,
 						  error_work);
-	unsigned int i;
 
 	/*
 	 * No info->mutex here: teardown cancels this work with the mutex
@@ -337,14 +370,7 @@ void blkfront_error_work(struct work_struct *work)
 	if (READ_ONCE(info->state) != BLKFRONT_ERROR)
 		return;
 	dev_err(&info->xbdev->dev, "device failed; all I/O will error\n");
-	for (i = 0; i < info->max_rings; i++) {
-		struct blkfront_ring *ring = &info->rings[i];
-
-		spin_lock_irq(&ring->lock);
-		ring->live = false;
-		blkfront_ring_fail_inflight(ring);
-		spin_unlock_irq(&ring->lock);
-	}
+	blkfront_stop_rings(info);
 	/* Let anything parked on a stopped queue see the error. */
 	blkfront_kick_queues(info);
 }
@@ -407,10 +433,43 @@ out:
 }
 
 /**
+ * blkfront_ring_quiesce() - stop a ring's I/O and its interrupt
+ * @ring: ring
+ *
+ * Marks the ring not live, so that ->queue_rq and the interrupt handler
+ * leave it alone, and unbinds its event channel, which also waits for a
+ * handler still running.  From then on nothing on this ring can schedule
+ * the device's error work.  Requests in flight, the shadows, the pool and
+ * the ring pages stay as they are, for blkfront_ring_teardown().
+ *
+ * Idempotent.
+ *
+ * Context: process context; info->mutex held.
+ */
+void blkfront_ring_quiesce(struct blkfront_ring *ring)
+{
+	spin_lock_irq(&ring->lock);
+	ring->live = false;
+	spin_unlock_irq(&ring->lock);
+
+	if (ring->irq > 0) {
+		/* Also closes the event channel; waits for the handler. */
+		unbind_from_irqhandler(ring->irq, ring);
+		ring->irq = 0;
+		ring->evtchn = 0;
+	}
+}
+
+/**
  * blkfront_ring_teardown() - take a ring down
  * @ring: ring
  * @why: BLKFRONT_SUSPENDED keeps the requests in flight on info->recover
  *	for reissue; anything else fails them
+ *
+ * Quiesces the ring first (a no-op if the caller already did), then
+ * releases everything else.  The caller must also make sure the device's
+ * error work is not running: it fails requests through the shadows that
+ * are freed here.
  *
  * Idempotent: every step checks whether it still has something to undo.
  *
@@ -424,16 +483,7 @@ void blkfront_ring_teardown(struct blkfront_ring *ring,
 	unsigned int i;
 	bool stuck = false;
 
-	spin_lock_irq(&ring->lock);
-	ring->live = false;
-	spin_unlock_irq(&ring->lock);
-
-	if (ring->irq > 0) {
-		/* Also closes the event channel; waits for the handler. */
-		unbind_from_irqhandler(ring->irq, ring);
-		ring->irq = 0;
-		ring->evtchn = 0;
-	}
+	blkfront_ring_quiesce(ring);
 	gnttab_cancel_free_callback(&ring->callback);
 	cancel_work_sync(&ring->restart_work);
 

@@ -11,7 +11,6 @@
 #include <linux/major.h>
 #include <linux/scatterlist.h>
 #include <xen/xen.h>
-#include <xen/events.h>
 #include <xen/page.h>
 #include <xen/platform_pci.h>
 #include <xen/interface/io/protocols.h>
@@ -35,25 +34,20 @@ static const struct block_device_operations blkfront_fops = {
 	.getgeo	= blkfront_getgeo,
 };
 
-/* Stop every ring, then take them all down (see blkfront_ring_teardown). */
+/*
+ * Take every ring down; @why as for blkfront_ring_teardown().  Two passes:
+ * the error work can be scheduled from any ring's interrupt and walks all
+ * the rings' shadows, so every ring is quiesced before it is cancelled,
+ * and it is cancelled before the first ring's shadows are freed.
+ */
 static void blkfront_teardown_rings(struct blkfront_info *info,
 				    enum blkfront_state why)
 {
 	unsigned int i;
 
 	lockdep_assert_held(&info->mutex);
-	for (i = 0; i < info->max_rings; i++) {
-		struct blkfront_ring *ring = &info->rings[i];
-
-		spin_lock_irq(&ring->lock);
-		ring->live = false;
-		spin_unlock_irq(&ring->lock);
-		if (ring->irq > 0) {
-			unbind_from_irqhandler(ring->irq, ring);
-			ring->irq = 0;
-			ring->evtchn = 0;
-		}
-	}
+	for (i = 0; i < info->max_rings; i++)
+		blkfront_ring_quiesce(&info->rings[i]);
 	/* Nothing can schedule the error work any more. */
 	cancel_work_sync(&info->error_work);
 	for (i = 0; i < info->max_rings; i++)
@@ -444,22 +438,12 @@ static void blkfront_connect(struct blkfront_info *info)
  */
 static void blkfront_backend_closed(struct blkfront_info *info)
 {
-	unsigned int i, n = 0;
+	unsigned int n;
 
 	if (info->state != BLKFRONT_CONNECTED && info->state != BLKFRONT_ERROR)
 		return;
 	WRITE_ONCE(info->state, BLKFRONT_DISCONNECTED);
-	for (i = 0; i < info->max_rings; i++) {
-		struct blkfront_ring *ring = &info->rings[i];
-		unsigned int j;
-
-		spin_lock_irq(&ring->lock);
-		ring->live = false;
-		for (j = 0; ring->shadow && j < info->ring_size; j++)
-			n += !!ring->shadow[j].rq;
-		blkfront_ring_fail_inflight(ring);
-		spin_unlock_irq(&ring->lock);
-	}
+	n = blkfront_stop_rings(info);
 	if (n)
 		dev_err_ratelimited(&info->xbdev->dev,
 				    "%s: backend closed with %u requests in flight; failing them\n",
