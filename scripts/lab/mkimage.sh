@@ -5,6 +5,8 @@
 #
 #   mkimage.sh base CACHEDIR          dom0-base.cpio and domu-base.cpio (slow, cached)
 #   mkimage.sh overlay STAGE OUT      cpio of a staged directory (fast, per run)
+#   mkimage.sh elf ROOT BINARY        copy a host binary and its libraries into
+#                                     a staged directory (e.g. perf, LAB_PERF=1)
 #
 # The base images hold busybox, the Xen tools, fio, e2fsprogs and the Debian
 # kernel's modules the lab needs (stock xen-blkback/xen-blkfront included).
@@ -117,8 +119,11 @@ base)
 overlay)
 	(cd "$2" && find . | cpio -o -H newc -R 0:0 --quiet) >"$3"
 	;;
+elf)
+	copy_elf "$2" "$3"
+	;;
 *)
-	echo "usage: $0 base CACHEDIR | overlay STAGE OUT" >&2
+	echo "usage: $0 base CACHEDIR | overlay STAGE OUT | elf ROOT BINARY" >&2
 	exit 2
 	;;
 esac

@@ -27,7 +27,8 @@ Environment: LAB_PREBUILT=1 (use the modules already built), LAB_KDIR (headers f
   LAB_SMP (QEMU CPUs, default 1: with 2, two emulators sharing the host
   slow each other down tenfold through preempted vCPU threads),
   LAB_DOM0_MEM (dom0 memory in MiB, default 1536), LAB_QEMU_EXTRA (more
-  QEMU arguments, e.g. a disk for dom0).
+  QEMU arguments, e.g. a disk for dom0), LAB_PERF=1 (put the host's perf,
+  package linux-perf, into dom0 and the guests).
 USAGE
 	exit 2
 }
@@ -172,6 +173,14 @@ for f in $extra_domu; do
 	cp "$f" "$du/lab/guest/$n"
 	names="$names domu:$n"
 done
+if [ "${LAB_PERF:-0}" = 1 ]; then
+	command -v perf >/dev/null ||
+		apt-get install -y --no-install-recommends linux-perf >/dev/null ||
+		{ echo "lab: LAB_PERF=1 but linux-perf could not be installed"; exit 2; }
+	for r in "$d0" "$du"; do
+		"$top/scripts/lab/mkimage.sh" elf "$r" "$(command -v perf)"
+	done
+fi
 chmod -R a+rX "$d0" "$du"
 names=${names# }
 if [ -z "$names" ]; then
