@@ -72,6 +72,9 @@ scale)
 	;;
 esac
 
+# BENCH_PERF=1 profiles every run: the lab must carry perf.
+[ "${BENCH_PERF:-0}" = 1 ] && export LAB_PERF=1
+
 # The dom0 script with the caller's BENCH_* settings after its header.
 stage=$res/stage/$mode.sh
 {

@@ -24,7 +24,7 @@ LABEL = {
 }
 # fio terse fields as main.sh prints them
 FIO = ["rc", "error", "rbw", "riops", "rlat", "wbw", "wiops", "wlat", "usr",
-       "sys", "ctxt", "intr"]
+       "sys", "ctxt", "intr", "evt", "ipi"]
 # ratio name -> (numerator, denominator); "stock-best" is the better of
 # stock-on and stock-off in the same round
 RATIOS = [
@@ -84,6 +84,8 @@ def parse_run(rec, profdef, fio_secs):
         "usr": num(f.get("usr", "")), "sys": num(f.get("sys", "")),
         "fio_kernel_ctxt": num(f.get("ctxt", "")),
         "fio_kernel_intr": num(f.get("intr", "")),
+        "fio_kernel_evt": num(f.get("evt", "")),
+        "fio_kernel_ipi": num(f.get("ipi", "")),
     }
     if not run["ok"]:
         run["iops"] = run["kib_s"] = None
@@ -109,12 +111,18 @@ def parse_run(rec, profdef, fio_secs):
                                                  run["iops"] * dt)
             run["cpu"]["dom0_intr_per_io"] = per(delta(s1, s2, ["intr"]),
                                                  run["iops"] * dt)
+            run["cpu"]["dom0_evt_per_io"] = per(delta(s1, s2, ["evt"]),
+                                                run["iops"] * dt)
             # counted by the kernel fio ran on over fio's whole life
             ios = run["iops"] * fio_secs if fio_secs else None
             run["cpu"]["fio_kernel_ctxt_per_io"] = per(run["fio_kernel_ctxt"],
                                                        ios)
             run["cpu"]["fio_kernel_intr_per_io"] = per(run["fio_kernel_intr"],
                                                        ios)
+            run["cpu"]["fio_kernel_evt_per_io"] = per(run["fio_kernel_evt"],
+                                                      ios)
+            run["cpu"]["fio_kernel_ipi_per_io"] = per(run["fio_kernel_ipi"],
+                                                      ios)
     if "rd_req" in s0:
         req = ("rd_req", "wr_req")
         steady = delta(s1, s2, req)
@@ -225,16 +233,84 @@ def main():
                               "median": sp["median"], "min": sp["min"],
                               "max": sp["max"]})
 
+    perf = perf_summary(recs, profiles, configs)
     results = {"host": host, "setup": setup, "profiles": profdefs,
                "rounds": rounds, "summary": summary, "below_stock": below,
                "runs": runs, "attaches": attaches, "swaps": swaps,
                "problems": problems, "complete": bool(end)}
+    if perf:
+        results["perf"] = perf
     benchlib.write_json(out, results)
     chart = draw(out, profiles, summary)
     write_md(out, host, setup, profiles, profdefs, summary, below, runs,
-             attaches, swaps, problems, rounds, configs, chart, bool(end))
+             attaches, swaps, problems, rounds, configs, chart, bool(end),
+             perf_md(perf, configs))
     print("report: %s/report.md" % out)
     return 0
+
+
+def perf_summary(recs, profiles, configs):
+    """Median sample share per symbol, per profile, side and config.
+
+    Only present with BENCH_PERF=1: dom0 and the guest are sampled with
+    perf during each measured window; a symbol missing from a round's top
+    list counts as 0 in that round.
+    """
+    perf = [r for r in recs if r.get("k") == "perf"]
+    out = {}
+    for p in profiles:
+        for side in ("dom0", "guest"):
+            for c in configs:
+                rs = [r for r in perf if r["p"] == p and r["side"] == side
+                      and r["c"] == c]
+                if not rs:
+                    continue
+                rounds = sorted({r["r"] for r in rs})
+                syms = {}
+                for r in rs:
+                    syms.setdefault(r["sym"], {})[r["r"]] = r["pct"]
+                med = {}
+                for sym, by in syms.items():
+                    sp = benchlib.spread(by.get(n, 0.0) for n in rounds)
+                    med[sym] = sp["median"]
+                out.setdefault(p, {}).setdefault(side, {})[c] = med
+    return out
+
+
+def perf_md(perf, configs, top=15):
+    """Markdown tables: the hottest symbols, configs side by side."""
+    md = []
+    if not perf:
+        return md
+    md.append("## Where the CPU goes (perf, BENCH_PERF=1)")
+    md.append("")
+    md.append("Median share of perf's cpu-clock samples (250 Hz, every CPU "
+              "of that kernel) over the rounds; each column lists its own "
+              "hottest symbols, so compare a symbol across columns. "
+              "Time spent in Xen itself is not sampled by either kernel "
+              "and shows up as the hypercall or the instruction after it. "
+              "Sampling costs CPU: the IOPS of this run are not the "
+              "benchmark's.")
+    md.append("")
+    for p in perf:
+        for side in perf[p]:
+            cols = [c for c in configs if c in perf[p][side]]
+            syms = []
+            for c in cols:
+                best = sorted(perf[p][side][c].items(),
+                              key=lambda kv: -kv[1])[:top]
+                for sym, _ in best:
+                    if sym not in syms:
+                        syms.append(sym)
+            syms.sort(key=lambda sym: -max(perf[p][side][c].get(sym, 0.0)
+                                           for c in cols))
+            rows = [[sym] + [benchlib.fmt(perf[p][side][c].get(sym), 1)
+                             for c in cols] for sym in syms]
+            md.append("### %s, %s" % (p, side))
+            md.append("")
+            md += benchlib.table(["symbol (% of samples)"] + cols, rows)
+            md.append("")
+    return md
 
 
 def draw(out, profiles, summary):
@@ -285,7 +361,8 @@ unset multiplot
 
 
 def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
-             attaches, swaps, problems, rounds, configs, chart, complete):
+             attaches, swaps, problems, rounds, configs, chart, complete,
+             perf_lines):
     F = benchlib.fmt
     S = benchlib.fmt_spread
     md = []
@@ -411,8 +488,10 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
       "xen-blkfront and xen-blkback at their defaults; *ours-on* = the same "
       "guest through our pair; *-off* = the same pair with "
       "`feature_persistent=0` on both ends. Every guest configuration "
-      "loads its frontend with `max_queues=1`, or `max_queues=2` for the "
-      "2-queue profile (2 fio jobs on the guest's 2 vCPUs).")
+      "loads its frontend with `max_queues=2` and is attached once per "
+      "round; one-job profiles pin fio to CPU 0 (so they use one queue, "
+      "and fio sits on the CPU that takes the event channel's interrupts "
+      "in both pairs), the 2-queue profile runs one job per vCPU.")
     w("")
 
     w("## Per profile")
@@ -475,6 +554,9 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
                          S(x.get("dom0_ctxt_per_io")),
                          S(x.get("fio_kernel_ctxt_per_io")),
                          S(x.get("fio_kernel_intr_per_io")),
+                         S(x.get("dom0_evt_per_io")),
+                         S(x.get("fio_kernel_evt_per_io")),
+                         S(x.get("fio_kernel_ipi_per_io")),
                          S(b.get("requests_per_io"))])
         if rows:
             w("")
@@ -483,7 +565,9 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
                                   "dom0 share", "guest share",
                                   "backend threads share",
                                   "dom0 ctxsw/IO", "fio side ctxsw/IO",
-                                  "fio side irq/IO", "backend req/IO"], rows)
+                                  "fio side irq/IO", "dom0 blkif evt/IO",
+                                  "fio side blkif evt/IO",
+                                  "fio side IPI/IO", "backend req/IO"], rows)
     w("")
     w("Backend columns are median [min–max] over the rounds, from "
       "`/sys/bus/xen-backend/devices/vbd-*/statistics/` read before the run, "
@@ -497,7 +581,11 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
       "time (one emulated CPU: the shares and idle add up to 1) and per "
       "I/O; *ctxsw/IO*, *irq/IO*: context switches and interrupts per I/O "
       "of dom0 (same window) and of the kernel fio ran on (the guest's, "
-      "or dom0's for dom0-local; over fio's whole run); *backend req/IO*: blkif requests per fio I/O (1 MiB I/Os are "
+      "or dom0's for dom0-local; over fio's whole run); *blkif evt/IO*: "
+      "events taken on the blkif event channels per I/O (in dom0: the "
+      "frontend's kicks; on the fio side: the backend's notifications); "
+      "*IPI/IO*: rescheduling and call-function IPIs of the fio side per "
+      "I/O; *backend req/IO*: blkif requests per fio I/O (1 MiB I/Os are "
       "split by the frontend's segment limit).")
     w("")
 
@@ -563,6 +651,7 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
     if chart:
         w("![IOPS relative to dom0-local and ours/stock](chart.png)")
         w("")
+    md += perf_lines
     if problems or not complete:
         w("## Problems")
         w("")

@@ -19,8 +19,13 @@
 # Drivers are swapped inside the boot.  The default guest keeps running;
 # for each guest configuration its disks are detached, the frontend is
 # unloaded and loaded again (stock: modprobe, ours: insmod /lab/mod/...)
-# with max_queues and feature_persistent set, /dev/nullb0 is attached as
-# xvdb, the profiles run, and xvdb is detached.  The backend is swapped
+# with max_queues=2 and feature_persistent set, /dev/nullb0 is attached as
+# xvdb, the profiles run, and xvdb is detached.  fio with one job is pinned
+# to CPU 0 (in the guest and for dom0-local): it then uses one queue, and
+# where the scheduler happens to put it (on the CPU that takes the event
+# channel's interrupts, or on the other one, which costs an IPI per batch
+# of completions) stops being a coin toss that differs between runs.  The
+# two-job profile runs one job on each CPU, over both queues.  The backend is swapped
 # (rmmod, then modprobe or insmod) only when no vbd exists.  Its
 # feature_persistent parameter is set before each attach (both backends
 # sample it at connect).
@@ -35,7 +40,10 @@
 #
 # Tunables (set on the host, passed in by scripts/bench/bench.sh):
 # BENCH_ROUNDS (3), BENCH_RUNTIME (5 s), BENCH_RAMP (1 s), BENCH_PROFILES
-# and BENCH_CONFIGS (subsets, for a quick try).
+# and BENCH_CONFIGS (subsets, for a quick try), BENCH_PERF=1 (sample dom0
+# and the guest with perf during each measured window and report the
+# hottest symbols; the lab then carries perf, see LAB_PERF in run.sh;
+# sampling costs CPU, so use it to explain numbers, not to produce them).
 . /lab/tests/test_common.sh
 
 ROUNDS=${BENCH_ROUNDS:-3}
@@ -44,6 +52,7 @@ RAMP=${BENCH_RAMP:-1}
 PROFILES=${BENCH_PROFILES:-"rr4k rw4k rr64k sr1m sw1m rr4k2q"}
 CONFIGS=${BENCH_CONFIGS:-"local stock-on stock-off ours-on ours-off"}
 G=$LAB_DEFAULT_GUEST
+PERF=${BENCH_PERF:-0}
 GT=$((RT + RAMP + 120))	# bound for one command in the guest
 DEV0=/dev/nullb0
 VDEV=$(xvd_num b)
@@ -96,23 +105,33 @@ gout() {
 	return $rc
 }
 
+# Events of the blkif event channels (either driver names them "blkif...")
+# and IPIs (resched, callfunc) this kernel took so far: "events ipis".
+IRQ_CNT="awk '/blkif/ { for (i = 2; i <= NF && \$i ~ /^[0-9]+\$/; i++) e += \$i }
+/resched|callfunc/ { for (i = 2; i <= NF && \$i ~ /^[0-9]+\$/; i++) p += \$i }
+END { print e + 0, p + 0 }' /proc/interrupts"
+
 # fio command for profile $1 on device $2; prints
-# "rc;error;rbw;riops;rlat;wbw;wiops;wlat;usr;sys;ctxt;intr" (KiB/s, IOPS,
-# usec, %, and the context switches and interrupts of the kernel fio ran
-# on, the guest's or dom0's, during the whole fio run).
+# "rc;error;rbw;riops;rlat;wbw;wiops;wlat;usr;sys;ctxt;intr;evt;ipi" (KiB/s,
+# IOPS, usec, %, and the context switches, interrupts, blkif events and
+# IPIs of the kernel fio ran on, the guest's or dom0's, during the whole
+# fio run).
 fio_cmd() {
 	local rw bs qd jobs q extra=
 	# shellcheck disable=SC2046
 	set -- "$2" $(profile "$1")
 	rw=$2 bs=$3 qd=$4 jobs=$5
+	extra="--cpus_allowed=0"
 	[ "$jobs" -gt 1 ] && extra="--cpus_allowed=0-1 --cpus_allowed_policy=split"
 	echo "set -- \$(awk '/^(ctxt|intr) / {print \$2}' /proc/stat); i0=\$1 c0=\$2; \
+set -- \$($IRQ_CNT); e0=\$1 p0=\$2; \
 fio --name=b --filename=$1 --ioengine=libaio --direct=1 --rw=$rw --bs=$bs \
 --iodepth=$qd --numjobs=$jobs $extra --group_reporting --time_based --runtime=$RT \
 --ramp_time=$RAMP --norandommap --randrepeat=0 --output-format=terse \
 --terse-version=3 >/tmp/b.out 2>&1; rc=\$?; \
-set -- \$(awk '/^(ctxt|intr) / {print \$2}' /proc/stat); \
-echo \"\$rc;\$(grep '^3;' /tmp/b.out | tail -1 | cut -d';' -f5,7,8,40,48,49,81,88,89);\$((\$2 - c0));\$((\$1 - i0))\""
+set -- \$(awk '/^(ctxt|intr) / {print \$2}' /proc/stat); i1=\$1 c1=\$2; \
+set -- \$($IRQ_CNT); \
+echo \"\$rc;\$(grep '^3;' /tmp/b.out | tail -1 | cut -d';' -f5,7,8,40,48,49,81,88,89);\$((c1 - c0));\$((i1 - i0));\$((\$1 - e0));\$((\$2 - p0))\""
 }
 
 STATS="rd_req wr_req oo_req grants_mapped grants_unmapped persistent_grants \
@@ -135,6 +154,7 @@ snap() { # full|stats [statistics directory]
 		out="$out,\"cpu\":\"$(sed -n 's/^cpu  *//p' /proc/stat)\""
 		out="$out,$(awk '/^ctxt / { c = $2 } /^intr / { i = $2 }
 			END { printf "\"ctxt\":%s,\"intr\":%s", c, i }' /proc/stat)"
+		out="$out,$(eval "$IRQ_CNT" | awk '{ printf "\"evt\":%s,\"ipi\":%s", $1, $2 }')"
 	fi
 	for s in $STATS; do
 		f=${2:-/nonexistent}/$s
@@ -224,20 +244,52 @@ check_negotiated() { # config queues persistent
 		problem "$1: persistent back=$bp front=$fp, wanted $3"
 }
 
+# perf: sample every CPU of this kernel for $1 seconds into $2, from now.
+PERF_REC="perf record -q -a -g -F 250 -e cpu-clock"
+# The hottest symbols of a perf.data with the share of samples in them and
+# their callees ("children", so that idle, the ring thread or the queue_rq
+# path each show as a whole) and in them alone: "children self kind symbol".
+PERF_TOP="perf report -i /tmp/perf.data --stdio --children -g none --sort sym --percent-limit 1 2>/dev/null | sed -n 's/^ *\\([0-9.]*\\)% *\\([0-9.]*\\)%  *\\[\\(.\\)\\] \\(.*\\)/\\1 \\2 \\3 \\4/p' | head -50"
+
+perf_emit() { # round config profile side < "children self kind symbol" lines
+	local pct self kind sym
+	while read -r pct self kind sym; do
+		[ -n "$sym" ] || continue
+		emit "\"k\":\"perf\",\"r\":$1,\"c\":\"$2\",\"p\":\"$3\",\"side\":\"$4\",\"pct\":$pct,\"self\":$self,\"kind\":$(jstr "$kind"),\"sym\":$(jstr "$sym")"
+	done
+}
+
+# The guest's profile, read back in pieces (gout returns 1000 bytes, with
+# its newlines escaped by xenstore-read).
+perf_guest() { # round config profile
+	local from=1
+	gout "$PERF_TOP >/tmp/perf.top" >/dev/null
+	while [ $from -le 50 ]; do
+		gout "sed -n '$from,$((from + 9))p' /tmp/perf.top" |
+			awk '{ gsub(/\\n/, "\n"); print }' | perf_emit "$@" guest
+		from=$((from + 10))
+	done
+}
+
 # One measurement: run NAME's fio in config C, round R.
 run_one() { # round config profile
-	local r=$1 c=$2 p=$3 sd= s0 s1 s2 res pid
+	local r=$1 c=$2 p=$3 sd= s0 s1 s2 res pid pw gp
 	[ "$c" = local ] || sd=$(backend_dir "$G" "$VDEV")/statistics
 	s0=$(snap stats $sd)
+	pw=$((RT > 4 ? RT - 3 : 1))	# the perf window, inside fio's
+	gp=
+	[ "$PERF" = 1 ] && [ "$c" != local ] &&
+		gp="(sleep $((RAMP + 2)); $PERF_REC -o /tmp/perf.data -- sleep $pw) >/dev/null 2>&1 & "
 	if [ "$c" = local ]; then
 		sh -c "$(fio_cmd "$p" $DEV0)" >/tmp/bench.res &
 	else
-		gout "$(fio_cmd "$p" /dev/xvdb)" >/tmp/bench.res &
+		gout "$gp$(fio_cmd "$p" /dev/xvdb); wait" >/tmp/bench.res &
 	fi
 	pid=$!
 	# read again when the ramp should be over
 	sleep $((RAMP + 2))
 	s1=$(snap full $sd)
+	[ "$PERF" = 1 ] && $PERF_REC -o /tmp/perf.data -- sleep $pw >/dev/null 2>&1
 	wait $pid
 	s2=$(snap full $sd)
 	res=$(cat /tmp/bench.res)
@@ -246,6 +298,10 @@ run_one() { # round config profile
 	*) problem "fio $p in $c round $r: '$res'" ;;
 	esac
 	emit "\"k\":\"run\",\"r\":$r,\"c\":\"$c\",\"p\":\"$p\",\"fio\":$(jstr "$res"),\"s0\":$s0,\"s1\":$s1,\"s2\":$s2"
+	if [ "$PERF" = 1 ]; then
+		sh -c "$PERF_TOP" | perf_emit "$r" "$c" "$p" dom0
+		[ "$c" = local ] || perf_guest "$r" "$c" "$p"
+	fi
 }
 
 rotate() { # n words... -> the words rotated left by n
@@ -266,35 +322,19 @@ has() { # word list...
 	return 1
 }
 
-# The profiles of one queue count in round R's order.
-profiles_for() { # round queues
-	local p out=
-	for p in $(rotate "$1" $PROFILES); do
-		profile "$p" >/dev/null || fail "unknown profile $p"
-		[ "$(profile "$p" | cut -d' ' -f5)" = "$2" ] && out="$out $p"
-	done
-	echo $out
-}
-
 run_guest_config() { # round config
-	local r=$1 c=$2 kind pers q qs ps
+	local r=$1 c=$2 kind pers p
 	kind=${c%-*}
 	case "${c#*-}" in on) pers=1 ;; *) pers=0 ;; esac
 	use_back "$kind"
 	back_param feature_persistent "$pers"
-	qs="1 2"
-	[ $((r % 2)) = 1 ] && qs="2 1"
-	for q in $qs; do
-		ps=$(profiles_for "$r" "$q")
-		[ -n "$ps" ] || continue
-		use_front "$kind" "$q" "$pers"
-		attach
-		check_negotiated "$c" "$q" "$pers"
-		for p in $ps; do
-			run_one "$r" "$c" "$p"
-		done
-		detach
+	use_front "$kind" 2 "$pers"
+	attach
+	check_negotiated "$c" 2 "$pers"
+	for p in $(rotate "$r" $PROFILES); do
+		run_one "$r" "$c" "$p"
 	done
+	detach
 }
 
 # --- setup: the facts the report states ---
@@ -325,10 +365,12 @@ setup runtime_s "$RT"
 setup ramp_s "$RAMP"
 for p in $PROFILES; do
 	d=$(profile "$p") || fail "unknown profile $p"
+	[ "$(echo "$d" | cut -d' ' -f5)" -le 2 ] || fail "profile $p needs more than 2 queues"
 	emit "\"k\":\"profile\",\"p\":\"$p\",\"def\":\"$d\""
 done
 setup our_back_srcversion "$(cat /sys/module/xen_blkback/srcversion 2>/dev/null)"
-setup swap_method "guest disks detached; frontend rmmod + modprobe (stock) / insmod (ours) in the guest with max_queues and feature_persistent; backend rmmod + modprobe/insmod in dom0 when no vbd exists; backend feature_persistent set before each attach"
+setup swap_method "guest disks detached; frontend rmmod + modprobe (stock) / insmod (ours) in the guest with max_queues=2 and feature_persistent; backend rmmod + modprobe/insmod in dom0 when no vbd exists; backend feature_persistent set before each attach"
+setup fio_cpus "one-job profiles pinned to CPU 0 (one queue in use); the two-job profile one job per CPU (both queues)"
 
 # --- the rounds ---
 r=0
