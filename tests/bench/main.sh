@@ -39,7 +39,7 @@
 # scripts/bench/report-main.py turns them into the report.
 #
 # Tunables (set on the host, passed in by scripts/bench/bench.sh):
-# BENCH_ROUNDS (3), BENCH_RUNTIME (5 s), BENCH_RAMP (1 s), BENCH_PROFILES
+# BENCH_ROUNDS (3), BENCH_RUNTIME (4 s), BENCH_RAMP (1 s), BENCH_PROFILES
 # and BENCH_CONFIGS (subsets, for a quick try), BENCH_PERF=1 (sample dom0
 # and the guest with perf during each measured window and report the
 # hottest symbols; the lab then carries perf, see LAB_PERF in run.sh;
@@ -47,7 +47,7 @@
 . /lab/tests/test_common.sh
 
 ROUNDS=${BENCH_ROUNDS:-3}
-RT=${BENCH_RUNTIME:-5}
+RT=${BENCH_RUNTIME:-4}
 RAMP=${BENCH_RAMP:-1}
 PROFILES=${BENCH_PROFILES:-"rr4k rw4k rr64k sr1m sw1m rr4k2q"}
 CONFIGS=${BENCH_CONFIGS:-"local stock-on stock-off ours-on ours-off"}
@@ -189,7 +189,9 @@ use_back() { # ours|stock
 	emit "\"k\":\"swap\",\"side\":\"back\",\"to\":\"$1\",\"srcversion\":$(jstr "$(cat /sys/module/xen_blkback/srcversion 2>/dev/null)"),\"secs\":$(($(date +%s) - t))"
 }
 
-# Load frontend KIND in the guest with QUEUES and PERSISTENT (1/0).
+# Load frontend KIND in the guest with QUEUES and PERSISTENT (1/0).  If
+# that frontend is loaded already with QUEUES, only its feature_persistent
+# parameter is written (both frontends sample it at connect).
 use_front() {
 	local kind=$1 q=$2 p=$3 taint load
 	if [ "$kind" = ours ]; then
@@ -197,9 +199,16 @@ use_front() {
 	else
 		load="modprobe xen-blkfront"
 	fi
-	taint=$(gout "if [ -d /sys/module/xen_blkfront ]; then rmmod xen_blkfront || exit 1; fi;
-		$load max_queues=$q feature_persistent=$p || exit 2;
-		echo taint=\$(cat /sys/module/xen_blkfront/taint)") ||
+	taint=$(gout "m=/sys/module/xen_blkfront; k=stock;
+		case \"\$(cat \$m/taint 2>/dev/null)\" in *O*) k=ours ;; esac;
+		if [ -d \$m ] && [ \$k = $kind ] &&
+		   [ \"\$(cat \$m/parameters/max_queues)\" = $q ] &&
+		   echo $p >\$m/parameters/feature_persistent; then :;
+		else
+			if [ -d \$m ]; then rmmod xen_blkfront || exit 1; fi;
+			$load max_queues=$q feature_persistent=$p || exit 2;
+		fi;
+		echo taint=\$(cat \$m/taint)") ||
 		fail "loading the $kind frontend in the guest failed: $taint"
 	case "$kind:$taint" in
 	ours:*O* | stock:taint=) ;;
