@@ -19,14 +19,26 @@
  *
  * The walk is in tree (grant reference) order, so the choice is
  * deterministic, which the unit tests rely on.
+ *
+ * Concurrency: everything here runs in the ring thread, except
+ * xbb_gcache_put(), which the bio completion of a request whose grants
+ * are all persistent calls while the thread may be looking at the same
+ * node.  put only writes the node's fields and clears @active last, with
+ * release order; the thread reads @active with acquire order and never
+ * takes, reuses or frees an active node.  So once the thread sees a node
+ * inactive, the put is over and nothing touches the node any more.  A
+ * racing purge may see a just-released grant as still active (it is kept)
+ * or miss its @used mark (it may go one purge early): both harmless.
  */
 #ifndef XEN_BLKBACK_GCACHE_H
 #define XEN_BLKBACK_GCACHE_H
 
 #ifndef XENBLK_UNIT_TEST
+#include <linux/compiler.h>
 #include <linux/errno.h>
 #include <linux/rbtree.h>
 #include <linux/types.h>
+#include <asm/barrier.h>
 #endif
 
 /**
@@ -134,6 +146,13 @@ static inline int xbb_gcache_insert(struct xbb_gcache *c, struct xbb_gnode *g,
 	return 0;
 }
 
+/* Whether a grant is in flight. */
+static inline bool xbb_gnode_active(const struct xbb_gnode *g)
+{
+	/* Pairs with the release in xbb_gcache_put(). */
+	return smp_load_acquire(&g->active);
+}
+
 /**
  * xbb_gcache_get() - take a cached grant for a request
  * @g: node found by xbb_gcache_lookup()
@@ -144,11 +163,11 @@ static inline int xbb_gcache_insert(struct xbb_gcache *c, struct xbb_gnode *g,
  */
 static inline int xbb_gcache_get(struct xbb_gnode *g, unsigned long now)
 {
-	if (g->active)
+	if (xbb_gnode_active(g))
 		return -EBUSY;
-	g->active = true;
-	g->used = true;
-	g->last_used = now;
+	WRITE_ONCE(g->active, true);
+	WRITE_ONCE(g->used, true);
+	WRITE_ONCE(g->last_used, now);
 	return 0;
 }
 
@@ -156,12 +175,16 @@ static inline int xbb_gcache_get(struct xbb_gnode *g, unsigned long now)
  * xbb_gcache_put() - release a cached grant after its request completed
  * @g: node taken with xbb_gcache_get() or xbb_gcache_insert()
  * @now: current time (jiffies)
+ *
+ * Context: any, including bio completion; the node must not be touched
+ * after this returns.
  */
 static inline void xbb_gcache_put(struct xbb_gnode *g, unsigned long now)
 {
-	g->active = false;
-	g->used = true;
-	g->last_used = now;
+	WRITE_ONCE(g->used, true);
+	WRITE_ONCE(g->last_used, now);
+	/* Last: the thread may drop the node as soon as it sees this. */
+	smp_store_release(&g->active, false);
 }
 
 /**
@@ -229,7 +252,8 @@ static inline unsigned int xbb_gcache_collect(struct xbb_gcache *c,
 			struct xbb_gnode *g = rb_entry(n, struct xbb_gnode, node);
 
 			next = rb_next(n);
-			if (g->active || !xbb_time_after(now, g->last_used + idle))
+			if (xbb_gnode_active(g) ||
+			    !xbb_time_after(now, READ_ONCE(g->last_used) + idle))
 				continue;
 			xbb_gcache_take(c, g, victims);
 			dropped++;
@@ -242,7 +266,8 @@ static inline unsigned int xbb_gcache_collect(struct xbb_gcache *c,
 			struct xbb_gnode *g = rb_entry(n, struct xbb_gnode, node);
 
 			next = rb_next(n);
-			if (g->active || (pass == 0 && g->used))
+			if (xbb_gnode_active(g) ||
+			    (pass == 0 && READ_ONCE(g->used)))
 				continue;
 			xbb_gcache_take(c, g, victims);
 			dropped++;
@@ -251,7 +276,8 @@ static inline unsigned int xbb_gcache_collect(struct xbb_gcache *c,
 
 	if (target) {
 		for (n = rb_first(&c->root); n; n = rb_next(n))
-			rb_entry(n, struct xbb_gnode, node)->used = false;
+			WRITE_ONCE(rb_entry(n, struct xbb_gnode, node)->used,
+				   false);
 		c->overflow = false;
 	}
 	return dropped;

@@ -40,6 +40,10 @@ typedef uint64_t sector_t;
 /* Single-threaded tests: plain accesses are all the tests need. */
 #define READ_ONCE(x)	(x)
 #define WRITE_ONCE(x, v) ((x) = (v))
+/* Single-threaded tests: no ordering is needed, so no barrier either. */
+#define smp_store_release(p, v) (*(p) = (v))
+/* Single-threaded tests: a plain load pairs with the plain store above. */
+#define smp_load_acquire(p) (*(p))
 
 #ifndef container_of
 #define container_of(ptr, type, member) \

@@ -298,15 +298,22 @@ enum {
  * @unmap_ops: scratch for batched grant unmaps
  * @batch_pages: pages of the batch in @map_ops or @unmap_ops
  * @batch_maps: &struct xbb_map of each entry in @map_ops
- * @done_lock: protects @done_list and @inflight (taken from bio completion)
- * @done_list: requests whose I/O completed, to be answered by the thread
+ * @rsp_lock: serialises writing responses into the shared ring (ring
+ *	      thread and bio completion); nests inside @done_lock
+ * @done_lock: protects @done_list, @inflight, @free_reqs and @starved
+ *	       (taken from bio completion)
+ * @done_list: requests whose I/O completed and whose grants need the
+ *	       ring thread (per-request mappings to unmap) before the answer
  * @inflight: requests with bios outstanding
  * @inflight_wq: teardown waits here for @inflight to reach zero
  *
- * Everything not described as shared above belongs to the ring thread,
- * which is the only context that touches the grant cache, the request
- * slots, the counters and the response producer.  Teardown takes over
- * those once it has stopped the thread.
+ * A request whose grants are all persistent is answered from its bio
+ * completion (the grants released, the response written under @rsp_lock,
+ * the slot freed), without waking the thread.  Everything else belongs
+ * to the ring thread: the grant cache tree (see the concurrency note in
+ * include/xen-blkback/gcache.h), the page pool, the counters and the
+ * request consumer.  Teardown takes over once it has stopped the thread
+ * and waited for @inflight to reach zero.
  */
 struct xbb_ring {
 	struct xbb_device *be;
@@ -337,7 +344,8 @@ struct xbb_ring {
 	struct page *batch_pages[XBB_BATCH];
 	struct xbb_map *batch_maps[XBB_BATCH];
 
-	spinlock_t done_lock;	/* done_list, inflight; bio completion */
+	spinlock_t rsp_lock;	/* response producer; thread and completion */
+	spinlock_t done_lock;	/* done_list, inflight, free_reqs, starved */
 	struct list_head done_list;
 	unsigned int inflight;
 	wait_queue_head_t inflight_wq;
@@ -442,6 +450,7 @@ int xbb_map_grants(struct xbb_ring *ring, struct xbb_map *maps,
 		   unsigned int nr, bool readonly);
 void xbb_release_grants(struct xbb_ring *ring, struct xbb_map *maps,
 			unsigned int nr);
+bool xbb_release_persistent(struct xbb_map *maps, unsigned int nr);
 void xbb_gcache_purge(struct xbb_ring *ring);
 void xbb_gcache_free_all(struct xbb_ring *ring);
 

@@ -2,9 +2,9 @@
 /*
  * xen-blkback: mapping the frontend's grants, persistently or per request.
  *
- * All functions here run in the ring thread (or in teardown after the
- * thread has stopped); the cache, the pool scratch arrays and the counters
- * are therefore used without locks.
+ * All functions here but xbb_release_persistent() run in the ring thread
+ * (or in teardown after the thread has stopped); the cache tree, the pool,
+ * the scratch arrays and the counters are therefore used without locks.
  */
 
 #include <linux/slab.h>
@@ -248,6 +248,35 @@ void xbb_release_grants(struct xbb_ring *ring, struct xbb_map *maps,
 	xbb_unmap_batch(ring, n);
 }
 
+/**
+ * xbb_release_persistent() - release a request's grants if all are persistent
+ * @maps: entries as left by a successful xbb_map_grants()
+ * @nr: entries in @maps
+ *
+ * Releasing persistent grants only marks them free in the cache, which
+ * is safe outside the ring thread (see include/xen-blkback/gcache.h), so
+ * a request holding nothing else can be answered from its completion.
+ *
+ * Context: any, including bio completion.
+ * Return: true if every entry was a persistent grant (or @nr is 0) and all
+ * were released; false, with nothing changed, otherwise.
+ */
+bool xbb_release_persistent(struct xbb_map *maps, unsigned int nr)
+{
+	unsigned long now = jiffies;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (!maps[i].pgnt)
+			return false;
+	for (i = 0; i < nr; i++) {
+		xbb_gcache_put(&maps[i].pgnt->g, now);
+		maps[i].pgnt = NULL;
+		maps[i].page = NULL;
+	}
+	return true;
+}
+
 static void xbb_unmap_victims(struct xbb_ring *ring, struct xbb_gnode *v)
 {
 	unsigned int n = 0;
@@ -309,7 +338,7 @@ void xbb_gcache_free_all(struct xbb_ring *ring)
 
 	while ((g = xbb_gcache_pop(&ring->gcache))) {
 		/* Teardown waited for all I/O; an active grant is our bug. */
-		WARN_ON_ONCE(g->active);
+		WARN_ON_ONCE(xbb_gnode_active(g));
 		g->next_victim = victims;
 		victims = g;
 	}

@@ -12,14 +12,19 @@
 
 /*
  * Write one response directly into the ring slot, field by field, so no
- * uninitialised padding of ours can leak into the shared page.
+ * uninitialised padding of ours can leak into the shared page.  Called
+ * from the ring thread and from bio completion.
  */
 static void xbb_send_response(struct xbb_ring *ring, u64 id, u8 op,
 			      int status)
 {
 	union xbb_back_rings *r = &ring->rings;
-	RING_IDX idx = r->common.rsp_prod_pvt;
+	unsigned long flags;
+	RING_IDX idx;
 	int notify;
+
+	spin_lock_irqsave(&ring->rsp_lock, flags);
+	idx = r->common.rsp_prod_pvt;
 
 	switch (ring->be->protocol) {
 	case XBB_PROTO_X86_32: {
@@ -53,27 +58,44 @@ static void xbb_send_response(struct xbb_ring *ring, u64 id, u8 op,
 	}
 	r->common.rsp_prod_pvt = idx + 1;
 	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&r->common, notify);
+	spin_unlock_irqrestore(&ring->rsp_lock, flags);
 	if (notify)
 		notify_remote_via_irq(ring->irq);
 }
 
+/* A free request slot; none marks the ring starved until one is freed. */
 static struct xbb_req *xbb_req_alloc(struct xbb_ring *ring)
 {
 	struct xbb_req *req;
 
+	spin_lock_irq(&ring->done_lock);
 	req = list_first_entry_or_null(&ring->free_reqs, struct xbb_req, node);
 	if (req)
 		list_del(&req->node);
+	else
+		WRITE_ONCE(ring->starved, true);
+	spin_unlock_irq(&ring->done_lock);
 	return req;
+}
+
+static void __xbb_req_free(struct xbb_ring *ring, struct xbb_req *req)
+{
+	lockdep_assert_held(&ring->done_lock);
+	list_add(&req->node, &ring->free_reqs);
+	if (ring->starved) {
+		WRITE_ONCE(ring->starved, false);
+		set_bit(XBB_RING_KICK, &ring->flags);
+		wake_up(&ring->wq);
+	}
 }
 
 static void xbb_req_free(struct xbb_ring *ring, struct xbb_req *req)
 {
-	list_add(&req->node, &ring->free_reqs);
-	if (ring->starved) {
-		ring->starved = false;
-		set_bit(XBB_RING_KICK, &ring->flags);
-	}
+	unsigned long flags;
+
+	spin_lock_irqsave(&ring->done_lock, flags);
+	__xbb_req_free(ring, req);
+	spin_unlock_irqrestore(&ring->done_lock, flags);
 }
 
 static int xbb_errno_to_status(int err)
@@ -91,19 +113,39 @@ static void xbb_end_early(struct xbb_ring *ring, struct xbb_req *req, int err)
 	xbb_req_free(ring, req);
 }
 
-/* The last reference to a request with I/O: hand it to the ring thread. */
+/*
+ * The last reference to a request with I/O.  With only persistent grants
+ * (or none) it is answered right here, in whatever context completed the
+ * last bio; a request with per-request mappings goes to the ring thread,
+ * which unmaps them (that sleeps) before answering.
+ */
 static void xbb_req_put(struct xbb_req *req)
 {
 	struct xbb_ring *ring = req->ring;
 	unsigned long flags;
+	bool direct;
 
 	if (!atomic_dec_and_test(&req->pending))
 		return;
 
+	/* The grants are released before the frontend may reuse them. */
+	direct = xbb_release_persistent(req->maps, req->nr_segs);
+
 	spin_lock_irqsave(&ring->done_lock, flags);
-	list_add_tail(&req->node, &ring->done_list);
+	if (direct) {
+		/*
+		 * Answer and free the slot in one go (rsp_lock nests inside
+		 * done_lock): a frontend that reuses the id at once finds
+		 * the slot free, not a starved ring.
+		 */
+		xbb_send_response(ring, req->id, req->data_op,
+				  READ_ONCE(req->status));
+		__xbb_req_free(ring, req);
+	} else {
+		list_add_tail(&req->node, &ring->done_list);
+		wake_up(&ring->wq);
+	}
 	ring->inflight--;
-	wake_up(&ring->wq);
 	if (!ring->inflight)
 		wake_up(&ring->inflight_wq);
 	/* Teardown may free the ring as soon as this lock is dropped. */
@@ -330,7 +372,7 @@ bool xbb_process_ring(struct xbb_ring *ring)
 	RING_IDX rc, rp;
 	int more;
 
-	if (ring->halted || ring->starved)
+	if (ring->halted || READ_ONCE(ring->starved))
 		return false;
 
 	rc = c->req_cons;
@@ -352,8 +394,8 @@ bool xbb_process_ring(struct xbb_ring *ring)
 			break;
 		req = xbb_req_alloc(ring);
 		if (!req) {
+			/* Marked starved: the next free slot kicks us. */
 			ring->st.oo_req++;
-			ring->starved = true;
 			return false;
 		}
 		xbb_copy_request(ring, rc, &r);

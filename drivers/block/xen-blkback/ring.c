@@ -25,7 +25,7 @@ static irqreturn_t xbb_irq(int irq, void *dev_id)
 static bool xbb_ring_has_work(struct xbb_ring *ring)
 {
 	return (test_bit(XBB_RING_KICK, &ring->flags) && !ring->halted &&
-		!ring->starved) ||
+		!READ_ONCE(ring->starved)) ||
 	       !list_empty_careful(&ring->done_list) ||
 	       atomic_read(&ring->be->squeeze_gen) != ring->squeeze_seen;
 }
@@ -90,7 +90,7 @@ static int xbb_ring_thread(void *arg)
 		 * Unmask the event channel only once everything it announced
 		 * was consumed; a halted ring stays masked for good.
 		 */
-		if (!ring->halted && !ring->starved &&
+		if (!ring->halted && !READ_ONCE(ring->starved) &&
 		    !test_bit(XBB_RING_KICK, &ring->flags) &&
 		    test_and_clear_bit(XBB_RING_EOI, &ring->flags)) {
 			xen_irq_lateeoi(ring->irq, ring->eoi_flags);
@@ -121,6 +121,7 @@ void xbb_ring_init(struct xbb_ring *ring, struct xbb_device *be,
 	ring->index = index;
 	init_waitqueue_head(&ring->wq);
 	init_waitqueue_head(&ring->inflight_wq);
+	spin_lock_init(&ring->rsp_lock);
 	spin_lock_init(&ring->done_lock);
 	INIT_LIST_HEAD(&ring->done_list);
 	INIT_LIST_HEAD(&ring->free_reqs);
