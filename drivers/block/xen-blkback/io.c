@@ -224,14 +224,13 @@ static void xbb_account(struct xbb_ring *ring, u8 op, u64 sectors)
 	}
 }
 
-/* Submit the bios of a mapped, validated data request. */
+/* Submit the bios of a mapped, validated request (under the batch plug). */
 static void xbb_submit(struct xbb_ring *ring, struct xbb_req *req)
 {
 	unsigned int nr = req->nr_segs, i;
 	sector_t sector = req->hdr.sector;
 	blk_opf_t opf = xbb_opf(req->data_op, nr);
 	struct bio *bio = NULL;
-	struct blk_plug plug;
 
 	req->status = BLKIF_RSP_OKAY;
 	/* One reference for the submitter until every bio is out. */
@@ -240,7 +239,6 @@ static void xbb_submit(struct xbb_ring *ring, struct xbb_req *req)
 	ring->inflight++;
 	spin_unlock_irq(&ring->done_lock);
 
-	blk_start_plug(&plug);
 	if (!nr) {
 		/* A flush without data. */
 		bio = xbb_bio_new(req, 0, opf, 0);
@@ -272,7 +270,6 @@ static void xbb_submit(struct xbb_ring *ring, struct xbb_req *req)
 	}
 	if (bio)
 		submit_bio(bio);
-	blk_finish_plug(&plug);
 
 	xbb_req_put(req);
 }
@@ -369,6 +366,7 @@ bool xbb_process_ring(struct xbb_ring *ring)
 {
 	struct xbb_common_back_ring *c = &ring->rings.common;
 	struct blkif_request r;
+	struct blk_plug plug;
 	RING_IDX rc, rp;
 	int more;
 
@@ -387,6 +385,12 @@ bool xbb_process_ring(struct xbb_ring *ring)
 		return false;
 	}
 
+	/*
+	 * One plug for the whole batch: the block layer sees the requests
+	 * the frontend queued together as a batch, not one at a time.
+	 * (Sleeping, e.g. in cond_resched(), flushes it early.)
+	 */
+	blk_start_plug(&plug);
 	while (rc != rp) {
 		struct xbb_req *req;
 
@@ -396,6 +400,7 @@ bool xbb_process_ring(struct xbb_ring *ring)
 		if (!req) {
 			/* Marked starved: the next free slot kicks us. */
 			ring->st.oo_req++;
+			blk_finish_plug(&plug);
 			return false;
 		}
 		xbb_copy_request(ring, rc, &r);
@@ -405,6 +410,7 @@ bool xbb_process_ring(struct xbb_ring *ring)
 		xbb_dispatch(ring, &r, req);
 		cond_resched();
 	}
+	blk_finish_plug(&plug);
 
 	RING_FINAL_CHECK_FOR_REQUESTS(c, more);
 	return more;
