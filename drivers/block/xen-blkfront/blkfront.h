@@ -57,7 +57,6 @@ struct blkfront_unit {
 /**
  * struct blkfront_pool - per-ring pool of zeroed, granted bounce units
  * @pages: guest pages carved into units
- * @leaked: per page: a unit of it could not be revoked; never freed
  * @nr_pages: entries of @pages
  * @units: all units, page by page
  * @nr_units: entries of @units
@@ -72,7 +71,6 @@ struct blkfront_unit {
  */
 struct blkfront_pool {
 	struct page **pages;
-	unsigned long *leaked;
 	unsigned int nr_pages;
 	struct blkfront_unit *units;
 	unsigned int nr_units;

@@ -34,10 +34,9 @@ int blkfront_pool_init(struct blkfront_ring *ring, unsigned int units)
 	p->nr_pages = xbf_pool_pages(g, units);
 	p->nr_units = p->nr_pages * gpp;
 	p->pages = kvcalloc(p->nr_pages, sizeof(*p->pages), GFP_KERNEL);
-	p->leaked = bitmap_zalloc(p->nr_pages, GFP_KERNEL);
 	p->units = kvcalloc(p->nr_units, sizeof(*p->units), GFP_KERNEL);
 	p->free = kvcalloc(p->nr_units, sizeof(*p->free), GFP_KERNEL);
-	if (!p->pages || !p->leaked || !p->units || !p->free)
+	if (!p->pages || !p->units || !p->free)
 		goto out_free;
 
 	for (i = 0; i < p->nr_pages; i++) {
@@ -68,16 +67,17 @@ out_free:
  * blkfront_pool_destroy() - revoke every grant of a pool and free it
  * @ring: ring whose pool to empty
  *
- * A page is freed only if the backend has let go of all its units;
- * otherwise it is leaked on purpose, as the backend may still write it.
- * Safe to call on an empty or half-built pool.
+ * A grant the backend still maps is handed to the grant table's deferred
+ * revocation, which holds its own reference to the page: the page is
+ * freed only once the backend lets go, however late, and never reused
+ * while it may still write it.  Safe to call on an empty or half-built
+ * pool.
  *
  * Context: process context; the ring is no longer live.
  */
 void blkfront_pool_destroy(struct blkfront_ring *ring)
 {
 	struct blkfront_pool *p = &ring->pool;
-	unsigned int gpp = xbf_grants_per_page(&ring->info->geom);
 	unsigned int i, stuck = 0;
 
 	for (i = 0; p->units && i < p->nr_units; i++) {
@@ -85,25 +85,24 @@ void blkfront_pool_destroy(struct blkfront_ring *ring)
 
 		if (u->gref == BLKFRONT_NO_GREF)
 			continue;
-		if (gnttab_try_end_foreign_access(u->gref)) {
-			u->gref = BLKFRONT_NO_GREF;
-			continue;
+		if (!gnttab_try_end_foreign_access(u->gref)) {
+			gnttab_end_foreign_access(u->gref, NULL);
+			stuck++;
 		}
-		set_bit(i / gpp, p->leaked);
-		stuck++;
+		u->gref = BLKFRONT_NO_GREF;
 	}
 	if (stuck)
 		dev_warn(&ring->info->xbdev->dev,
-			 "ring %u: backend still maps %u grants; leaking their pages\n",
+			 "ring %u: backend still maps %u grants; their pages are freed once it lets go\n",
 			 ring->index, stuck);
 
+	/* Pages with deferred grants stay alive through the grant table's reference. */
 	for (i = 0; p->pages && i < p->nr_pages; i++) {
-		if (p->pages[i] && !test_bit(i, p->leaked))
+		if (p->pages[i])
 			__free_page(p->pages[i]);
 	}
 	kvfree(p->free);
 	kvfree(p->units);
-	bitmap_free(p->leaked);
 	kvfree(p->pages);
 	memset(p, 0, sizeof(*p));
 }

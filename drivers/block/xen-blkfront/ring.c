@@ -517,17 +517,18 @@ void blkfront_ring_teardown(struct blkfront_ring *ring,
 		for (i = 0; i < nr; i++) {
 			if (ring->refs[i] == INVALID_GRANT_REF)
 				continue;
-			if (gnttab_try_end_foreign_access(ring->refs[i]))
-				ring->refs[i] = INVALID_GRANT_REF;
-			else
+			if (!gnttab_try_end_foreign_access(ring->refs[i])) {
+				/* Revoked later; holds the page until then. */
+				gnttab_end_foreign_access(ring->refs[i], NULL);
 				stuck = true;
+			}
+			ring->refs[i] = INVALID_GRANT_REF;
 		}
 		if (stuck)
 			dev_warn(&info->xbdev->dev,
-				 "ring %u still mapped by the backend; leaking it\n",
+				 "ring %u still mapped by the backend; freed once it lets go\n",
 				 ring->index);
-		else
-			free_pages_exact(ring->sring, nr * XEN_PAGE_SIZE);
+		free_pages_exact(ring->sring, nr * XEN_PAGE_SIZE);
 		ring->sring = NULL;
 	}
 	memset(&ring->ring, 0, sizeof(ring->ring));

@@ -434,7 +434,8 @@ static void blkfront_connect(struct blkfront_info *info)
  * Backend is Closed: whatever it still holds will never be answered, so
  * fail it now instead of leaving its submitters blocked for good.  The
  * units of those slots stay out of service (the backend may still map
- * them); they are revoked, or leaked, when the rings are taken down.
+ * them); they are revoked (later, if the backend still maps them) when the
+ * rings are taken down.
  */
 static void blkfront_backend_closed(struct blkfront_info *info)
 {
