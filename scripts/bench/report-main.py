@@ -575,8 +575,9 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
     w("")
     w("Backend columns are median [min–max] over the rounds, from "
       "`/sys/bus/xen-backend/devices/vbd-*/statistics/` read before the run, "
-      "when the ramp should be over (ramp + 2 s after the start) and after it. "
-      "*steady* = between the last two reads; *whole run* includes the ramp "
+      "when the ramp should be over (ramp + 2 s after the start) and "
+      "runtime - 3 s later, while fio still runs (the measured window). "
+      "*steady* = in that window; *whole run* also includes the ramp "
       "(the first run after an attach maps the frontend's persistent "
       "pages). Grant counters exist only in our backend; the stock backend "
       "shows its request counters only (`oo_req`). *CPU*: the time Xen "

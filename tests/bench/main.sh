@@ -39,7 +39,7 @@
 # scripts/bench/report-main.py turns them into the report.
 #
 # Tunables (set on the host, passed in by scripts/bench/bench.sh):
-# BENCH_ROUNDS (3), BENCH_RUNTIME (4 s), BENCH_RAMP (1 s), BENCH_PROFILES
+# BENCH_ROUNDS (3), BENCH_RUNTIME (5 s), BENCH_RAMP (1 s), BENCH_PROFILES
 # and BENCH_CONFIGS (subsets, for a quick try), BENCH_PERF=1 (sample dom0
 # and the guest with perf during each measured window and report the
 # hottest symbols; the lab then carries perf, see LAB_PERF in run.sh;
@@ -47,7 +47,7 @@
 . /lab/tests/test_common.sh
 
 ROUNDS=${BENCH_ROUNDS:-3}
-RT=${BENCH_RUNTIME:-4}
+RT=${BENCH_RUNTIME:-5}
 RAMP=${BENCH_RAMP:-1}
 PROFILES=${BENCH_PROFILES:-"rr4k rw4k rr64k sr1m sw1m rr4k2q"}
 CONFIGS=${BENCH_CONFIGS:-"local stock-on stock-off ours-on ours-off"}
@@ -285,7 +285,7 @@ run_one() { # round config profile
 	local r=$1 c=$2 p=$3 sd= s0 s1 s2 res pid pw gp
 	[ "$c" = local ] || sd=$(backend_dir "$G" "$VDEV")/statistics
 	s0=$(snap stats $sd)
-	pw=$((RT > 4 ? RT - 3 : 1))	# the perf window, inside fio's
+	pw=$((RT > 4 ? RT - 3 : 1))	# the measured window, inside fio's
 	gp=
 	[ "$PERF" = 1 ] && [ "$c" != local ] &&
 		gp="(sleep $((RAMP + 2)); $PERF_REC -o /tmp/perf.data -- sleep $pw) >/dev/null 2>&1 & "
@@ -295,12 +295,18 @@ run_one() { # round config profile
 		gout "$gp$(fio_cmd "$p" /dev/xvdb); wait" >/tmp/bench.res &
 	fi
 	pid=$!
-	# read again when the ramp should be over
+	# The window: from when the ramp should be over (the guest starts fio
+	# up to a second after we ask) to well before fio ends, so that the
+	# CPU and counters in it are all spent while I/O runs.
 	sleep $((RAMP + 2))
 	s1=$(snap full $sd)
-	[ "$PERF" = 1 ] && $PERF_REC -o /tmp/perf.data -- sleep $pw >/dev/null 2>&1
-	wait $pid
+	if [ "$PERF" = 1 ]; then
+		$PERF_REC -o /tmp/perf.data -- sleep $pw >/dev/null 2>&1
+	else
+		sleep $pw
+	fi
 	s2=$(snap full $sd)
+	wait $pid
 	res=$(cat /tmp/bench.res)
 	case "$res" in
 	0\;0\;*) ;;
