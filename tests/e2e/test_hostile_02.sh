@@ -10,7 +10,11 @@
 #       while valid indirect requests work;
 # xvdc  the same grant in flight twice: with persistent grants the second
 #       use is refused (error), never mapped twice; the same grant twice in
-#       one request is served; twenty requests on one grant all answered;
+#       one request is served; twenty requests on one grant all answered.
+#       This disk is a null_blk that completes after 200 ms: the backend
+#       answers a request as soon as its I/O completes, and on a disk that
+#       completes within submit_bio (brd) the first request would be over
+#       before the second is even read, so nothing would be in flight twice;
 # xvdd  reused request ids: eight requests in flight with one id, 24 reusing
 #       the id of a request in flight, id 2^64-1: each answered with its id.
 . /lab/tests/test_common.sh
@@ -18,7 +22,8 @@
 hf_need_ours
 lab_cases indirect_and_foreign_grants gref_twice_in_flight reused_ids
 hf_begin grants
-hf_attack indirect,dupgref,ids "" phy:/dev/ram1,xvdb,w phy:/dev/ram2,xvdc,w \
+hf_nullb irqmode=2 completion_nsec=200000000
+hf_attack indirect,dupgref,ids "" phy:/dev/ram1,xvdb,w phy:/dev/nullb0,xvdc,w \
 	phy:/dev/ram3,xvdd,w
 hf_report 90
 lab_case indirect_and_foreign_grants
@@ -38,3 +43,4 @@ lab_case gref_twice_in_flight
 hf_expect_msg "already in use" 30
 lab_case
 hf_end
+hf_nullb_done
