@@ -63,13 +63,13 @@ labdir=${LAB_DIR:-$top/build/lab}
 "$top/scripts/lab/deps.sh" || exit 1
 
 # Build our modules for the lab kernel (only the sides in use).
+mkdir -p "$labdir"
 for side in back front; do
 	eval "who=\$$side"
 	[ "$who" = ours ] || continue
 	# make check builds once before running labs side by side.
 	[ -n "${LAB_PREBUILT:-}" ] && continue
 	if ! make -s -C "$top" "$side" KDIR="$kdir" >"$labdir.build-$side.log" 2>&1; then
-		mkdir -p "$labdir"
 		cat "$labdir.build-$side.log"
 		echo "lab: building our $side module failed"
 		echo "0 passed, 1 failed"

@@ -1,11 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lab-timeout: 1800
+# lab-timeout: 1200
 #
-# The feature matrix: a fresh guest per configuration, each running a
-# verified fio job and checking what the two sides negotiated.  Frontend
-# parameters are module parameters of xen-blkfront in that guest; backend
-# ones are written to /sys/module/xen_blkback/parameters at run time.
+# The feature matrix: one guest, booted without a frontend, takes each
+# configuration in turn: the frontend is loaded with that configuration's
+# module parameters, a disk is attached with xl block-attach, a verified
+# fio job runs, what the two sides negotiated is checked, and the disk is
+# detached and the frontend unloaded again.  Backend parameters are
+# written to /sys/module/xen_blkback/parameters at run time (the backend
+# samples them at connect).  Reloading instead of booting a guest per
+# configuration also covers unload/reload of the frontend and re-attach.
 . /lab/tests/test_common.sh
 
 g=cfg
@@ -13,12 +17,23 @@ vd=51712
 fe() { xenstore-read "/local/domain/$(domid $g)/device/vbd/$vd/$1" 2>/dev/null; }
 be() { xenstore-read "/local/domain/0/backend/vbd/$(domid $g)/$vd/$1" 2>/dev/null; }
 
+# Load the frontend under test in the guest with PARAMS (a=b c=d).
+load_front() {
+	local load="modprobe xen-blkfront"
+
+	[ "$LAB_FRONT" = ours ] && load="insmod /lab/mod/xen-blkfront.ko"
+	guest_run $g "$load $1"
+}
+
 # run_cfg LABEL FPARAMS CHECK: CHECK is a dom0 shell condition over fe/be
 # and the guest, evaluated once the disk is connected.
 run_cfg() {
 	log "config: $1 (frontend: ${2:-defaults})"
-	guest_start $g ${2:+--fparams "$2"} phy:/dev/ram2,xvda,w ||
-		fail "$1: guest did not start"
+	load_front "$2" || fail "$1: loading the frontend failed"
+	xl block-attach $g phy:/dev/ram2,xvda,w || fail "$1: block-attach failed"
+	guest_run -t 60 $g 'i=0; while [ ! -b /dev/xvda ] && [ $i -lt 250 ]; do
+		sleep 0.2; i=$((i + 1)); done; test -b /dev/xvda' ||
+		fail "$1: xvda did not appear"
 	guest_run -t 500 $g "sh /lab/guest/fio_verify /dev/xvda 4k randwrite 32 4M &&
 		sh /lab/guest/fio_verify /dev/xvda 1M write 4 8M" ||
 		fail "$1: verified I/O failed"
@@ -28,26 +43,34 @@ run_cfg() {
 		guest_run $g "grep . /sys/block/xvda/queue/max_segments; ls /sys/block/xvda/mq"
 		fail "$1: negotiation check failed: $3"
 	fi
-	guest_stop $g
+	xl block-detach $g xvda || fail "$1: block-detach failed"
+	guest_run -t 60 $g 'i=0; while [ -b /dev/xvda ] && [ $i -lt 250 ]; do
+		sleep 0.2; i=$((i + 1)); done; ! test -b /dev/xvda' ||
+		fail "$1: xvda still present after detach"
+	wait_for 30 "! xenstore-exists /local/domain/0/backend/vbd/$(domid $g)/$vd" ||
+		fail "$1: backend directory left behind"
+	guest_run $g "rmmod xen_blkfront" || fail "$1: unloading the frontend failed"
 }
 
 persist=$(back_param feature_persistent)
 queues=$(back_param max_queues)
-trap 'back_param feature_persistent $persist; back_param max_queues $queues' EXIT
+trap 'guest_stop $g; back_param feature_persistent $persist; back_param max_queues $queues' EXIT
 # The backend offers as many queues as dom0 has CPUs unless told otherwise.
 back_param max_queues 2
 maxorder=$(xenstore-read /local/domain/0/backend/vbd/$(domid domu)/$vd/max-ring-page-order)
 [ -n "$maxorder" ] || maxorder=0
 
-# Three guests cover the matrix; every setting is checked on its own.
+guest_start $g --front none || fail "guest did not start"
+
+# Three configurations cover the matrix; every setting is checked on its own.
 run_cfg "persistent on, indirect on, 2 queues, ring order $maxorder" \
-	"max_queues=2,max_ring_page_order=$maxorder" \
+	"max_queues=2 max_ring_page_order=$maxorder" \
 	'[ "$(be feature-persistent)" = 1 ] && [ "$(fe feature-persistent)" = 1 ] &&
 	 [ "$(fe multi-queue-num-queues)" = 2 ] && guest_run $g "test -d /sys/block/xvda/mq/1" &&
 	 [ "$(fe ring-page-order || echo 0)" = "$maxorder" ] &&
 	 guest_run $g "test \$(cat /sys/block/xvda/queue/max_segments) -gt 11"'
 run_cfg "frontend persistent off, indirect off, 1 queue, ring order 0" \
-	"feature_persistent=0,max_indirect_segments=11,max_queues=1,max_ring_page_order=0" \
+	"feature_persistent=0 max_indirect_segments=11 max_queues=1 max_ring_page_order=0" \
 	'[ "$(fe feature-persistent)" = 0 ] && [ "$(fe multi-queue-num-queues)" != 2 ] &&
 	 [ "$(fe ring-page-order || echo 0)" = 0 ] &&
 	 guest_run $g "test \$(cat /sys/block/xvda/queue/max_segments) -le 11"'
