@@ -12,8 +12,7 @@ vdev=$(xvd_num b)
 lab_out "backend: $LAB_BACK xen-blkback, frontend: $LAB_FRONT xen-blkfront"
 lab_out "\$ xl block-attach $g phy:/dev/ram1,xvdb,w"
 xl block-attach $g phy:/dev/ram1,xvdb,w || fail "block-attach failed"
-guest_run $g 'i=0; while [ ! -b /dev/xvdb ] && [ $i -lt 150 ]; do sleep 0.2; i=$((i+1)); done; test -b /dev/xvdb' ||
-	fail "xvdb did not appear in the guest"
+guest_wait_bdev $g xvdb || fail "xvdb did not appear in the guest"
 id=$(domid $g)
 be=/local/domain/0/backend/vbd/$id/$vdev
 fe=/local/domain/$id/device/vbd/$vdev
@@ -41,6 +40,5 @@ for f in "$sysd"/statistics/*; do
 done
 lab_out "\$ xl block-detach $g xvdb"
 xl block-detach $g xvdb || fail "block-detach failed"
-guest_run $g 'i=0; while [ -b /dev/xvdb ] && [ $i -lt 150 ]; do sleep 0.2; i=$((i+1)); done; ! test -b /dev/xvdb' ||
-	fail "xvdb still present after detach"
+guest_wait_bdev $g xvdb gone || fail "xvdb still present after detach"
 lab_out "detached; guest and dom0 healthy"

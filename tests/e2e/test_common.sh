@@ -208,6 +208,16 @@ wait_for() {
 	done
 }
 
+# guest_wait_bdev NAME DEV [gone]: wait up to 50 s until the block device
+# /dev/DEV (xvdb) shows up in guest NAME, or with "gone" until it is gone.
+guest_wait_bdev() {
+	local cond="-b /dev/$2"
+
+	[ "${3:-}" = gone ] && cond="! -b /dev/$2"
+	guest_run -t 60 "$1" "i=0; until [ $cond ] || [ \$i -ge 250 ]; do
+		sleep 0.2; i=\$((i + 1)); done; [ $cond ]"
+}
+
 # The backend's sysfs directory for NAME's device DEV (e.g. xvdb -> 51728).
 backend_dir() { # name vdev-number
 	echo "/sys/bus/xen-backend/devices/vbd-$(domid "$1")-$2"

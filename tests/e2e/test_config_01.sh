@@ -31,9 +31,7 @@ run_cfg() {
 	log "config: $1 (frontend: ${2:-defaults})"
 	load_front "$2" || fail "$1: loading the frontend failed"
 	xl block-attach $g phy:/dev/ram2,xvda,w || fail "$1: block-attach failed"
-	guest_run -t 60 $g 'i=0; while [ ! -b /dev/xvda ] && [ $i -lt 250 ]; do
-		sleep 0.2; i=$((i + 1)); done; test -b /dev/xvda' ||
-		fail "$1: xvda did not appear"
+	guest_wait_bdev $g xvda || fail "$1: xvda did not appear"
 	guest_run -t 500 $g "sh /lab/guest/fio_verify /dev/xvda 4k randwrite 32 4M &&
 		sh /lab/guest/fio_verify /dev/xvda 1M write 4 8M" ||
 		fail "$1: verified I/O failed"
@@ -44,9 +42,7 @@ run_cfg() {
 		fail "$1: negotiation check failed: $3"
 	fi
 	xl block-detach $g xvda || fail "$1: block-detach failed"
-	guest_run -t 60 $g 'i=0; while [ -b /dev/xvda ] && [ $i -lt 250 ]; do
-		sleep 0.2; i=$((i + 1)); done; ! test -b /dev/xvda' ||
-		fail "$1: xvda still present after detach"
+	guest_wait_bdev $g xvda gone || fail "$1: xvda still present after detach"
 	wait_for 30 "! xenstore-exists /local/domain/0/backend/vbd/$(domid $g)/$vd" ||
 		fail "$1: backend directory left behind"
 	guest_run $g "rmmod xen_blkfront" || fail "$1: unloading the frontend failed"

@@ -9,8 +9,7 @@
 
 g=domu
 xl block-attach $g phy:/dev/ram3,xvdc,w || fail "block-attach failed"
-guest_run -t 60 $g 'i=0; while [ ! -b /dev/xvdc ] && [ $i -lt 250 ]; do
-	sleep 0.2; i=$((i + 1)); done; test -b /dev/xvdc' || fail "xvdc did not appear"
+guest_wait_bdev $g xvdc || fail "xvdc did not appear"
 guest_run $g 'modprobe crc32c_generic; modprobe ext4 && mkfs.ext4 -q -F /dev/xvdc 64M &&
 	mount -t ext4 /dev/xvdc /mnt/t &&
 	for i in 1 2 3 4; do dd if=/dev/urandom of=/mnt/t/f$i bs=64k count=16 2>/dev/null; done &&

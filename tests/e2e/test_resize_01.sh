@@ -14,8 +14,7 @@ truncate -s 32M /tmp/resize.img
 lo=$(losetup -f) && losetup "$lo" /tmp/resize.img || fail "losetup failed"
 trap 'xl block-detach $g xvdd >/dev/null 2>&1; sleep 1; losetup -d $lo; rm -f /tmp/resize.img' EXIT
 xl block-attach $g "phy:$lo,xvdd,w" || fail "block-attach failed"
-guest_run -t 60 $g 'i=0; while [ ! -b /dev/xvdd ] && [ $i -lt 250 ]; do
-	sleep 0.2; i=$((i + 1)); done; test -b /dev/xvdd' || fail "xvdd did not appear"
+guest_wait_bdev $g xvdd || fail "xvdd did not appear"
 guest_run $g 'test $(blockdev --getsize64 /dev/xvdd) = 33554432' || fail "initial size is not 32 MiB"
 guest_run $g 'dd if=/dev/urandom of=/tmp/rs bs=64k count=16 2>/dev/null &&
 	dd if=/tmp/rs of=/dev/xvdd bs=64k oflag=direct 2>/dev/null' || fail "write failed"
