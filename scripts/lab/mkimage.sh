@@ -34,6 +34,58 @@ copy_elf() { # root bin [dst]
 	done
 }
 
+# Debian's fio links the libraries of engines the lab never uses (Ceph
+# RADOS/RBD, GlusterFS, NBD, RDMA, PMEM); with what they pull in that is
+# about 70 MB, which every guest boot copies and every fio start in a PV
+# guest under TCG maps and relocates.  The images get stand-ins instead:
+# libraries with the same sonames and symbol versions, whose functions
+# (every one fio imports from them) abort if ever called.  fio itself and
+# the engines the lab uses (libaio, psync) are Debian's.
+FIO_STUBS="libgfapi.so.0 libnbd.so.0 libibverbs.so.1 librdmacm.so.1
+librados.so.2 librbd.so.1 libpmemblk.so.1 libpmem.so.1"
+
+make_stubs() { # dir bin: stand-ins for BIN's FIO_STUBS libraries into DIR
+	local dir=$1 bin=$2 so lib ver
+
+	mkdir -p "$dir"
+	nm -D --undefined-only "$bin" | awk '{ print $NF }' >"$dir/wanted"
+	for so in $FIO_STUBS; do
+		lib=$(ldd "$bin" | awk -v s="$so" '$1 == s { print $3 }')
+		[ -n "$lib" ] || continue
+		# "name version" of each function BIN takes from LIB
+		nm -D --defined-only "$lib" | awk '$2 == "T" { print $3 }' |
+			sed 's/@@*/ /' | awk 'NR == FNR { want[$0] = 1; next }
+				{ key = $2 == "" ? $1 : $1 "@" $2 }
+				key in want { print $1, $2 }' "$dir/wanted" - >"$dir/$so.syms"
+		awk 'BEGIN { print "#include <stdlib.h>" }
+			{ printf "void %s(void);\nvoid %s(void) { abort(); }\n", $1, $1 }' \
+			"$dir/$so.syms" >"$dir/$so.c"
+		awk '$2 != "" { v[$2] = v[$2] " " $1 ";" }
+			END { for (n in v) printf "%s {\n\tglobal:%s\n};\n", n, v[n] }' \
+			"$dir/$so.syms" >"$dir/$so.map"
+		ver=
+		[ -s "$dir/$so.map" ] && ver=1
+		gcc -shared -fPIC -O1 -o "$dir/$so" -Wl,-soname,"$so" \
+			${ver:+-Wl,--version-script="$dir/$so.map"} "$dir/$so.c" || return 1
+	done
+}
+
+# Copy fio and its libraries, the FIO_STUBS ones replaced by stand-ins.
+copy_fio() { # root
+	local root=$1 stubs=$1.stubs lib
+
+	make_stubs "$stubs" /usr/bin/fio || return 1
+	copy_file "$root" /usr/bin/fio
+	for lib in $(LD_LIBRARY_PATH=$stubs ldd /usr/bin/fio |
+		     awk '/=> \//{print $3} /^\t\/lib/{print $1}'); do
+		case "$lib" in
+		"$stubs"/*) copy_file "$root" "$lib" "/lib/x86_64-linux-gnu/${lib##*/}" ;;
+		*) [ -e "$root$lib" ] || copy_file "$root" "$lib" ;;
+		esac
+	done
+	rm -rf "$stubs"
+}
+
 copy_modules() { # root module...
 	local root=$1 m f
 	shift
@@ -58,7 +110,7 @@ base_root() { # root
 	for a in $(/bin/busybox --list); do
 		[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
 	done
-	copy_elf "$root" /usr/bin/fio
+	copy_fio "$root" || return 1
 	copy_elf "$root" /sbin/mkfs.ext4
 	copy_elf "$root" /sbin/e2fsck
 	ln -sf e2fsck "$root/sbin/fsck.ext4"
