@@ -92,9 +92,10 @@ fi
 # pairs (a stock driver on one side) run what exercises interoperability:
 # I/O, negotiation of every feature, save/restore, and for the stock
 # frontend the steady-state grant reuse of our backend.
-labs=${CHECK_LABS:-"ours=ours/ours:all,-hostile hostile=ours/ours:hostile
-stock-front=stock/ours:smoke,fio,ext4,config,recovery,test_backstats_02
-stock-back=ours/stock:smoke,fio,ext4,config,recovery,resize,hotplug"}
+# Longest first, so that the two shorter mixed pairs fill in behind them.
+labs=${CHECK_LABS:-"hostile=ours/ours:hostile ours=ours/ours:all,-hostile
+stock-back=ours/stock:smoke,fio,ext4,config,recovery,resize,hotplug
+stock-front=stock/ours:smoke,fio,ext4,config,recovery,test_backstats_02"}
 [ -n "${CHECK_TESTS:-}" ] && labs=$(echo "$labs" | sed "s/:[^ ]*/:$(echo "$CHECK_TESTS" | tr ' ' ,)/g")
 labs="$labs ${CHECK_EXTRA_LABS:-}"
 jobs_limit "${CHECK_JOBS:-$(nproc)}"
