@@ -142,8 +142,9 @@ pgrant_hits pgrant_misses grants_purged pool_pages squeezes"
 # "blkback.<domid>.<dev>-<queue>", stock ones "<domid>.<vdev>-<queue>") and dom0's
 # /proc/stat cpu line (slower: taken only around the measured window).
 snap() { # full|stats [statistics directory]
-	local out s f
-	out="\"up\":$(cut -d' ' -f1 /proc/uptime)"
+	local out s f v up
+	read -r up v </proc/uptime
+	out="\"up\":$up"
 	if [ "$1" = full ]; then
 		out="$out,$(xl vcpu-list 2>/dev/null | awk -v g="$G" '
 			$1 == "Domain-0" { d += $6 } $1 == g { u += $6 }
@@ -156,9 +157,10 @@ snap() { # full|stats [statistics directory]
 			END { printf "\"ctxt\":%s,\"intr\":%s", c, i }' /proc/stat)"
 		out="$out,$(eval "$IRQ_CNT" | awk '{ printf "\"evt\":%s,\"ipi\":%s", $1, $2 }')"
 	fi
+	# read, not $(cat): no fork per file inside the measured window
 	for s in $STATS; do
 		f=${2:-/nonexistent}/$s
-		[ -r "$f" ] && out="$out,\"$s\":$(cat "$f")"
+		[ -r "$f" ] && read -r v <"$f" && out="$out,\"$s\":$v"
 	done
 	echo "{$out}"
 }
