@@ -188,6 +188,15 @@ static struct bio *xbb_bio_new(struct xbb_req *req, unsigned int nr_vecs,
 	return bio;
 }
 
+/*
+ * Writes from the guest are the guest's foreground I/O, already shaped by
+ * its own block layer: submit them like O_DIRECT writes (REQ_SYNC |
+ * REQ_IDLE), which dom0's writeback throttling leaves alone.  Without
+ * REQ_IDLE, wbt held a QD32 random-write stream to 8 in flight on a
+ * device and put the ring thread to sleep in submit_bio().
+ */
+#define XBB_WRITE_OPF	(REQ_OP_WRITE | REQ_SYNC | REQ_IDLE)
+
 static blk_opf_t xbb_opf(u8 op, bool has_data)
 {
 	switch (op) {
@@ -195,13 +204,12 @@ static blk_opf_t xbb_opf(u8 op, bool has_data)
 		return REQ_OP_READ;
 	case BLKIF_OP_WRITE_BARRIER:
 		/* Ordered and durable: flush before, FUA for the data. */
-		return REQ_OP_WRITE | REQ_SYNC | REQ_PREFLUSH |
-		       (has_data ? REQ_FUA : 0);
+		return XBB_WRITE_OPF | REQ_PREFLUSH | (has_data ? REQ_FUA : 0);
 	case BLKIF_OP_FLUSH_DISKCACHE:
-		return REQ_OP_WRITE | REQ_SYNC | REQ_PREFLUSH;
+		return XBB_WRITE_OPF | REQ_PREFLUSH;
 	case BLKIF_OP_WRITE:
 	default:
-		return REQ_OP_WRITE | REQ_SYNC;
+		return XBB_WRITE_OPF;
 	}
 }
 
