@@ -103,7 +103,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Which tests: every tests/e2e/test_*.sh, filtered by name or group; a
-# word "-X" leaves test or group X out ("all -hostile", "-config").
+# word "-X" leaves test or group X out ("all -hostile", "-config"), and a
+# test named in full is run whatever else excludes it ("all -hostile
+# test_hostile_40").
 names=
 for f in "$top"/tests/e2e/test_*.sh; do
 	[ -e "$f" ] || continue
@@ -114,9 +116,10 @@ for f in "$top"/tests/e2e/test_*.sh; do
 	want= only=
 	for t in ${tests:-all}; do
 		case "$t" in
-		-"$n" | -"$g") want=no; break ;;
+		"$n") want=yes; only=1; break ;;
+		-"$n" | -"$g") want=no ;;
 		-*) ;;
-		all | "$n" | "$g") want=${want:-yes}; only=1 ;;
+		all | "$g") want=${want:-yes}; only=1 ;;
 		*) only=1 ;;
 		esac
 	done
