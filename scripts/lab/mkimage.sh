@@ -75,6 +75,11 @@ copy_fio() { # root
 	local root=$1 stubs=$1.stubs lib
 
 	make_stubs "$stubs" /usr/bin/fio || return 1
+	# Every symbol fio needs must resolve against the stand-ins now.
+	if ! LD_BIND_NOW=1 LD_LIBRARY_PATH=$stubs /usr/bin/fio --version >/dev/null; then
+		echo "mkimage: fio does not load with the stand-in libraries" >&2
+		return 1
+	fi
 	copy_file "$root" /usr/bin/fio
 	for lib in $(LD_LIBRARY_PATH=$stubs ldd /usr/bin/fio |
 		     awk '/=> \//{print $3} /^\t\/lib/{print $1}'); do
