@@ -162,6 +162,12 @@ snap() { # full|stats [statistics directory]
 		f=${2:-/nonexistent}/$s
 		[ -r "$f" ] && read -r v <"$f" && out="$out,\"$s\":$v"
 	done
+	# The xenbus core's late-EOI counters of the device (either backend):
+	# events that found no work, and jiffies their EOI was held back.
+	for s in spurious_events jiffies_eoi_delayed; do
+		f=${2%/statistics}/$s
+		[ -n "${2:-}" ] && [ -r "$f" ] && read -r v <"$f" && out="$out,\"$s\":$v"
+	done
 	echo "{$out}"
 }
 
