@@ -71,6 +71,13 @@ def per(a, b):
     return a / b
 
 
+def cpu_fields(line):
+    try:
+        return [int(x) for x in line.split()][:8]
+    except (AttributeError, ValueError):
+        return None
+
+
 def parse_run(rec, profdef, fio_secs):
     f = dict(zip(FIO, rec.get("fio", "").split(";")))
     write = profdef.split()[0] in ("write", "randwrite")
@@ -90,43 +97,52 @@ def parse_run(rec, profdef, fio_secs):
     if not run["ok"]:
         run["iops"] = run["kib_s"] = None
     s0, s1, s2 = rec.get("s0", {}), rec.get("s1", {}), rec.get("s2", {})
-    run["snapshots"] = {"s0": s0, "s1": s1, "s2": s2}
+    s3 = rec.get("s3", {})
+    run["snapshots"] = {"s0": s0, "s1": s1, "s2": s2, "s3": s3}
     dt = delta(s1, s2, ["up"])
+    whole_dt = delta(s0, s3, ["up"])
+    ios = run["iops"] * fio_secs if run["iops"] and fio_secs else None
+    run["cpu"] = {"window_s": dt, "whole_s": whole_dt}
     if dt and dt > 0:
-        # CPU Xen accounted to each domain between the end of the ramp and
-        # the end of the run, as a share of wall time and per I/O.
-        d0 = delta(s1, s2, ["d0"])
-        du = delta(s1, s2, ["du"])
-        bk = delta(s1, s2, ["bk"])
-        run["cpu"] = {
-            "window_s": dt,
-            "dom0_share": per(d0, dt), "guest_share": per(du, dt),
-            "backend_threads_share": per(bk / 100.0 if bk is not None
-                                         else None, dt),
-        }
+        # dom0's own accounting in the measured window: busy = user, nice,
+        # system, irq and softirq; steal = runnable but not run by Xen
+        # (USER_HZ ticks, 100 per second).
+        c1, c2 = cpu_fields(s1.get("cpu")), cpu_fields(s2.get("cpu"))
+        if c1 and c2:
+            d = [y - x for x, y in zip(c1, c2)]
+            busy = sum(d[i] for i in (0, 1, 2, 5, 6)) / 100.0
+            run["cpu"]["dom0_busy_share"] = per(busy, dt)
+            run["cpu"]["dom0_steal_share"] = per(d[7] / 100.0, dt)
+            if run["iops"]:
+                run["cpu"]["dom0_busy_us_per_io"] = per(busy * 1e6,
+                                                        run["iops"] * dt)
         if run["iops"]:
-            run["cpu"]["dom0_us_per_io"] = per(d0 * 1e6, run["iops"] * dt)
-            run["cpu"]["guest_us_per_io"] = per(du * 1e6, run["iops"] * dt)
-            run["cpu"]["dom0_ctxt_per_io"] = per(delta(s1, s2, ["ctxt"]),
-                                                 run["iops"] * dt)
-            run["cpu"]["dom0_intr_per_io"] = per(delta(s1, s2, ["intr"]),
-                                                 run["iops"] * dt)
-            run["cpu"]["dom0_evt_per_io"] = per(delta(s1, s2, ["evt"]),
-                                                run["iops"] * dt)
-            # counted by the kernel fio ran on over fio's whole life
-            ios = run["iops"] * fio_secs if fio_secs else None
-            run["cpu"]["fio_kernel_ctxt_per_io"] = per(run["fio_kernel_ctxt"],
-                                                       ios)
-            run["cpu"]["fio_kernel_intr_per_io"] = per(run["fio_kernel_intr"],
-                                                       ios)
-            run["cpu"]["fio_kernel_evt_per_io"] = per(run["fio_kernel_evt"],
-                                                      ios)
-            run["cpu"]["fio_kernel_ipi_per_io"] = per(run["fio_kernel_ipi"],
-                                                      ios)
+            for key, name in (("ctxt", "dom0_ctxt_per_io"),
+                              ("intr", "dom0_intr_per_io"),
+                              ("evt", "dom0_evt_per_io")):
+                run["cpu"][name] = per(delta(s1, s2, [key]), run["iops"] * dt)
+    if whole_dt and whole_dt > 0:
+        # CPU Xen accounted to each domain over fio's whole life (the
+        # snapshots bracket it: xl is too heavy to run while fio runs).
+        d0 = delta(s0, s3, ["d0"])
+        du = delta(s0, s3, ["du"])
+        bk = delta(s0, s3, ["bk"])
+        run["cpu"].update({
+            "dom0_share": per(d0, whole_dt), "guest_share": per(du, whole_dt),
+            "backend_threads_share": per(bk / 100.0 if bk is not None
+                                         else None, whole_dt),
+            "dom0_us_per_io": per(d0 * 1e6 if d0 is not None else None, ios),
+            "guest_us_per_io": per(du * 1e6 if du is not None else None,
+                                   ios),
+        })
+    # counted by the kernel fio ran on over fio's whole life
+    for key in ("ctxt", "intr", "evt", "ipi"):
+        run["cpu"]["fio_kernel_%s_per_io" % key] = per(
+            run["fio_kernel_" + key], ios)
     if "rd_req" in s0:
         req = ("rd_req", "wr_req")
         steady = delta(s1, s2, req)
-        whole = delta(s0, s2, req)
+        whole = delta(s0, s3, req)
         run["backend"] = {
             "requests_steady": steady,
             "requests_per_io": per(steady, run["iops"] * dt
@@ -135,15 +151,18 @@ def parse_run(rec, profdef, fio_secs):
                                        steady),
             "unmaps_per_req_steady": per(delta(s1, s2, ["grants_unmapped"]),
                                          steady),
-            "maps_per_req_run": per(delta(s0, s2, ["grants_mapped"]), whole),
-            "unmaps_per_req_run": per(delta(s0, s2, ["grants_unmapped"]),
+            "maps_per_req_run": per(delta(s0, s3, ["grants_mapped"]), whole),
+            "unmaps_per_req_run": per(delta(s0, s3, ["grants_unmapped"]),
                                       whole),
-            "persistent_grants": s2.get("persistent_grants"),
-            "pool_pages": s2.get("pool_pages"),
+            "persistent_grants": s3.get("persistent_grants"),
+            "pool_pages": s3.get("pool_pages"),
             "pgrant_hit_rate": per(delta(s1, s2, ["pgrant_hits"]),
                                    delta(s1, s2, ["pgrant_hits",
                                                   "pgrant_misses"])),
-            "oo_req": delta(s0, s2, ["oo_req"]),
+            "oo_req": delta(s0, s3, ["oo_req"]),
+            "spurious_events_per_req": per(delta(s0, s3, ["spurious_events"]),
+                                           delta(s0, s3, req)),
+            "eoi_delay_jiffies": delta(s0, s3, ["jiffies_eoi_delayed"]),
         }
     return run
 
@@ -538,20 +557,27 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
                          S(b.get("maps_per_req_run"), 4),
                          S(b.get("persistent_grants"), 0),
                          S(b.get("pool_pages"), 0),
-                         S(b.get("oo_req"), 0)])
+                         S(b.get("oo_req"), 0),
+                         S(b.get("spurious_events_per_req"), 3),
+                         S(b.get("eoi_delay_jiffies"), 0)])
         if rows:
             w("")
             md += benchlib.table(["backend (statistics)",
                                   "maps/req steady", "unmaps/req steady",
                                   "maps/req whole run", "persistent grants",
-                                  "pool pages", "oo_req"], rows)
+                                  "pool pages", "oo_req",
+                                  "spurious evt/req", "EOI delay jiffies"],
+                                 rows)
         rows = []
         for c in configs:
             x = s["configs"].get(c, {}).get("cpu")
             if not x:
                 continue
             b = s["backend"].get(c, {})
-            rows.append([LABEL[c], S(x.get("dom0_us_per_io"), 0),
+            rows.append([LABEL[c], S(x.get("dom0_busy_us_per_io"), 0),
+                         S(x.get("dom0_busy_share")),
+                         S(x.get("dom0_steal_share")),
+                         S(x.get("dom0_us_per_io"), 0),
                          S(x.get("guest_us_per_io"), 0),
                          S(x.get("dom0_share")), S(x.get("guest_share")),
                          S(x.get("backend_threads_share")),
@@ -564,8 +590,10 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
                          S(b.get("requests_per_io"))])
         if rows:
             w("")
-            md += benchlib.table(["CPU (Xen's accounting)",
-                                  "dom0 µs/IO", "guest µs/IO",
+            md += benchlib.table(["CPU",
+                                  "dom0 busy µs/IO", "dom0 busy share",
+                                  "dom0 steal share",
+                                  "dom0 µs/IO (Xen)", "guest µs/IO (Xen)",
                                   "dom0 share", "guest share",
                                   "backend threads share",
                                   "dom0 ctxsw/IO", "fio side ctxsw/IO",
@@ -580,12 +608,20 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
       "*steady* = in that window; *whole run* also includes the ramp "
       "(the first run after an attach maps the frontend's persistent "
       "pages). Grant counters exist only in our backend; the stock backend "
-      "shows its request counters only (`oo_req`). *CPU*: the time Xen "
-      "accounted to dom0's and the guest's vCPUs (`xl vcpu-list`) and the "
-      "backend ring threads' ticks in the same window, as a share of wall "
-      "time (one emulated CPU: the shares and idle add up to 1) and per "
-      "I/O; *ctxsw/IO*, *irq/IO*: context switches and interrupts per I/O "
-      "of dom0 (same window) and of the kernel fio ran on (the guest's, "
+      "shows its request counters only (`oo_req`). *spurious evt/req*, "
+      "*EOI delay jiffies*: the xenbus core's late-EOI counters of the "
+      "backend device over the whole run (events that found no work; "
+      "jiffies their EOI was held back after repeated ones). *CPU*: "
+      "*dom0 busy* and *steal* come from dom0's `/proc/stat` in the "
+      "measured window (busy: user, system, irq and softirq time; steal: "
+      "runnable but not run by Xen); the columns marked *Xen* are the "
+      "time Xen accounted to dom0's and the guest's vCPUs (`xl vcpu-list`) "
+      "and the backend ring threads' ticks over fio's whole run (`xl` costs "
+      "seconds of dom0 CPU here, so it runs only before and after fio), "
+      "as a share of wall time (one emulated CPU: the shares and idle add "
+      "up to 1) and per I/O (fio's IOPS times ramp plus runtime); "
+      "*ctxsw/IO*, *irq/IO*: context switches and interrupts per I/O "
+      "of dom0 (measured window) and of the kernel fio ran on (the guest's, "
       "or dom0's for dom0-local; over fio's whole run); *blkif evt/IO*: "
       "events taken on the blkif event channels per I/O (in dom0: the "
       "frontend's kicks; on the fio side: the backend's notifications); "

@@ -136,13 +136,28 @@ echo \"\$rc;\$(grep '^3;' /tmp/b.out | tail -1 | cut -d';' -f5,7,8,40,48,49,81,8
 
 STATS="rd_req wr_req oo_req grants_mapped grants_unmapped persistent_grants \
 pgrant_hits pgrant_misses grants_purged pool_pages squeezes"
-# A snapshot as a JSON object: dom0's uptime, the backend's statistics if
-# DIR is given and, if "full", the CPU seconds Xen accounted to dom0's and
-# the guest's vCPUs, ticks of the backend's ring threads (ours are
-# "blkback.<domid>.<dev>-<queue>", stock ones "<domid>.<vdev>-<queue>") and dom0's
-# /proc/stat cpu line (slower: taken only around the measured window).
-snap() { # full|stats [statistics directory]
-	local out s f v up
+# dom0's context switches, interrupts, blkif events and IPIs so far, as
+# JSON members (one awk for both files).
+CNT_AWK='FILENAME == "/proc/stat" && /^ctxt / { c = $2 }
+FILENAME == "/proc/stat" && /^intr / { i = $2 }
+FILENAME == "/proc/interrupts" && /blkif/ {
+	for (n = 2; n <= NF && $n ~ /^[0-9]+$/; n++) e += $n }
+FILENAME == "/proc/interrupts" && /resched|callfunc/ {
+	for (n = 2; n <= NF && $n ~ /^[0-9]+$/; n++) p += $n }
+END { printf "\"ctxt\":%s,\"intr\":%s,\"evt\":%s,\"ipi\":%s", c, i, e + 0, p + 0 }'
+# A snapshot as a JSON object: dom0's uptime, the backend's statistics and
+# late-EOI counters if DIR is given and:
+#   stats  nothing more (before fio starts);
+#   cheap  dom0's /proc/stat cpu line and CNT_AWK's counters (one fork:
+#          taken inside the measured window, where dom0 must do nothing
+#          but serve the guest);
+#   full   cheap, plus the CPU seconds Xen accounted to dom0's and the
+#          guest's vCPUs (xl vcpu-list) and the ticks of the backend's ring
+#          threads (ours are "blkback.<domid>.<dev>-<queue>", stock ones
+#          "<domid>.<vdev>-<queue>").  Seconds of dom0 CPU under TCG, so
+#          only before and after fio runs.
+snap() { # stats|cheap|full [statistics directory]
+	local out s f v up l
 	read -r up v </proc/uptime
 	out="\"up\":$up"
 	if [ "$1" = full ]; then
@@ -152,10 +167,10 @@ snap() { # full|stats [statistics directory]
 		out="$out,\"bk\":$(cat /proc/[0-9]*/stat 2>/dev/null |
 			awk '$2 ~ /^\((blkback\.|[0-9]+\.xvd)/ { t += $14 + $15 }
 			END { print t + 0 }')"
-		out="$out,\"cpu\":\"$(sed -n 's/^cpu  *//p' /proc/stat)\""
-		out="$out,$(awk '/^ctxt / { c = $2 } /^intr / { i = $2 }
-			END { printf "\"ctxt\":%s,\"intr\":%s", c, i }' /proc/stat)"
-		out="$out,$(eval "$IRQ_CNT" | awk '{ printf "\"evt\":%s,\"ipi\":%s", $1, $2 }')"
+	fi
+	if [ "$1" != stats ]; then
+		read -r v l </proc/stat
+		out="$out,\"cpu\":\"$l\",$(awk "$CNT_AWK" /proc/stat /proc/interrupts)"
 	fi
 	# read, not $(cat): no fork per file inside the measured window
 	for s in $STATS; do
@@ -165,7 +180,7 @@ snap() { # full|stats [statistics directory]
 	# The xenbus core's late-EOI counters of the device (either backend):
 	# events that found no work, and jiffies their EOI was held back.
 	for s in spurious_events jiffies_eoi_delayed; do
-		f=${2%/statistics}/$s
+		f=${2%/statistics}/xenbus/$s
 		[ -n "${2:-}" ] && [ -r "$f" ] && read -r v <"$f" && out="$out,\"$s\":$v"
 	done
 	echo "{$out}"
@@ -290,9 +305,9 @@ perf_guest() { # round config profile
 
 # One measurement: run NAME's fio in config C, round R.
 run_one() { # round config profile
-	local r=$1 c=$2 p=$3 sd= s0 s1 s2 res pid pw gp
+	local r=$1 c=$2 p=$3 sd= s0 s1 s2 s3 res pid pw gp
 	[ "$c" = local ] || sd=$(backend_dir "$G" "$VDEV")/statistics
-	s0=$(snap stats $sd)
+	s0=$(snap full $sd)
 	pw=$((RT > 4 ? RT - 3 : 1))	# the measured window, inside fio's
 	gp=
 	[ "$PERF" = 1 ] && [ "$c" != local ] &&
@@ -307,20 +322,21 @@ run_one() { # round config profile
 	# up to a second after we ask) to well before fio ends, so that the
 	# CPU and counters in it are all spent while I/O runs.
 	sleep $((RAMP + 2))
-	s1=$(snap full $sd)
+	s1=$(snap cheap $sd)
 	if [ "$PERF" = 1 ]; then
 		$PERF_REC -o /tmp/perf.data -- sleep $pw >/dev/null 2>&1
 	else
 		sleep $pw
 	fi
-	s2=$(snap full $sd)
+	s2=$(snap cheap $sd)
 	wait $pid
+	s3=$(snap full $sd)
 	res=$(cat /tmp/bench.res)
 	case "$res" in
 	0\;0\;*) ;;
 	*) problem "fio $p in $c round $r: '$res'" ;;
 	esac
-	emit "\"k\":\"run\",\"r\":$r,\"c\":\"$c\",\"p\":\"$p\",\"fio\":$(jstr "$res"),\"s0\":$s0,\"s1\":$s1,\"s2\":$s2"
+	emit "\"k\":\"run\",\"r\":$r,\"c\":\"$c\",\"p\":\"$p\",\"fio\":$(jstr "$res"),\"s0\":$s0,\"s1\":$s1,\"s2\":$s2,\"s3\":$s3"
 	if [ "$PERF" = 1 ]; then
 		sh -c "$PERF_TOP" | perf_emit "$r" "$c" "$p" dom0
 		[ "$c" = local ] || perf_guest "$r" "$c" "$p"
