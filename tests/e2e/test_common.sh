@@ -25,8 +25,16 @@ lab_out() {
 	lab_mark OUT "$*"
 }
 
+# Seconds since dom0 booted, whole (no fork).
+lab_uptime() {
+	local up rest
+	read -r up rest </proc/uptime
+	echo "${up%.*}"
+}
+
+# Log lines carry dom0's uptime, so a slow step shows in the console log.
 log() {
-	echo "[$(basename "${0%.sh}")] $*"
+	echo "[$(basename "${0%.sh}") $(lab_uptime)s] $*"
 }
 
 fail() {
@@ -171,7 +179,7 @@ guest_stop() { # name
 # guest_run [-t SECS] NAME COMMAND...: run a shell command in the guest.
 # Returns its exit status, or 124 if it did not finish within SECS (300).
 guest_run() {
-	local t=300 n id seq rc end
+	local t=300 n id seq rc end i
 	if [ "$1" = -t ]; then
 		t=$2
 		shift 2
@@ -184,6 +192,7 @@ guest_run() {
 	echo $seq >/run/lab/seq
 	xenstore-write -R "/local/domain/$id/data/lab/cmd" "$seq $*"
 	end=$(($(date +%s) + t))
+	i=0
 	while :; do
 		rc=$(xenstore-read "/local/domain/$id/data/lab/rc" 2>/dev/null)
 		[ "${rc%% *}" = "$seq" ] && break
@@ -191,9 +200,17 @@ guest_run() {
 			log "guest $n: '$*' still running after ${t}s"
 			return 124
 		fi
-		timeout 2 xenstore-watch -n 2 "/local/domain/$id/data/lab/rc" >/dev/null 2>&1
+		# Most commands take well under a second: poll for the first
+		# two, then wait on a watch (it fires once when set up, then on
+		# the change; the timeout covers a change made before that).
+		i=$((i + 1))
+		if [ $i -le 20 ]; then
+			sleep 0.1
+		else
+			timeout 2 xenstore-watch -n 2 "/local/domain/$id/data/lab/rc" >/dev/null 2>&1
+		fi
 	done
-	sleep 0.3	# let xenconsoled pass on the last lines
+	sleep 0.1	# let xenconsoled pass on the last lines
 	return "${rc#* }"
 }
 

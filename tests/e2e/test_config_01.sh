@@ -32,19 +32,22 @@ run_cfg() {
 	load_front "$2" || fail "$1: loading the frontend failed"
 	xl block-attach $g phy:/dev/ram2,xvda,w || fail "$1: block-attach failed"
 	guest_wait_bdev $g xvda || fail "$1: xvda did not appear"
-	guest_run -t 500 $g "sh /lab/guest/fio_verify /dev/xvda 4k randwrite 32 4M &&
+	guest_run -t 500 $g "sh /lab/guest/fio_verify /dev/xvda 4k randwrite 32 1M &&
 		sh /lab/guest/fio_verify /dev/xvda 1M write 4 8M" ||
 		fail "$1: verified I/O failed"
+	log "config: I/O verified"
 	if ! eval "$3"; then
 		xenstore-ls -f "/local/domain/$(domid $g)/device/vbd/$vd"
 		xenstore-ls -f "/local/domain/0/backend/vbd/$(domid $g)/$vd"
 		guest_run $g "grep . /sys/block/xvda/queue/max_segments; ls /sys/block/xvda/mq"
 		fail "$1: negotiation check failed: $3"
 	fi
+	log "config: negotiation checked"
 	xl block-detach $g xvda || fail "$1: block-detach failed"
 	guest_wait_bdev $g xvda gone || fail "$1: xvda still present after detach"
 	wait_for 30 "! xenstore-exists /local/domain/0/backend/vbd/$(domid $g)/$vd" ||
 		fail "$1: backend directory left behind"
+	log "config: detached"
 	guest_run $g "rmmod xen_blkfront" || fail "$1: unloading the frontend failed"
 }
 
