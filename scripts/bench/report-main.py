@@ -24,7 +24,7 @@ LABEL = {
 }
 # fio terse fields as main.sh prints them
 FIO = ["rc", "error", "rbw", "riops", "rlat", "wbw", "wiops", "wlat", "usr",
-       "sys", "ctxt", "intr", "evt", "ipi"]
+       "sys", "ctxt", "intr", "evt", "ipi", "firq", "fspur"]
 # ratio name -> (numerator, denominator); "stock-best" is the better of
 # stock-on and stock-off in the same round
 RATIOS = [
@@ -93,6 +93,8 @@ def parse_run(rec, profdef, fio_secs):
         "fio_kernel_intr": num(f.get("intr", "")),
         "fio_kernel_evt": num(f.get("evt", "")),
         "fio_kernel_ipi": num(f.get("ipi", "")),
+        "front_irqs": num(f.get("firq", "")),
+        "front_spurious": num(f.get("fspur", "")),
     }
     if not run["ok"]:
         run["iops"] = run["kib_s"] = None
@@ -163,6 +165,9 @@ def parse_run(rec, profdef, fio_secs):
             "spurious_events_per_req": per(delta(s0, s3, ["spurious_events"]),
                                            delta(s0, s3, req)),
             "eoi_delay_jiffies": delta(s0, s3, ["jiffies_eoi_delayed"]),
+            # our frontend's, from its debugfs (0 for the stock one)
+            "front_spurious_per_irq": per(run["front_spurious"],
+                                          run["front_irqs"]),
         }
     return run
 
@@ -559,14 +564,16 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
                          S(b.get("pool_pages"), 0),
                          S(b.get("oo_req"), 0),
                          S(b.get("spurious_events_per_req"), 3),
-                         S(b.get("eoi_delay_jiffies"), 0)])
+                         S(b.get("eoi_delay_jiffies"), 0),
+                         S(b.get("front_spurious_per_irq"), 3)])
         if rows:
             w("")
             md += benchlib.table(["backend (statistics)",
                                   "maps/req steady", "unmaps/req steady",
                                   "maps/req whole run", "persistent grants",
                                   "pool pages", "oo_req",
-                                  "spurious evt/req", "EOI delay jiffies"],
+                                  "spurious evt/req", "EOI delay jiffies",
+                                  "front spurious/irq"],
                                  rows)
         rows = []
         for c in configs:
@@ -611,7 +618,10 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
       "shows its request counters only (`oo_req`). *spurious evt/req*, "
       "*EOI delay jiffies*: the xenbus core's late-EOI counters of the "
       "backend device over the whole run (events that found no work; "
-      "jiffies their EOI was held back after repeated ones). *CPU*: "
+      "jiffies their EOI was held back after repeated ones); *front "
+      "spurious/irq*: the share of our frontend's interrupts that found no "
+      "response (its debugfs `rings` file; a frontend's event channel is "
+      "backed off after two such in a row). *CPU*: "
       "*dom0 busy* and *steal* come from dom0's `/proc/stat` in the "
       "measured window (busy: user, system, irq and softirq time; steal: "
       "runnable but not run by Xen); the columns marked *Xen* are the "

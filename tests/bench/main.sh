@@ -111,11 +111,18 @@ IRQ_CNT="awk '/blkif/ { for (i = 2; i <= NF && \$i ~ /^[0-9]+\$/; i++) e += \$i 
 /resched|callfunc/ { for (i = 2; i <= NF && \$i ~ /^[0-9]+\$/; i++) p += \$i }
 END { print e + 0, p + 0 }' /proc/interrupts"
 
+# Our frontend's interrupts and spurious interrupts (no response to
+# take) over all rings of all its devices so far, from debugfs: "irqs
+# spurious" (0 0 for the stock frontend and in dom0).
+FE_CNT="cat /sys/kernel/debug/xen-blkfront/*/rings 2>/dev/null | awk '{
+for (n = 1; n < NF; n++) { if (\$n == \"irqs\") i += \$(n + 1); if (\$n == \"spurious\") s += \$(n + 1) } }
+END { print i + 0, s + 0 }'"
+
 # fio command for profile $1 on device $2; prints
-# "rc;error;rbw;riops;rlat;wbw;wiops;wlat;usr;sys;ctxt;intr;evt;ipi" (KiB/s,
-# IOPS, usec, %, and the context switches, interrupts, blkif events and
-# IPIs of the kernel fio ran on, the guest's or dom0's, during the whole
-# fio run).
+# "rc;error;rbw;riops;rlat;wbw;wiops;wlat;usr;sys;ctxt;intr;evt;ipi;firq;fspur"
+# (KiB/s, IOPS, usec, %, and the context switches, interrupts, blkif
+# events and IPIs of the kernel fio ran on, the guest's or dom0's, and our
+# frontend's interrupts and spurious ones, during the whole fio run).
 fio_cmd() {
 	local rw bs qd jobs q extra=
 	# shellcheck disable=SC2046
@@ -125,13 +132,15 @@ fio_cmd() {
 	[ "$jobs" -gt 1 ] && extra="--cpus_allowed=0-1 --cpus_allowed_policy=split"
 	echo "set -- \$(awk '/^(ctxt|intr) / {print \$2}' /proc/stat); i0=\$1 c0=\$2; \
 set -- \$($IRQ_CNT); e0=\$1 p0=\$2; \
+set -- \$($FE_CNT); f0=\$1 s0=\$2; \
 fio --name=b --filename=$1 --ioengine=libaio --direct=1 --rw=$rw --bs=$bs \
 --iodepth=$qd --numjobs=$jobs $extra --group_reporting --time_based --runtime=$RT \
 --ramp_time=$RAMP --norandommap --randrepeat=0 --output-format=terse \
 --terse-version=3 >/tmp/b.out 2>&1; rc=\$?; \
 set -- \$(awk '/^(ctxt|intr) / {print \$2}' /proc/stat); i1=\$1 c1=\$2; \
+set -- \$($FE_CNT); f1=\$1 s1=\$2; \
 set -- \$($IRQ_CNT); \
-echo \"\$rc;\$(grep '^3;' /tmp/b.out | tail -1 | cut -d';' -f5,7,8,40,48,49,81,88,89);\$((c1 - c0));\$((i1 - i0));\$((\$1 - e0));\$((\$2 - p0))\""
+echo \"\$rc;\$(grep '^3;' /tmp/b.out | tail -1 | cut -d';' -f5,7,8,40,48,49,81,88,89);\$((c1 - c0));\$((i1 - i0));\$((\$1 - e0));\$((\$2 - p0));\$((f1 - f0));\$((s1 - s0))\""
 }
 
 STATS="rd_req wr_req oo_req grants_mapped grants_unmapped persistent_grants \
