@@ -13,7 +13,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
 
-CONFIGS = ["local", "stock-on", "stock-off", "ours-on", "ours-off"]
+CONFIGS = ["local", "stock-on", "stock-off", "ours-on", "ours-off",
+           "oback-on", "ofront-on"]
 GUESTS = CONFIGS[1:]
 LABEL = {
     "local": "dom0-local",
@@ -21,6 +22,8 @@ LABEL = {
     "stock-off": "stock, persistent off",
     "ours-on": "our pair",
     "ours-off": "ours, persistent off",
+    "oback-on": "stock front, our back",
+    "ofront-on": "our front, stock back",
 }
 # fio terse fields as main.sh prints them
 FIO = ["rc", "error", "rbw", "riops", "rlat", "wbw", "wiops", "wlat", "usr",
@@ -37,6 +40,8 @@ RATIOS = [
     ("stock/dom0", "stock-on", "local"),
     ("ours-off/dom0", "ours-off", "local"),
     ("stock-off/dom0", "stock-off", "local"),
+    ("our back/stock (stock front)", "oback-on", "stock-on"),
+    ("our front/stock (stock back)", "ofront-on", "stock-on"),
 ]
 
 
@@ -552,7 +557,8 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
         md += benchlib.table(["ratio (per round)", "median", "min", "max",
                               "per round"], rows)
         rows = []
-        for c in ("ours-on", "ours-off", "stock-on", "stock-off"):
+        for c in ("ours-on", "ours-off", "oback-on", "stock-on", "stock-off",
+                  "ofront-on"):
             b = s["backend"].get(c)
             if not b:
                 continue
@@ -628,8 +634,9 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
       "time Xen accounted to dom0's and the guest's vCPUs (`xl vcpu-list`) "
       "and the backend ring threads' ticks over fio's whole run (`xl` costs "
       "seconds of dom0 CPU here, so it runs only before and after fio), "
-      "as a share of wall time (one emulated CPU: the shares and idle add "
-      "up to 1) and per I/O (fio's IOPS times ramp plus runtime); "
+      "as a share of wall time (of one CPU: with N emulated CPUs the "
+      "shares and idle add up to N) and per I/O (fio's IOPS times ramp "
+      "plus runtime); "
       "*ctxsw/IO*, *irq/IO*: context switches and interrupts per I/O "
       "of dom0 (measured window) and of the kernel fio ran on (the guest's, "
       "or dom0's for dom0-local; over fio's whole run); *blkif evt/IO*: "
@@ -685,19 +692,21 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
     w("")
     w("## What the lab can and cannot say")
     w("")
-    w("The lab is Xen 4.17 inside QEMU with TCG (software emulation, one "
-      "emulated CPU for Xen, dom0 and the guest together) on a shared "
-      "2-core host. Every instruction is emulated, so CPU work is "
-      "magnified tens of times relative to I/O, fio itself is CPU-bound, "
-      "and timing is distorted: hypercalls, page-table updates (grant "
-      "maps, TLB flushes) and memcpy cost differently than on hardware. "
-      "It can say: which pair does less work per I/O in the same setting "
-      "(a ratio), whether grants are being mapped per request, whether "
-      "multi-queue and persistent grants change the work done. It cannot "
-      "say: absolute IOPS, latency or bandwidth on real hardware; "
-      "anything about parallel scaling (one emulated CPU); the effect of "
-      "real device latency or interrupt delivery. Ratios of a few percent "
-      "are below its noise; single runs can be 40 % off, hence the rounds.")
+    ncpu = host.get("qemu_cpus") or "?"
+    w(("The lab is Xen 4.17 inside QEMU with TCG (software emulation, %s "
+       "emulated CPU(s) for Xen, dom0 and the guest together) on a shared "
+       "2-core host. Every instruction is emulated, so CPU work is "
+       "magnified tens of times relative to I/O, fio itself is CPU-bound, "
+       "and timing is distorted: hypercalls, page-table updates (grant "
+       "maps, TLB flushes) and memcpy cost differently than on hardware. "
+       "It can say: which pair does less work per I/O in the same setting "
+       "(a ratio), whether grants are being mapped per request, whether "
+       "multi-queue and persistent grants change the work done. It cannot "
+       "say: absolute IOPS, latency or bandwidth on real hardware; "
+       "anything about parallel scaling (%s emulated CPU(s), each a host "
+       "thread on a shared host); the effect of real device latency or "
+       "interrupt delivery. Ratios of a few percent are below its noise; "
+       "single runs can be 40 %% off, hence the rounds.") % (ncpu, ncpu))
     w("")
     if chart:
         w("![IOPS relative to dom0-local and ours/stock](chart.png)")
