@@ -442,7 +442,7 @@ rb_dmesg_count() { # pattern
 
 # Verified fio on the well-behaved xvda, in the background.
 rb_victim_start() {
-	guest_run -t 20 $RB_GUEST 'rm -f /tmp/rbv.rc; (sh /lab/guest/fio_verify /dev/xvda 16k randwrite 8 16M;
+	guest_run -t 20 $RB_GUEST 'rm -f /tmp/rbv.rc; (sh /lab/guest/fio_verify /dev/xvda 16k randwrite 8 8M;
 		echo $? >/tmp/rbv.rc) >/dev/console 2>&1 &'
 }
 
@@ -573,7 +573,7 @@ hf_begin() {
 hf_fio_start() {
 	guest_run "$LAB_DEFAULT_GUEST" 'rm -f /tmp/hf.rc /tmp/hf.stop /tmp/hf.n
 		(n=0; rc=0; while [ ! -f /tmp/hf.stop ]; do
-			sh /lab/guest/fio_verify /dev/xvda 16k randwrite 8 8M >/tmp/hf.log 2>&1 ||
+			sh /lab/guest/fio_verify /dev/xvda 16k randwrite 8 4M >/tmp/hf.log 2>&1 ||
 				{ rc=1; cat /tmp/hf.log; break; }
 			n=$((n + 1)); echo $n >/tmp/hf.n
 		done; echo $rc >/tmp/hf.rc) >/dev/console 2>&1 &' ||
