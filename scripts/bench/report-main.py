@@ -188,6 +188,7 @@ def main():
     profdefs = {r["p"]: r["def"] for r in recs if r.get("k") == "profile"}
     profiles = list(profdefs)
     attaches = [r for r in recs if r.get("k") == "attach"]
+    irqmaps = [r for r in recs if r.get("k") == "irqs"]
     swaps = [r for r in recs if r.get("k") == "swap"]
     problems = [r["what"] for r in recs if r.get("k") == "problem"]
     problems += ["undecodable line: " + b[:200] for b in badlines]
@@ -510,6 +511,8 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
                                for x in swaps if x.get("srcversion")}))
              or "-")],
         ["driver swaps", setup.get("swap_method")],
+        ["guest interrupts", setup.get("irq_placement", "-")],
+        ["fio CPUs", setup.get("fio_cpus", "-")],
         ["rounds", "%s; in each, every profile in every configuration; "
          "group order (dom0-local, stock, ours), on/off order and profile "
          "order rotate per round" % setup.get("rounds")],
@@ -664,6 +667,16 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
                           "feature-persistent", "front feature-persistent",
                           "ring-page-order", "back max indirect"], rows)
     w("")
+    if irqmaps:
+        w("Ring interrupts in the guest, per attach (`irq:name:CPU the "
+          "kernel chose>CPU the bench set`): the bench puts ring *i* on "
+          "CPU *i*, for both frontends; where the kernel had put them "
+          "shows how much placement alone would have varied.")
+        w("")
+        rows = [[LABEL.get(r["c"], r["c"]), "`%s`" % r.get("map", "")]
+                for r in irqmaps]
+        md += benchlib.table(["config", "interrupts"], rows)
+        w("")
     if swaps:
         w("Backend swaps: %d, %s s each at most." % (
             len(swaps), max(x.get("secs", 0) for x in swaps)))

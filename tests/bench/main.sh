@@ -46,7 +46,9 @@
 # and BENCH_CONFIGS (subsets, for a quick try), BENCH_PERF=1 (sample dom0
 # and the guest with perf during each measured window and report the
 # hottest symbols; the lab then carries perf, see LAB_PERF in run.sh;
-# sampling costs CPU, so use it to explain numbers, not to produce them).
+# sampling costs CPU, so use it to explain numbers, not to produce them),
+# BENCH_IRQ (ring: ring i's interrupt on CPU i, the default; other: on
+# CPU i + 1; kernel: where the kernel put it; see pin_irqs).
 . /lab/tests/test_common.sh
 
 # guest_run waits on a watch only: polling would take dom0 CPU from fio.
@@ -59,6 +61,7 @@ PROFILES=${BENCH_PROFILES:-"rr4k rw4k rr64k sr1m sw1m rr4k2q"}
 CONFIGS=${BENCH_CONFIGS:-"local stock-on stock-off ours-on ours-off"}
 G=$LAB_DEFAULT_GUEST
 PERF=${BENCH_PERF:-0}
+IRQ=${BENCH_IRQ:-ring}
 GT=$((RT + RAMP + 120))	# bound for one command in the guest
 DEV0=/dev/nullb0
 VDEV=$(xvd_num b)
@@ -265,6 +268,31 @@ attach() {
 		test -b /dev/xvdb' >/dev/null || fail "xvdb did not appear in the guest"
 }
 
+# Put each ring's interrupt on the CPU whose I/O it carries (ring i on
+# CPU i; blk-mq maps CPU i to queue i) in the guest, and record where the
+# kernel had put them.  Xen binds a new event channel to the vCPU with the
+# fewest channels at that moment, so without this the ring fio uses lands
+# on fio's CPU in one attach and on the other CPU in the next, for either
+# frontend alike, and the interrupt work moves on and off fio's CPU: one
+# of the largest round-to-round swings.  Rings are taken in IRQ number
+# order (allocated in ring order); ours also name theirs "blkif-<dev>-<n>".
+# BENCH_IRQ=other puts ring i on CPU i + 1 instead, BENCH_IRQ=kernel leaves
+# them where they were (both only to measure what placement does).
+pin_irqs() { # config
+	local out off=0
+	case "$IRQ" in kernel) off= ;; other) off=1 ;; esac
+	out=$(gout 'n=$(grep -c ^processor /proc/cpuinfo); i=0; m=; s='"$off"';
+		for q in $(awk "/blkif/ { sub(\":\", \"\", \$1); print \$1 }" /proc/interrupts | sort -n); do
+			was=$(cat /proc/irq/$q/effective_affinity_list);
+			if [ -n "$s" ]; then
+				echo $(((i + s) % n)) >/proc/irq/$q/smp_affinity_list || exit 1;
+			fi;
+			m="$m $q:$(awk -v q="$q:" "\$1 == q { print \$NF }" /proc/interrupts):$was>$(cat /proc/irq/$q/effective_affinity_list)";
+			i=$((i + 1));
+		done; echo $m') || problem "$1: pinning the ring interrupts failed: $out"
+	emit "\"k\":\"irqs\",\"c\":\"$1\",\"map\":$(jstr "$out")"
+}
+
 detach() {
 	local id
 	id=$(domid "$G")
@@ -389,6 +417,7 @@ run_guest_config() { # round config
 	use_front "$fk" 2 "$pers"
 	attach
 	check_negotiated "$c" 2 "$pers"
+	pin_irqs "$c"
 	for p in $(rotate "$r" $PROFILES); do
 		run_one "$r" "$c" "$p"
 	done
@@ -428,6 +457,7 @@ for p in $PROFILES; do
 done
 setup our_back_srcversion "$(cat /sys/module/xen_blkback/srcversion 2>/dev/null)"
 setup swap_method "guest disks detached; frontend rmmod + modprobe (stock) / insmod (ours) in the guest with max_queues=2 and feature_persistent; backend rmmod + modprobe/insmod in dom0 when no vbd exists; backend feature_persistent set before each attach"
+setup irq_placement "$IRQ (ring: ring i's interrupt on guest CPU i; other: on CPU i + 1; kernel: left where the kernel put it)"
 setup fio_cpus "one-job profiles pinned to CPU 0 (one queue in use); the two-job profile one job per CPU (both queues)"
 
 # --- the rounds ---
