@@ -15,9 +15,11 @@ guest_run $g 'modprobe crc32c_generic; modprobe ext4 && mkfs.ext4 -q -F /dev/xvd
 	for i in 1 2 3 4; do dd if=/dev/urandom of=/mnt/t/f$i bs=64k count=16 2>/dev/null; done &&
 	(cd /mnt/t && sha256sum f*) >/tmp/sr.sum && sync' || fail "preparing ext4 failed"
 # Long enough to be in flight across the save: write+verify in the background.
-guest_run $g 'rm -f /tmp/sr.rc; (sh /lab/guest/fio_verify /dev/xvda 16k randwrite 16 48M;
+guest_run $g 'rm -f /tmp/sr.rc; (sh /lab/guest/fio_verify /dev/xvda 16k randwrite 16 24M;
 	echo $? >/tmp/sr.rc) >/dev/console 2>&1 &'
-sleep 4
+sleep 3
+# The point is I/O in flight across the save: a run already over proves nothing.
+guest_run $g '[ ! -f /tmp/sr.rc ]' || fail "fio ended before the save; lengthen its run"
 old=$(domid $g)
 xl save $g /tmp/domu.save || fail "xl save failed"
 log "saved domain $old"
