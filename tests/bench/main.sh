@@ -271,11 +271,10 @@ attach() {
 # Put each ring's interrupt on the CPU whose I/O it carries (ring i on
 # CPU i; blk-mq maps CPU i to queue i) in the guest, and record where the
 # kernel had put them.  Xen binds a new event channel to the vCPU with the
-# fewest channels at that moment, so without this the ring fio uses lands
-# on fio's CPU in one attach and on the other CPU in the next, for either
-# frontend alike, and the interrupt work moves on and off fio's CPU: one
-# of the largest round-to-round swings.  Rings are taken in IRQ number
-# order (allocated in ring order); ours also name theirs "blkif-<dev>-<n>".
+# fewest channels at that moment, which depends on every other channel
+# the guest holds, not on the frontend: the placement is stated here
+# rather than inherited.  Rings are taken in IRQ number order (allocated
+# in ring order); ours also name theirs "blkif-<dev>-<n>".
 # BENCH_IRQ=other puts ring i on CPU i + 1 instead, BENCH_IRQ=kernel leaves
 # them where they were (both only to measure what placement does).
 pin_irqs() { # config
