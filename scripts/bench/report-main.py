@@ -188,7 +188,6 @@ def main():
     profdefs = {r["p"]: r["def"] for r in recs if r.get("k") == "profile"}
     profiles = list(profdefs)
     attaches = [r for r in recs if r.get("k") == "attach"]
-    irqmaps = [r for r in recs if r.get("k") == "irqs"]
     swaps = [r for r in recs if r.get("k") == "swap"]
     problems = [r["what"] for r in recs if r.get("k") == "problem"]
     problems += ["undecodable line: " + b[:200] for b in badlines]
@@ -274,7 +273,7 @@ def main():
     chart = draw(out, profiles, summary)
     write_md(out, host, setup, profiles, profdefs, summary, below, runs,
              attaches, swaps, problems, rounds, configs, chart, bool(end),
-             perf_md(perf, configs))
+             perf_md(perf, configs), recs)
     print("report: %s/report.md" % out)
     return 0
 
@@ -392,8 +391,9 @@ unset multiplot
 
 def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
              attaches, swaps, problems, rounds, configs, chart, complete,
-             perf_lines):
+             perf_lines, recs):
     F = benchlib.fmt
+    irqmaps = [r for r in recs if r.get("k") == "irqs"]
     S = benchlib.fmt_spread
     md = []
     w = md.append
@@ -512,6 +512,7 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
              or "-")],
         ["driver swaps", setup.get("swap_method")],
         ["guest interrupts", setup.get("irq_placement", "-")],
+        ["warm-up", setup.get("warm_up", "none")],
         ["fio CPUs", setup.get("fio_cpus", "-")],
         ["rounds", "%s; in each, every profile in every configuration; "
          "group order (dom0-local, stock, ours), on/off order and profile "
