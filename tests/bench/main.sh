@@ -119,9 +119,10 @@ gout() {
 
 # Events of the blkif event channels (either driver names them "blkif...")
 # and IPIs (resched, callfunc) this kernel took so far: "events ipis".
-IRQ_CNT="awk '/blkif/ { for (i = 2; i <= NF && \$i ~ /^[0-9]+\$/; i++) e += \$i }
-/resched|callfunc/ { for (i = 2; i <= NF && \$i ~ /^[0-9]+\$/; i++) p += \$i }
-END { print e + 0, p + 0 }' /proc/interrupts"
+IRQ_PROG='/blkif/ { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) e += $i }
+/resched|callfunc/ { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) p += $i }
+END { print e + 0, p + 0 }'
+IRQ_CNT="awk '$IRQ_PROG' /proc/interrupts"
 
 # Our frontend's interrupts and spurious interrupts (no response to
 # take) over all rings of all its devices so far, from debugfs: "irqs
@@ -157,19 +158,11 @@ echo \"\$rc;\$(grep '^3;' /tmp/b.out | tail -1 | cut -d';' -f5,7,8,40,48,49,81,8
 
 STATS="rd_req wr_req oo_req grants_mapped grants_unmapped persistent_grants \
 pgrant_hits pgrant_misses grants_purged pool_pages squeezes"
-# dom0's context switches, interrupts, blkif events and IPIs so far, as
-# JSON members (one awk for both files).
-CNT_AWK='FILENAME == "/proc/stat" && /^ctxt / { c = $2 }
-FILENAME == "/proc/stat" && /^intr / { i = $2 }
-FILENAME == "/proc/interrupts" && /blkif/ {
-	for (n = 2; n <= NF && $n ~ /^[0-9]+$/; n++) e += $n }
-FILENAME == "/proc/interrupts" && /resched|callfunc/ {
-	for (n = 2; n <= NF && $n ~ /^[0-9]+$/; n++) p += $n }
-END { printf "\"ctxt\":%s,\"intr\":%s,\"evt\":%s,\"ipi\":%s", c, i, e + 0, p + 0 }'
 # A snapshot as a JSON object: dom0's uptime, the backend's statistics and
 # late-EOI counters if DIR is given and:
 #   stats  nothing more (before fio starts);
-#   cheap  dom0's /proc/stat cpu line and CNT_AWK's counters (one fork:
+#   cheap  dom0's /proc/stat (cpu line, context switches, interrupts) and
+#          IRQ_CNT's blkif events and IPIs (one fork:
 #          taken inside the measured window, where dom0 must do nothing
 #          but serve the guest);
 #   full   cheap, plus the CPU seconds Xen accounted to dom0's and the
@@ -191,7 +184,14 @@ snap() { # stats|cheap|full [statistics directory]
 	fi
 	if [ "$1" != stats ]; then
 		read -r v l </proc/stat
-		out="$out,\"cpu\":\"$l\",$(awk "$CNT_AWK" /proc/stat /proc/interrupts)"
+		out="$out,\"cpu\":\"$l\""
+		while read -r s v f; do
+			case "$s" in
+			ctxt | intr) out="$out,\"$s\":$v" ;;
+			esac
+		done </proc/stat
+		set -- "$1" "${2:-}" $(eval "$IRQ_CNT")
+		out="$out,\"evt\":$3,\"ipi\":$4"
 	fi
 	# read, not $(cat): no fork per file inside the measured window
 	for s in $STATS; do
