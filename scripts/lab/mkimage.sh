@@ -12,10 +12,17 @@
 # kernel's modules the lab needs (stock xen-blkback/xen-blkfront included).
 # Per-run files (our modules, tests, configuration) go into a small overlay
 # cpio that is appended: the kernel unpacks concatenated archives in order.
+# With LAB_DOM0_KERNEL=DIR (scripts/lab/kernel.sh), dom0's modules are that
+# kernel's, from DIR/root; the guests' stay Debian's.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 kver=$(cat "$here/KVER")
+dom0_kver=$kver dom0_modroot=
+if [ -n "${LAB_DOM0_KERNEL:-}" ]; then
+	dom0_kver=$(cat "$LAB_DOM0_KERNEL/kver")
+	dom0_modroot=$LAB_DOM0_KERNEL/root
+fi
 
 copy_file() { # root src [dst]
 	local root=$1 src=$2 dst=${3:-$2}
@@ -91,19 +98,19 @@ copy_fio() { # root
 	rm -rf "$stubs"
 }
 
-copy_modules() { # root module...
-	local root=$1 m f
-	shift
+copy_modules() { # root kver modroot module...: modroot "" is the host's /
+	local root=$1 kv=$2 mr=$3 m f
+	shift 3
 	for m in "$@"; do
-		for f in $(modprobe -S "$kver" --show-depends "$m" |
+		for f in $(modprobe ${mr:+-d "$mr"} -S "$kv" --show-depends "$m" |
 			   awk '$1 == "insmod" {print $2}'); do
-			[ -e "$root$f" ] || copy_file "$root" "$f"
+			[ -e "$root${f#"$mr"}" ] || copy_file "$root" "$f" "${f#"$mr"}"
 		done
 	done
 	for f in modules.order modules.builtin modules.builtin.modinfo; do
-		copy_file "$root" "/lib/modules/$kver/$f"
+		copy_file "$root" "$mr/lib/modules/$kv/$f" "/lib/modules/$kv/$f"
 	done
-	depmod -b "$root" "$kver"
+	depmod -b "$root" "$kv"
 }
 
 base_root() { # root
@@ -146,7 +153,7 @@ build_dom0() { # out
 		 "$root/var/lib/xen/dump" \
 		 "$root/var/log/xen"
 	touch "$root/etc/xen/xl.conf"
-	copy_modules "$root" xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc \
+	copy_modules "$root" "$dom0_kver" "$dom0_modroot" xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc \
 		brd null_blk zram loop xen-blkback ext4 crc32c_generic \
 		virtio_pci virtio_blk
 	copy_file "$root" "/boot/vmlinuz-$kver" /lab/domu/vmlinuz
@@ -159,7 +166,7 @@ build_domu() { # out
 
 	rm -rf "$root"
 	base_root "$root"
-	copy_modules "$root" xenfs xen-blkfront ext4 crc32c_generic
+	copy_modules "$root" "$kver" "" xenfs xen-blkfront ext4 crc32c_generic
 	(cd "$root" && find . | cpio -o -H newc --quiet) >"$1"
 	rm -rf "$root"
 }

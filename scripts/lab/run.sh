@@ -28,7 +28,9 @@ Environment: LAB_PREBUILT=1 (use the modules already built), LAB_KDIR (headers f
   slow each other down tenfold through preempted vCPU threads),
   LAB_DOM0_MEM (dom0 memory in MiB, default 1536), LAB_QEMU_EXTRA (more
   QEMU arguments, e.g. a disk for dom0), LAB_PERF=1 (put the host's perf,
-  package linux-perf, into dom0 and the guests).
+  package linux-perf, into dom0 and the guests), LAB_DOM0_KERNEL=DIR
+  (boot dom0 on the kernel scripts/lab/kernel.sh built in DIR, with its
+  modules; the guests keep Debian's).
 USAGE
 	exit 2
 }
@@ -62,12 +64,42 @@ kdir=${LAB_KDIR:-/usr/src/linux-headers-$kver}
 labdir=${LAB_DIR:-$top/build/lab}
 "$top/scripts/lab/deps.sh" || exit 1
 
+# dom0's kernel: Debian's, or one scripts/lab/kernel.sh built.
+dom0_kernel=/boot/vmlinuz-$kver dom0_kver=$kver
+if [ -n "${LAB_DOM0_KERNEL:-}" ]; then
+	if [ ! -e "$LAB_DOM0_KERNEL/ok" ]; then
+		echo "lab: no kernel built in LAB_DOM0_KERNEL=$LAB_DOM0_KERNEL (scripts/lab/kernel.sh)"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	LAB_DOM0_KERNEL=$(cd "$LAB_DOM0_KERNEL" && pwd)
+	export LAB_DOM0_KERNEL
+	dom0_kernel=$LAB_DOM0_KERNEL/bzImage dom0_kver=$(cat "$LAB_DOM0_KERNEL/kver")
+fi
+
 # Build our modules for the lab kernel (only the sides in use).
 mkdir -p "$labdir"
 for side in back front; do
 	eval "who=\$$side"
 	[ "$who" = ours ] || continue
 	# make check builds once before running labs side by side.
+	if [ "$side" = back ] && [ -n "${LAB_DOM0_KERNEL:-}" ]; then
+		# A copy of the sources, so the tree's build stays Debian's.
+		b0=$labdir/back-$dom0_kver
+		rm -rf "$b0"
+		mkdir -p "$b0/drivers/block"
+		cp -r "$top/include" "$b0/"
+		mkdir "$b0/drivers/block/xen-blkback"
+		cp "$top"/drivers/block/xen-blkback/{Kbuild,*.c,*.h} "$b0/drivers/block/xen-blkback/"
+		if ! make -s -C "$LAB_DOM0_KERNEL/obj" M="$b0/drivers/block/xen-blkback" \
+		     CONFIG_XEN_BLKDEV_BACKEND=m modules >"$labdir.build-$side.log" 2>&1; then
+			cat "$labdir.build-$side.log"
+			echo "lab: building our $side module for $dom0_kver failed"
+			echo "0 passed, 1 failed"
+			exit 1
+		fi
+		continue
+	fi
 	[ -n "${LAB_PREBUILT:-}" ] && continue
 	if ! make -s -C "$top" "$side" KDIR="$kdir" >"$labdir.build-$side.log" 2>&1; then
 		cat "$labdir.build-$side.log"
@@ -78,7 +110,9 @@ for side in back front; do
 done
 
 # Base images, shared by runs and rebuilt when the image recipe changes.
-stamp=$(cat "$top/scripts/lab/mkimage.sh" "$top/scripts/lab/KVER" | md5sum | cut -c1-12)
+stamp=$({ cat "$top/scripts/lab/mkimage.sh" "$top/scripts/lab/KVER"
+	  [ -n "${LAB_DOM0_KERNEL:-}" ] && ls -l --time-style=+%s "$LAB_DOM0_KERNEL/ok" "$dom0_kernel"
+	} | md5sum | cut -c1-12)
 cache=$labdir/cache-$stamp
 mkdir -p "$labdir"
 (
@@ -154,7 +188,11 @@ cp "$top/scripts/lab/rootfs/block" "$d0/etc/xen/scripts/block"
 cp "$top"/tests/e2e/test_common.sh "$top"/tests/e2e/test_*.sh "$d0/lab/tests/" 2>/dev/null
 cp "$top"/tests/e2e/demo.sh "$d0/lab/tests/demo.sh"
 [ -d "$top/tests/e2e/guest" ] && cp -r "$top"/tests/e2e/guest/. "$du/lab/guest/"
-[ "$back" = ours ] && cp "$top/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
+if [ "$back" = ours ] && [ -n "${LAB_DOM0_KERNEL:-}" ]; then
+	cp "$labdir/back-$dom0_kver/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
+elif [ "$back" = ours ]; then
+	cp "$top/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
+fi
 [ "$front" = ours ] && cp "$top/drivers/block/xen-blkfront/xen-blkfront.ko" "$du/lab/mod/"
 if [ -n "$rogue" ]; then
 	for f in "$top"/tests/rogue/rogue_front*.ko; do
@@ -208,7 +246,7 @@ cat "$cache/dom0-base.cpio" "$run/dom0-overlay.cpio" >"$run/dom0.cpio"
 rm -rf "$d0/lab/domu/initrd.cpio"
 zcat /boot/xen-4.17-amd64.gz >"$run/xen"
 
-echo "lab: Xen 4.17, dom0 and guests $kver, backend=$back frontend=$front"
+echo "lab: Xen 4.17, dom0 $dom0_kver, guests $kver, backend=$back frontend=$front"
 echo "lab: tests: $names"
 echo "lab: console log: $run/serial.log"
 start=$(date +%s)
@@ -218,7 +256,7 @@ qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64 -m 4096 -smp "${LAB_SMP:-
 	-display none -monitor none -serial "file:$run/serial.log" -no-reboot \
 	-net none ${LAB_QEMU_EXTRA:-} -kernel "$run/xen" \
 	-append "console=com1 com1=115200,8n1 dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=2 loglvl=all guest_loglvl=all console_timestamps=boot ucode=no" \
-	-initrd "/boot/vmlinuz-$kver console=hvc0 earlyprintk=xen rdinit=/init loglevel=6,$run/dom0.cpio" \
+	-initrd "$dom0_kernel console=hvc0 earlyprintk=xen rdinit=/init loglevel=6,$run/dom0.cpio" \
 	</dev/null >"$run/qemu.log" 2>&1 &
 qpid=$!
 

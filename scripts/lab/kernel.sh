@@ -1,0 +1,53 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the lab's alternative dom0 kernel from Debian's linux-source-6.1:
+# x86_64_defconfig + xen.config + scripts/lab/dom0-ballooned.config, i.e.
+# grant pages ballooned out of dom0 RAM (no CONFIG_XEN_UNPOPULATED_ALLOC).
+#
+#   kernel.sh OUTDIR    build (cached: nothing to do when OUTDIR/ok holds
+#                       the checksum of this script and the fragment)
+#
+# OUTDIR gets bzImage, obj/ (the build tree: KDIR for our backend),
+# root/lib/modules/KVER (modules_install) and kver.  About 20-40 minutes on
+# two host cores; run.sh uses it when LAB_DOM0_KERNEL=OUTDIR.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+out=${1:?usage: kernel.sh OUTDIR}
+tarball=/usr/src/linux-source-6.1.tar.xz
+
+want=$(cat "$0" "$here/dom0-ballooned.config" | md5sum | cut -c1-32)
+[ "$(cat "$out/ok" 2>/dev/null)" = "$want" ] && exit 0
+rm -f "$out/ok"
+if [ ! -r "$tarball" ]; then
+	LAB_EXTRA_PKGS="linux-source-6.1 ${LAB_EXTRA_PKGS:-}" "$here/deps.sh"
+fi
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+if [ ! -e "$out/src/Makefile" ]; then
+	rm -rf "$out/src"
+	mkdir -p "$out/src"
+	tar -xf "$tarball" -C "$out/src" --strip-components=1
+fi
+
+k() { make -s -C "$out/src" O="$out/obj" -j"$(nproc)" "$@"; }
+
+mkdir -p "$out/obj"
+k x86_64_defconfig
+"$out/src/scripts/kconfig/merge_config.sh" -m -O "$out/obj" "$out/obj/.config" \
+	"$out/src/kernel/configs/xen.config" "$out/src/arch/x86/configs/xen.config" \
+	"$here/dom0-ballooned.config" >"$out/merge.log"
+k olddefconfig
+# The fragment's point: refuse a config that still has it.
+if grep -q '^CONFIG_XEN_UNPOPULATED_ALLOC=y' "$out/obj/.config"; then
+	echo "kernel: CONFIG_XEN_UNPOPULATED_ALLOC is still set" >&2
+	exit 1
+fi
+k bzImage modules
+rm -rf "$out/root"
+k INSTALL_MOD_PATH="$out/root" modules_install
+cp "$out/obj/arch/x86/boot/bzImage" "$out/bzImage"
+k -s kernelrelease >"$out/kver"
+echo "$want" >"$out/ok"
+echo "kernel: $(cat "$out/kver") in $out"
