@@ -39,11 +39,24 @@ def swaps(r):
     return (r["pswpin"] + r["pswpout"]) / max(r["secs"], 1)
 
 
+def find_all(mem, back, sq, mp):
+    return [r for r in mem if r["back"] == back and
+            r["squeeze_ms"] == sq and r["max_pages"] == mp]
+
+
 def find(mem, back, sq, mp):
-    for r in mem:
-        if r["back"] == back and r["squeeze_ms"] == sq and r["max_pages"] == mp:
-            return r
-    return None
+    """One setting's phases of every round merged: counts and seconds
+    summed, MiB/s and IOPS averaged; None if it was not measured."""
+    rs = find_all(mem, back, sq, mp)
+    if not rs:
+        return None
+    out = dict(rs[0])
+    for k in ("pswpin", "pswpout", "secs", "fio_fail"):
+        out[k] = sum(r[k] for r in rs)
+    for k in ("kib_s", "iops"):
+        out[k] = sum(r[k] for r in rs) / len(rs)
+    out["rounds"] = len(rs)
+    return out
 
 
 def chart(mem, resdir):
@@ -113,42 +126,75 @@ def main():
     o = []
     o.append("# make bench-memory: seed 004, page-pool squeezing under dom0 "
              "memory pressure\n")
+    ballooned = m.get("lab_dom0_kernel", "debian") != "debian"
     o.append("Lab: Xen 4.17 in QEMU TCG (%s emulated CPU(s), dom0 %s MiB, "
-             "kernel %s), wall time %s s, lab exit %s.\n" % (
+             "dom0 kernel %s), wall time %s s, lab exit %s.\n" % (
                  m.get("lab_smp", "?"), m.get("lab_dom0_mem", "?"),
                  setup.get("kernel", "?"), m.get("wall_s", "?"),
                  m.get("lab_rc", "?")))
+    if ballooned:
+        o.append("dom0 runs the lab's own build of Debian's linux-source-6.1 "
+                 "(scripts/lab/kernel.sh) without CONFIG_XEN_UNPOPULATED_ALLOC: "
+                 "grant pages are ballooned out of dom0's RAM, as on the "
+                 "kernel the seed was measured on.  Both backends are built "
+                 "for it (stock: that tree's in-tree xen-blkback); the guests "
+                 "run Debian's kernel.\n")
+    else:
+        o.append("dom0 runs Debian's kernel (CONFIG_XEN_UNPOPULATED_ALLOC=y: "
+                 "grant pages are not dom0 RAM; see \"How to read this\").\n")
     if setup:
-        o.append("Setup: %d guests x %d null_blk disks, fio %s bs=%s QD%d "
+        hx = setup.get("hog_extra_mib", 400)
+        o.append("Setup: %d guests x %d null_blk disks (each request "
+                 "completed after %s us), fio %s bs=%s QD%d "
                  "for %d s per setting in every guest at once; swap on %s "
                  "(%d MiB); dom0 MemTotal %d MiB; a tmpfs memory hog "
-                 "(MemAvailable + 400 MiB) read in a loop during each phase; "
+                 "(MemAvailable with every pool empty %+d MiB) read in a "
+                 "loop during each phase; "
                  "backend loaded with feature_persistent=0 so that every "
                  "grant goes through the page pool.\n" % (
-                     setup["guests"], setup["disks_per_guest"], setup["rw"],
-                     setup["bs"], setup["qd"], setup["secs"],
+                     setup["guests"], setup["disks_per_guest"],
+                     "%d" % (setup["null_nsec"] // 1000)
+                     if "null_nsec" in setup else "0",
+                     setup["rw"], setup["bs"], setup["qd"], setup["secs"],
                      setup["swapdev"], setup["swaptotal_kib"] // 1024,
-                     setup["memtotal_kib"] // 1024))
+                     setup["memtotal_kib"] // 1024, hx))
     if not mem:
         o.append("**No measurements were reported**: the lab run failed "
                  "before the first phase; see lab.log next to this file.\n")
     else:
         o.append("## Swap traffic and throughput per setting\n")
-        o.append("| backend | squeeze ms | max_buffer_pages | pswpin | "
+        o.append("| backend | round | squeeze ms | max_buffer_pages | pswpin | "
                  "pswpout | phase s | swapped pages/s | guests MiB/s | "
                  "guests IOPS | fio failures | squeezes | "
                  "pool pages at end | MemFree MiB |")
-        o.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        o.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in mem:
-            o.append("| %s | %d | %d | %d | %d | %d | %.0f | %.1f | %d | "
+            o.append("| %s | %s | %d | %d | %d | %d | %d | %.0f | %.1f | %d | "
                      "%d | %s | %s | %d |" % (
-                         r["back"], r["squeeze_ms"], r["max_pages"],
+                         r["back"], r.get("round", 1),
+                         r["squeeze_ms"], r["max_pages"],
                          r["pswpin"], r["pswpout"], r["secs"], swaps(r),
                          r["kib_s"] / 1024.0,
                          r["iops"], r["fio_fail"],
                          r["squeezes"] if r["back"] == "ours" else "n/a",
                          r["pool_pages"] if r["back"] == "ours" else "n/a",
                          r["memfree_kib"] // 1024))
+        o.append("")
+        keys = []
+        for r in mem:
+            k = (r["back"], r["squeeze_ms"], r["max_pages"])
+            if k not in keys:
+                keys.append(k)
+        o.append("Every round merged (counts and seconds summed):\n")
+        o.append("| backend | squeeze ms | max_buffer_pages | rounds | "
+                 "pswpin | pswpout | swapped pages/s | guests MiB/s (mean) | "
+                 "fio failures |")
+        o.append("|---|---|---|---|---|---|---|---|---|")
+        for b, sq, mp in keys:
+            r = find(mem, b, sq, mp)
+            o.append("| %s | %d | %d | %d | %d | %d | %.0f | %.1f | %d |" % (
+                b, sq, mp, r["rounds"], r["pswpin"], r["pswpout"], swaps(r),
+                r["kib_s"] / 1024.0, r["fio_fail"]))
         o.append("")
         o.append("pswpin/pswpout: pages swapped in/out in dom0 during the "
                  "phase (/proc/vmstat deltas); swapped pages/s: their sum over "
@@ -161,6 +207,10 @@ def main():
         drop = probe["memfree0_kib"] - probe["memfree1_kib"]
         back = probe["memfree2_kib"] - probe["memfree1_kib"]
         o.append("## Does the pool hold dom0 RAM? (our backend, no hog)\n")
+        if "xen_scratch" in probe:
+            o.append("\"Xen scratch\" (unpopulated) ranges in dom0's "
+                     "/proc/iomem after the pools filled: %d.\n" %
+                     probe["xen_scratch"])
         o.append("| step | pool pages | MemFree MiB |")
         o.append("|---|---|---|")
         o.append("| pools trimmed to 0 | %d | %d |" % (
@@ -185,7 +235,8 @@ def main():
     for b, v in verdict.items():
         o.append("- %s: pswpin+pswpout %.0f pages/s without squeezing, "
                  "%.0f with 10 ms "
-                 "(max_buffer_pages 1024): ratio %s -> seed's finding %s." % (
+                 "(max_buffer_pages 1024, every round): ratio %s -> seed's "
+                 "finding %s." % (
                      b, v["no_squeeze"], v["squeeze_10ms"],
                      "%.2f" % v["ratio"] if v["ratio"] is not None else "n/a",
                      "REPRODUCED" if v["reproduced"] else "NOT reproduced"))
@@ -213,11 +264,14 @@ def main():
   backend parameters change.  Swap traffic that does not move with the
   parameters comes from the hog, not from the backend.
 - The seed's effect needs the pool's free pages to be dom0 RAM.  On the
-  kernel of the seed they were (pages ballooned out of dom0).  On this
-  Debian 6.1 x86 kernel (CONFIG_XEN_UNPOPULATED_ALLOC=y) grant pages come
-  from unpopulated address space (ZONE_DEVICE pages with no RAM behind
-  them), for the stock backend and ours alike; the probe above measures
-  whether emptying the pools gives dom0 any memory back.
+  kernel of the seed they were (pages ballooned out of dom0), and so they
+  are on the lab's own dom0 kernel (the default, BENCH_DOM0=ballooned).
+  On Debian's 6.1 x86 kernel (BENCH_DOM0=debian,
+  CONFIG_XEN_UNPOPULATED_ALLOC=y) grant pages come from unpopulated
+  address space (ZONE_DEVICE pages with no RAM behind them), for the stock
+  backend and ours alike.  The probe above measures whether emptying the
+  pools gives dom0 memory back; "Xen scratch" ranges in /proc/iomem are
+  the unpopulated kind.
 - max_buffer_pages 0 is the seed's worst case (the pool is always empty,
   every request allocates); compare its MiB/s with 1024 for the
   squeezing cost.

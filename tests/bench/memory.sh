@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# lab-timeout: 2700
+# lab-timeout: 4200
 #
 # make bench-memory, in dom0: the seed 004 experiment.  dom0 has little
 # memory and a swap device; a memory hog keeps it under pressure while
@@ -15,16 +15,29 @@
 # shellcheck disable=SC2034 # read by guest_run
 LAB_RUN_POLL=0
 
-NG=3		# guests
-ND=6		# disks per guest (null_blk, no memory behind them)
-SECS=15		# fio time per setting
+# Every setting can be changed from the host as BENCH_<NAME>, e.g.
+# BENCH_BACKS=ours BENCH_SQUEEZE="0 10" BENCH_MAXPAGES=1024 make bench-memory.
+NG=${BENCH_NG:-3}		# guests
+ND=${BENCH_ND:-6}		# disks per guest (null_blk, no memory behind them)
+SECS=${BENCH_SECS:-15}		# fio time per setting
 RW=randrw BS=128k QD=32
-SQUEEZE="0 1 10 100"
-MAXPAGES="1024 0"
-# MiB the hog asks beyond MemAvailable.  dom0's root is a tmpfs with ~200 MiB
-# of cold files (the guest image among them) that swap out first; only what
-# is beyond those keeps the hog's own pages cycling through swap.
-HOG_EXTRA=400
+SQUEEZE=${BENCH_SQUEEZE:-"0 1 10 100"}
+MAXPAGES=${BENCH_MAXPAGES:-"1024 0"}
+BACKS=${BENCH_BACKS:-"ours stock"}
+ROUNDS=${BENCH_ROUNDS:-2}	# passes over the settings, per backend
+# null_blk completes each request after this long (a timer), so a request's
+# pages stay taken from the pool for that long and the pools grow to what
+# QD32 of 128 KiB requests keeps in flight: up to 1024 pages per ring, the
+# default max_buffer_pages.  Completed inline, the pools stay tiny.
+NULL_NSEC=${BENCH_NULL_NSEC:-2000000}
+# The hog's size: MemAvailable, measured with every pool empty, plus this
+# many MiB (may be negative).  Below what fits, the hog alone barely swaps;
+# full pools (about 60 MiB here) push part of it out on every pass.  At
+# -16 the hog thrashed with empty pools too; -48 leaves room for what
+# MemAvailable does not see (the guests' I/O, the toolstack).  dom0's root is a
+# tmpfs with ~200 MiB of cold files (the guest image among them); a first
+# pass pushes those to swap before anything is measured.
+HOG_EXTRA=${BENCH_HOG_EXTRA:--48}
 
 bench() { lab_out "BENCH $*"; }
 
@@ -43,7 +56,7 @@ disk_letter() { # index from 1
 
 guest_devs() {
 	local i devs=
-	for i in $(seq 1 $ND); do
+	for i in $(seq 1 "$ND"); do
 		devs="$devs /dev/xvd$(disk_letter "$i")"
 	done
 	echo "$devs"
@@ -63,9 +76,9 @@ back_stat_sum() { # attribute
 start_guests() {
 	local g i k disks
 	k=0
-	for g in $(seq 1 $NG); do
+	for g in $(seq 1 "$NG"); do
 		disks=
-		for i in $(seq 1 $ND); do
+		for i in $(seq 1 "$ND"); do
 			disks="$disks phy:/dev/nullb$k,xvd$(disk_letter "$i"),w"
 			k=$((k + 1))
 		done
@@ -77,7 +90,7 @@ start_guests() {
 
 stop_guests() {
 	local g
-	for g in $(seq 1 $NG); do
+	for g in $(seq 1 "$NG"); do
 		guest_stop "m$g"
 	done
 }
@@ -85,8 +98,8 @@ stop_guests() {
 # Run fio in every guest at once; sets RES_KIB RES_IOPS RES_FAIL.
 run_guests() { # key
 	local g pids= id r
-	for g in $(seq 1 $NG); do
-		guest_run -t $((SECS + 120)) "m$g" \
+	for g in $(seq 1 "$NG"); do
+		guest_run -t $((SECS + 300)) "m$g" \
 			"sh /lab/guest/bench_fio $1 $RW $BS $QD $SECS $(guest_devs)" &
 		pids="$pids $!"
 		sleep 0.3	# guest_run's sequence file is not shared safely
@@ -94,7 +107,7 @@ run_guests() { # key
 	# shellcheck disable=SC2086
 	wait $pids
 	RES_KIB=0 RES_IOPS=0 RES_FAIL=0
-	for g in $(seq 1 $NG); do
+	for g in $(seq 1 "$NG"); do
 		id=$(domid "m$g")
 		r=$(xenstore-read "/local/domain/$id/data/lab/$1" 2>/dev/null)
 		# guest-written: take numbers only
@@ -111,10 +124,18 @@ run_guests() { # key
 
 hog_fill() {
 	local avail mib
-	avail=$(($(meminfo MemAvailable) / 1024))
-	mib=$((avail + HOG_EXTRA))
 	mkdir -p /run/hog
 	mount -t tmpfs -o size=2g tmpfs /run/hog
+	# First pass: push what nobody reads (the root's cold files) to swap,
+	# so the phases see the hog's traffic, not that one-off.
+	avail=$(($(meminfo MemAvailable) / 1024))
+	dd if=/dev/zero of=/run/hog/fill bs=1M count=$((avail + 300)) 2>/dev/null
+	rm -f /run/hog/fill
+	# Then the hog itself, sized with every pool empty.
+	back_param max_buffer_pages 0
+	sleep 2
+	avail=$(($(meminfo MemAvailable) / 1024))
+	mib=$((avail + HOG_EXTRA))
 	log "hog: $mib MiB in tmpfs (MemAvailable was $avail MiB)"
 	dd if=/dev/zero of=/run/hog/fill bs=1M count=$mib 2>/dev/null ||
 		fail "hog: dd failed"
@@ -156,7 +177,7 @@ phase() { # back squeeze_ms max_pages round
 # Does the pool hold dom0 RAM?  Fill the pools without pressure, then trim
 # them to zero, reading MemFree and the pool size at each step.
 pool_probe() {
-	local f0 p0 f1 p1 f2 p2
+	local f0 p0 f1 p1 f2 p2 xs
 	back_param buffer_squeeze_duration_ms 0
 	back_param max_buffer_pages 0
 	sleep 2
@@ -171,7 +192,9 @@ pool_probe() {
 	# the ring threads trim at least every 100 ms, busy or idle
 	sleep 2
 	f2=$(meminfo MemFree) p2=$(back_stat_sum pool_pages)
-	bench "{\"kind\":\"probe\",\"back\":\"ours\",\"memfree0_kib\":$f0,\"pool0\":$p0,\"memfree1_kib\":$f1,\"pool1\":$p1,\"memfree2_kib\":$f2,\"pool2\":$p2,\"kib_s\":$RES_KIB}"
+	# unpopulated grant pages live in "Xen scratch" ranges (none if ballooned)
+	xs=$(grep -c "Xen scratch" /proc/iomem)
+	bench "{\"kind\":\"probe\",\"back\":\"ours\",\"xen_scratch\":$xs,\"memfree0_kib\":$f0,\"pool0\":$p0,\"memfree1_kib\":$f1,\"pool1\":$p1,\"memfree2_kib\":$f2,\"pool2\":$p2,\"kib_s\":$RES_KIB}"
 }
 
 load_back() { # ours|stock
@@ -199,25 +222,37 @@ else
 fi
 mkswap "$swapdev" >/dev/null || fail "mkswap $swapdev"
 swapon "$swapdev" || fail "swapon $swapdev"
-modprobe null_blk nr_devices=$((NG * ND)) queue_mode=2 irqmode=0 gb=4 \
-	memory_backed=0 || fail "cannot load null_blk"
+irqmode=2
+[ "$NULL_NSEC" = 0 ] && irqmode=0
+modprobe null_blk nr_devices=$((NG * ND)) queue_mode=2 irqmode=$irqmode \
+	completion_nsec="$NULL_NSEC" gb=4 memory_backed=0 || fail "cannot load null_blk"
 wait_for 10 "[ -b /dev/nullb$((NG * ND - 1)) ]" || fail "null_blk devices missing"
 
-bench "{\"kind\":\"setup\",\"guests\":$NG,\"disks_per_guest\":$ND,\"secs\":$SECS,\"rw\":\"$RW\",\"bs\":\"$BS\",\"qd\":$QD,\"swapdev\":\"$swapdev\",\"memtotal_kib\":$(meminfo MemTotal),\"swaptotal_kib\":$(meminfo SwapTotal),\"nproc\":$(nproc),\"kernel\":\"$(uname -r)\"}"
+bench "{\"kind\":\"setup\",\"guests\":$NG,\"disks_per_guest\":$ND,\"secs\":$SECS,\"rw\":\"$RW\",\"bs\":\"$BS\",\"qd\":$QD,\"null_nsec\":$NULL_NSEC,\"hog_extra_mib\":$HOG_EXTRA,\"swapdev\":\"$swapdev\",\"memtotal_kib\":$(meminfo MemTotal),\"swaptotal_kib\":$(meminfo SwapTotal),\"nproc\":$(nproc),\"kernel\":\"$(uname -r)\"}"
 
 # --- measurements -------------------------------------------------------------
-# One pass per backend (a second, reversed pass would double the time).
-for back in ours stock; do
+# Per backend, every setting once per round; even rounds run them in the
+# reverse order, so a drift over the run (the hog settling, swap filling)
+# does not always favour the same settings.
+settings=
+for sq in $SQUEEZE; do
+	for mp in $MAXPAGES; do
+		settings="$settings $sq:$mp"
+	done
+done
+reversed=$(echo "$settings" | tr ' ' '\n' | sed '/^$/d' | sed -n '1!G;h;$p' | tr '\n' ' ')
+for back in $BACKS; do
 	load_back "$back"
 	start_guests
 	if [ "$back" = ours ]; then
 		pool_probe
 	fi
 	hog_fill
-	round=1
-	for sq in $SQUEEZE; do
-		for mp in $MAXPAGES; do
-			phase "$back" "$sq" "$mp" "$round"
+	for round in $(seq 1 "$ROUNDS"); do
+		order=$settings
+		[ $((round % 2)) = 0 ] && order=$reversed
+		for st in $order; do
+			phase "$back" "${st%:*}" "${st#*:}" "$round"
 		done
 	done
 	hog_free
