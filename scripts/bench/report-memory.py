@@ -104,6 +104,7 @@ def main():
     m = benchlib.meta(resdir)
     setup = next((r for r in recs if r.get("kind") == "setup"), {})
     mem = [r for r in recs if r.get("kind") == "mem"]
+    cal = [r for r in recs if r.get("kind") == "cal"]
     probe = next((r for r in recs if r.get("kind") == "probe"), None)
 
     verdict = {}
@@ -119,6 +120,7 @@ def main():
             }
 
     benchlib.write_json(resdir, {"meta": m, "setup": setup, "phases": mem,
+                                 "calibration": cal,
                                  "probe": probe, "verdict": verdict,
                                  "unparsed_lines": bad})
     have_chart = chart(mem, resdir)
@@ -148,7 +150,9 @@ def main():
                  "completed after %s us), fio %s bs=%s QD%d "
                  "for %d s per setting in every guest at once; swap on %s "
                  "(%d MiB); dom0 MemTotal %d MiB; a tmpfs memory hog "
-                 "(MemAvailable with every pool empty %+d MiB) read in a "
+                 "(first MemAvailable with every pool empty %+d MiB, then "
+                 "%s MiB smaller at a time until it swapped at most %s "
+                 "pages/s with the pools empty; calibration below) read in a "
                  "loop during each phase; "
                  "backend loaded with feature_persistent=0 so that every "
                  "grant goes through the page pool.\n" % (
@@ -157,7 +161,8 @@ def main():
                      if "null_nsec" in setup else "0",
                      setup["rw"], setup["bs"], setup["qd"], setup["secs"],
                      setup["swapdev"], setup["swaptotal_kib"] // 1024,
-                     setup["memtotal_kib"] // 1024, hx))
+                     setup["memtotal_kib"] // 1024, hx,
+                     setup.get("hog_step_mib", "?"), setup.get("cal_pps", "?")))
     if not mem:
         o.append("**No measurements were reported**: the lab run failed "
                  "before the first phase; see lab.log next to this file.\n")
@@ -202,6 +207,19 @@ def main():
                  "callbacks our backend received during the phase (summed "
                  "over its vbds); pool pages: free pages left in our pools "
                  "at the end.  The stock backend exposes neither.\n")
+    if cal:
+        o.append("## Hog calibration (max_buffer_pages 0, no squeezing)\n")
+        o.append("| backend | step | hog MiB | pswpin | pswpout | phase s | "
+                 "swapped pages/s | guests MiB/s |")
+        o.append("|---|---|---|---|---|---|---|---|")
+        for r in cal:
+            o.append("| %s | %d | %d | %d | %d | %d | %.0f | %.1f |" % (
+                r["back"], r.get("round", 1), r["hog_mib"], r["pswpin"],
+                r["pswpout"], r["secs"], swaps(r), r["kib_s"] / 1024.0))
+        o.append("")
+        o.append("Each step is a phase like the measured ones, with the "
+                 "pools kept empty; the last step's hog is the one every "
+                 "measured phase of that backend ran with.\n")
     if probe:
         filled = probe["pool1"] - probe["pool0"]
         drop = probe["memfree0_kib"] - probe["memfree1_kib"]

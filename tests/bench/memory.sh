@@ -148,11 +148,12 @@ hog_free() {
 }
 
 # One setting: parameters, hog cycling through its memory, fio in all guests.
-phase() { # back squeeze_ms max_pages round
-	local in0 out0 in1 out1 t0 t1 hp key
+# Sets PH_RATE, the pages swapped in and out per second of the phase.
+phase() { # back squeeze_ms max_pages round [kind]
+	local in0 out0 in1 out1 t0 t1 hp key kind=${5:-mem}
 	back_param buffer_squeeze_duration_ms "$2" || fail "cannot set squeeze"
 	back_param max_buffer_pages "$3" || fail "cannot set max_buffer_pages"
-	key="mem$4_$2_$3"
+	key="$kind$4_$2_$3"
 	sq0=$(back_stat_sum squeezes)
 	in0=$(vmstat pswpin)
 	out0=$(vmstat pswpout)
@@ -171,7 +172,26 @@ phase() { # back squeeze_ms max_pages round
 	t1=$(date +%s)
 	in1=$(vmstat pswpin)
 	out1=$(vmstat pswpout)
-	bench "{\"kind\":\"mem\",\"back\":\"$1\",\"round\":$4,\"squeeze_ms\":$2,\"max_pages\":$3,\"pswpin\":$((in1 - in0)),\"pswpout\":$((out1 - out0)),\"kib_s\":$RES_KIB,\"iops\":$RES_IOPS,\"fio_fail\":$RES_FAIL,\"secs\":$((t1 - t0)),\"memfree_kib\":$(meminfo MemFree),\"swapfree_kib\":$(meminfo SwapFree),\"pool_pages\":$(back_stat_sum pool_pages),\"squeezes\":$(($(back_stat_sum squeezes) - sq0)),\"hog_mib\":$HOG_MIB}"
+	PH_RATE=$(((in1 - in0 + out1 - out0) / (t1 > t0 ? t1 - t0 : 1)))
+	bench "{\"kind\":\"$kind\",\"back\":\"$1\",\"round\":$4,\"squeeze_ms\":$2,\"max_pages\":$3,\"pswpin\":$((in1 - in0)),\"pswpout\":$((out1 - out0)),\"kib_s\":$RES_KIB,\"iops\":$RES_IOPS,\"fio_fail\":$RES_FAIL,\"secs\":$((t1 - t0)),\"memfree_kib\":$(meminfo MemFree),\"swapfree_kib\":$(meminfo SwapFree),\"pool_pages\":$(back_stat_sum pool_pages),\"squeezes\":$(($(back_stat_sum squeezes) - sq0)),\"hog_mib\":$HOG_MIB}"
+}
+
+# Shrink the hog until it fits with every pool empty (max_buffer_pages 0,
+# no squeezing, fio in every guest): at most CAL_PPS pages swapped per
+# second.  Once its pages cycle through swap the hog keeps them cycling,
+# so a fixed margin below MemAvailable is too much in one run and too
+# little in the next.  The measured phases then differ from the last
+# calibration phase only in what the pools hold.
+hog_calibrate() { # back
+	local i
+	for i in 1 2 3 4 5 6; do
+		phase "$1" 0 0 "$i" cal
+		[ "$PH_RATE" -le "$CAL_PPS" ] && return 0
+		HOG_MIB=$((HOG_MIB - HOG_STEP))
+		log "hog: $PH_RATE pages/s swapped with empty pools; $HOG_MIB MiB now"
+		truncate -s "${HOG_MIB}M" /run/hog/fill || fail "hog: truncate failed"
+	done
+	log "hog: still swapping at $HOG_MIB MiB with empty pools"
 }
 
 # Does the pool hold dom0 RAM?  Fill the pools without pressure, then trim
@@ -228,7 +248,7 @@ modprobe null_blk nr_devices=$((NG * ND)) queue_mode=2 irqmode=$irqmode \
 	completion_nsec="$NULL_NSEC" gb=4 memory_backed=0 || fail "cannot load null_blk"
 wait_for 10 "[ -b /dev/nullb$((NG * ND - 1)) ]" || fail "null_blk devices missing"
 
-bench "{\"kind\":\"setup\",\"guests\":$NG,\"disks_per_guest\":$ND,\"secs\":$SECS,\"rw\":\"$RW\",\"bs\":\"$BS\",\"qd\":$QD,\"null_nsec\":$NULL_NSEC,\"hog_extra_mib\":$HOG_EXTRA,\"swapdev\":\"$swapdev\",\"memtotal_kib\":$(meminfo MemTotal),\"swaptotal_kib\":$(meminfo SwapTotal),\"nproc\":$(nproc),\"kernel\":\"$(uname -r)\"}"
+bench "{\"kind\":\"setup\",\"guests\":$NG,\"disks_per_guest\":$ND,\"secs\":$SECS,\"rw\":\"$RW\",\"bs\":\"$BS\",\"qd\":$QD,\"null_nsec\":$NULL_NSEC,\"hog_extra_mib\":$HOG_EXTRA,\"hog_step_mib\":$HOG_STEP,\"cal_pps\":$CAL_PPS,\"swapdev\":\"$swapdev\",\"memtotal_kib\":$(meminfo MemTotal),\"swaptotal_kib\":$(meminfo SwapTotal),\"nproc\":$(nproc),\"kernel\":\"$(uname -r)\"}"
 
 # --- measurements -------------------------------------------------------------
 # Per backend, every setting once per round; even rounds run them in the
@@ -248,6 +268,7 @@ for back in $BACKS; do
 		pool_probe
 	fi
 	hog_fill
+	hog_calibrate "$back"
 	for round in $(seq 1 "$ROUNDS"); do
 		order=$settings
 		[ $((round % 2)) = 0 ] && order=$reversed
