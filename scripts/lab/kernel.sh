@@ -20,8 +20,8 @@ tarball=/usr/src/linux-source-6.1.tar.xz
 want=$(cat "$0" "$here/dom0-ballooned.config" | md5sum | cut -c1-32)
 [ "$(cat "$out/ok" 2>/dev/null)" = "$want" ] && exit 0
 rm -f "$out/ok"
-if [ ! -r "$tarball" ]; then
-	LAB_EXTRA_PKGS="linux-source-6.1 ${LAB_EXTRA_PKGS:-}" "$here/deps.sh"
+if [ ! -r "$tarball" ] || ! command -v xz >/dev/null; then
+	LAB_EXTRA_PKGS="linux-source-6.1 xz-utils ${LAB_EXTRA_PKGS:-}" "$here/deps.sh"
 fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
