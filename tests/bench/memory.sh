@@ -20,24 +20,29 @@ LAB_RUN_POLL=0
 NG=${BENCH_NG:-3}		# guests
 ND=${BENCH_ND:-6}		# disks per guest (null_blk, no memory behind them)
 SECS=${BENCH_SECS:-15}		# fio time per setting
-RW=randrw BS=128k QD=32
+# 1 MiB requests (the guests' frontend takes up to 256 segments per
+# request), so that a ring with a few requests in flight holds hundreds of
+# pool pages; with 128 KiB ones the pools' high-water mark depended on how
+# fast the backend ran, a few thousand pages in one phase, 15000 in another.
+RW=randrw BS=${BENCH_BS:-1M} QD=${BENCH_QD:-8}
+FPARAMS=max_indirect_segments=256
 SQUEEZE=${BENCH_SQUEEZE:-"0 1 10 100"}
 MAXPAGES=${BENCH_MAXPAGES:-"1024 0"}
 BACKS=${BENCH_BACKS:-"ours stock"}
 ROUNDS=${BENCH_ROUNDS:-2}	# passes over the settings, per backend
 # null_blk completes each request after this long (a timer), so a request's
-# pages stay taken from the pool for that long and the pools grow to what
-# QD32 of 128 KiB requests keeps in flight: up to 1024 pages per ring, the
-# default max_buffer_pages.  Completed inline, the pools stay tiny.
+# pages stay taken from the pool for that long and the pools grow toward
+# max_buffer_pages (1024) per ring.  Completed inline, they stay tiny.
 NULL_NSEC=${BENCH_NULL_NSEC:-2000000}
-# The hog's size: MemAvailable, measured with every pool empty, plus this
-# many MiB (may be negative).  Below what fits, the hog alone barely swaps;
-# full pools (about 60 MiB here) push part of it out on every pass.  At
-# -16 the hog thrashed with empty pools too; -48 leaves room for what
-# MemAvailable does not see (the guests' I/O, the toolstack).  dom0's root is a
-# tmpfs with ~200 MiB of cold files (the guest image among them); a first
-# pass pushes those to swap before anything is measured.
-HOG_EXTRA=${BENCH_HOG_EXTRA:--48}
+# The hog's first size: MemAvailable, measured with every pool empty, plus
+# this many MiB (may be negative); hog_calibrate then takes HOG_STEP MiB
+# off until the hog alone swaps at most CAL_PPS pages/s.  Full pools
+# (up to 72 MiB here) then push part of it through swap on every pass.
+# dom0's root is a tmpfs with ~200 MiB of cold files (the guest image among
+# them); a first pass pushes those to swap before anything is measured.
+HOG_EXTRA=${BENCH_HOG_EXTRA:--32}
+HOG_STEP=${BENCH_HOG_STEP:-16}
+CAL_PPS=${BENCH_CAL_PPS:-200}
 
 bench() { lab_out "BENCH $*"; }
 
@@ -83,7 +88,7 @@ start_guests() {
 			k=$((k + 1))
 		done
 		# shellcheck disable=SC2086
-		guest_start "m$g" --mem 512 --vcpus 1 $disks ||
+		guest_start "m$g" --mem 512 --vcpus 1 --fparams "$FPARAMS" $disks ||
 			fail "guest m$g did not start"
 	done
 }
@@ -248,7 +253,7 @@ modprobe null_blk nr_devices=$((NG * ND)) queue_mode=2 irqmode=$irqmode \
 	completion_nsec="$NULL_NSEC" gb=4 memory_backed=0 || fail "cannot load null_blk"
 wait_for 10 "[ -b /dev/nullb$((NG * ND - 1)) ]" || fail "null_blk devices missing"
 
-bench "{\"kind\":\"setup\",\"guests\":$NG,\"disks_per_guest\":$ND,\"secs\":$SECS,\"rw\":\"$RW\",\"bs\":\"$BS\",\"qd\":$QD,\"null_nsec\":$NULL_NSEC,\"hog_extra_mib\":$HOG_EXTRA,\"hog_step_mib\":$HOG_STEP,\"cal_pps\":$CAL_PPS,\"swapdev\":\"$swapdev\",\"memtotal_kib\":$(meminfo MemTotal),\"swaptotal_kib\":$(meminfo SwapTotal),\"nproc\":$(nproc),\"kernel\":\"$(uname -r)\"}"
+bench "{\"kind\":\"setup\",\"guests\":$NG,\"disks_per_guest\":$ND,\"secs\":$SECS,\"rw\":\"$RW\",\"bs\":\"$BS\",\"qd\":$QD,\"front_params\":\"$FPARAMS\",\"null_nsec\":$NULL_NSEC,\"hog_extra_mib\":$HOG_EXTRA,\"hog_step_mib\":$HOG_STEP,\"cal_pps\":$CAL_PPS,\"swapdev\":\"$swapdev\",\"memtotal_kib\":$(meminfo MemTotal),\"swaptotal_kib\":$(meminfo SwapTotal),\"nproc\":$(nproc),\"kernel\":\"$(uname -r)\"}"
 
 # --- measurements -------------------------------------------------------------
 # Per backend, every setting once per round; even rounds run them in the
