@@ -171,11 +171,11 @@ def main():
         o.append("| backend | round | squeeze ms | max_buffer_pages | pswpin | "
                  "pswpout | phase s | swapped pages/s | guests MiB/s | "
                  "guests IOPS | fio failures | squeezes | "
-                 "pool pages at end | MemFree MiB |")
-        o.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+                 "pool pages at end | MemFree MiB | dom0 reservation MiB |")
+        o.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in mem:
             o.append("| %s | %s | %d | %d | %d | %d | %d | %.0f | %.1f | %d | "
-                     "%d | %s | %s | %d |" % (
+                     "%d | %s | %s | %d | %s |" % (
                          r["back"], r.get("round", 1),
                          r["squeeze_ms"], r["max_pages"],
                          r["pswpin"], r["pswpout"], r["secs"], swaps(r),
@@ -183,7 +183,9 @@ def main():
                          r["iops"], r["fio_fail"],
                          r["squeezes"] if r["back"] == "ours" else "n/a",
                          r["pool_pages"] if r["back"] == "ours" else "n/a",
-                         r["memfree_kib"] // 1024))
+                         r["memfree_kib"] // 1024,
+                         "%d" % (r["balloon_kib"] // 1024)
+                         if r.get("balloon_kib") else "-"))
         o.append("")
         keys = []
         for r in mem:
@@ -206,7 +208,9 @@ def main():
                  "the phase's length, the figure compared.  squeezes: memory-pressure "
                  "callbacks our backend received during the phase (summed "
                  "over its vbds); pool pages: free pages left in our pools "
-                 "at the end.  The stock backend exposes neither.\n")
+                 "at the end; dom0 reservation: the balloon driver's "
+                 "current_kb (pages ballooned out for the pools are not in "
+                 "it until the balloon gives them back).  The stock backend exposes neither.\n")
     if cal:
         o.append("## Hog calibration (max_buffer_pages 0, no squeezing)\n")
         o.append("| backend | step | hog MiB | pswpin | pswpout | phase s | "
@@ -229,14 +233,16 @@ def main():
             o.append("\"Xen scratch\" (unpopulated) ranges in dom0's "
                      "/proc/iomem after the pools filled: %d.\n" %
                      probe["xen_scratch"])
-        o.append("| step | pool pages | MemFree MiB |")
-        o.append("|---|---|---|")
-        o.append("| pools trimmed to 0 | %d | %d |" % (
-            probe["pool0"], probe["memfree0_kib"] // 1024))
-        o.append("| after fio, max_buffer_pages 1024 | %d | %d |" % (
-            probe["pool1"], probe["memfree1_kib"] // 1024))
-        o.append("| max_buffer_pages 0 again | %d | %d |" % (
-            probe["pool2"], probe["memfree2_kib"] // 1024))
+        bk = probe.get("balloon_kib") or [0, 0, 0]
+        bk = ["%d" % (k // 1024) if k else "-" for k in bk]
+        o.append("| step | pool pages | MemFree MiB | dom0 reservation MiB |")
+        o.append("|---|---|---|---|")
+        o.append("| pools trimmed to 0 | %d | %d | %s |" % (
+            probe["pool0"], probe["memfree0_kib"] // 1024, bk[0]))
+        o.append("| after fio, max_buffer_pages 1024 | %d | %d | %s |" % (
+            probe["pool1"], probe["memfree1_kib"] // 1024, bk[1]))
+        o.append("| max_buffer_pages 0 again | %d | %d | %s |" % (
+            probe["pool2"], probe["memfree2_kib"] // 1024, bk[2]))
         o.append("")
         o.append("The pools grew by %d pages (%.1f MiB); MemFree fell by "
                  "%.1f MiB meanwhile (fio, page cache and guests' consoles "

@@ -20,12 +20,11 @@ LAB_RUN_POLL=0
 NG=${BENCH_NG:-3}		# guests
 ND=${BENCH_ND:-6}		# disks per guest (null_blk, no memory behind them)
 SECS=${BENCH_SECS:-15}		# fio time per setting
-# 1 MiB requests (the guests' frontend takes up to 256 segments per
-# request), so that a ring with a few requests in flight holds hundreds of
-# pool pages; with 128 KiB ones the pools' high-water mark depended on how
-# fast the backend ran, a few thousand pages in one phase, 15000 in another.
-RW=randrw BS=${BENCH_BS:-1M} QD=${BENCH_QD:-8}
-FPARAMS=max_indirect_segments=256
+RW=randrw BS=${BENCH_BS:-128k} QD=${BENCH_QD:-32}
+# e.g. max_indirect_segments=256 with BENCH_BS=1M: with that, the pools
+# filled to 1024 pages per ring, but the balloon never gave their memory
+# back (see Documentation/xen-blk-bench-memory-scale.rst)
+FPARAMS=${BENCH_FPARAMS:-}
 SQUEEZE=${BENCH_SQUEEZE:-"0 1 10 100"}
 MAXPAGES=${BENCH_MAXPAGES:-"1024 0"}
 BACKS=${BENCH_BACKS:-"ours stock"}
@@ -48,6 +47,11 @@ bench() { lab_out "BENCH $*"; }
 
 vmstat() { # field
 	awk -v f="$1" '$1 == f { print $2 }' /proc/vmstat
+}
+
+# dom0's reservation as the balloon driver counts it (KiB; 0 if absent)
+balloon_kib() {
+	cat /sys/devices/system/xen_memory/xen_memory0/info/current_kb 2>/dev/null || echo 0
 }
 
 meminfo() { # field, KiB
@@ -88,7 +92,7 @@ start_guests() {
 			k=$((k + 1))
 		done
 		# shellcheck disable=SC2086
-		guest_start "m$g" --mem 512 --vcpus 1 --fparams "$FPARAMS" $disks ||
+		guest_start "m$g" --mem 512 --vcpus 1 ${FPARAMS:+--fparams "$FPARAMS"} $disks ||
 			fail "guest m$g did not start"
 	done
 }
@@ -178,7 +182,7 @@ phase() { # back squeeze_ms max_pages round [kind]
 	in1=$(vmstat pswpin)
 	out1=$(vmstat pswpout)
 	PH_RATE=$(((in1 - in0 + out1 - out0) / (t1 > t0 ? t1 - t0 : 1)))
-	bench "{\"kind\":\"$kind\",\"back\":\"$1\",\"round\":$4,\"squeeze_ms\":$2,\"max_pages\":$3,\"pswpin\":$((in1 - in0)),\"pswpout\":$((out1 - out0)),\"kib_s\":$RES_KIB,\"iops\":$RES_IOPS,\"fio_fail\":$RES_FAIL,\"secs\":$((t1 - t0)),\"memfree_kib\":$(meminfo MemFree),\"swapfree_kib\":$(meminfo SwapFree),\"pool_pages\":$(back_stat_sum pool_pages),\"squeezes\":$(($(back_stat_sum squeezes) - sq0)),\"hog_mib\":$HOG_MIB}"
+	bench "{\"kind\":\"$kind\",\"back\":\"$1\",\"round\":$4,\"squeeze_ms\":$2,\"max_pages\":$3,\"pswpin\":$((in1 - in0)),\"pswpout\":$((out1 - out0)),\"kib_s\":$RES_KIB,\"iops\":$RES_IOPS,\"fio_fail\":$RES_FAIL,\"secs\":$((t1 - t0)),\"memfree_kib\":$(meminfo MemFree),\"swapfree_kib\":$(meminfo SwapFree),\"pool_pages\":$(back_stat_sum pool_pages),\"squeezes\":$(($(back_stat_sum squeezes) - sq0)),\"hog_mib\":$HOG_MIB,\"balloon_kib\":$(balloon_kib)}"
 }
 
 # Shrink the hog until it fits with every pool empty (max_buffer_pages 0,
@@ -202,24 +206,24 @@ hog_calibrate() { # back
 # Does the pool hold dom0 RAM?  Fill the pools without pressure, then trim
 # them to zero, reading MemFree and the pool size at each step.
 pool_probe() {
-	local f0 p0 f1 p1 f2 p2 xs
+	local f0 p0 f1 p1 f2 p2 xs b0 b1 b2
 	back_param buffer_squeeze_duration_ms 0
 	back_param max_buffer_pages 0
 	sleep 2
 	sync
 	echo 1 >/proc/sys/vm/drop_caches
-	f0=$(meminfo MemFree) p0=$(back_stat_sum pool_pages)
+	f0=$(meminfo MemFree) p0=$(back_stat_sum pool_pages) b0=$(balloon_kib)
 	back_param max_buffer_pages 1024
 	run_guests probe
 	sleep 1
-	f1=$(meminfo MemFree) p1=$(back_stat_sum pool_pages)
+	f1=$(meminfo MemFree) p1=$(back_stat_sum pool_pages) b1=$(balloon_kib)
 	back_param max_buffer_pages 0
 	# the ring threads trim at least every 100 ms, busy or idle
 	sleep 2
-	f2=$(meminfo MemFree) p2=$(back_stat_sum pool_pages)
+	f2=$(meminfo MemFree) p2=$(back_stat_sum pool_pages) b2=$(balloon_kib)
 	# unpopulated grant pages live in "Xen scratch" ranges (none if ballooned)
 	xs=$(grep -c "Xen scratch" /proc/iomem)
-	bench "{\"kind\":\"probe\",\"back\":\"ours\",\"xen_scratch\":$xs,\"memfree0_kib\":$f0,\"pool0\":$p0,\"memfree1_kib\":$f1,\"pool1\":$p1,\"memfree2_kib\":$f2,\"pool2\":$p2,\"kib_s\":$RES_KIB}"
+	bench "{\"kind\":\"probe\",\"back\":\"ours\",\"xen_scratch\":$xs,\"balloon_kib\":[$b0,$b1,$b2],\"memfree0_kib\":$f0,\"pool0\":$p0,\"memfree1_kib\":$f1,\"pool1\":$p1,\"memfree2_kib\":$f2,\"pool2\":$p2,\"kib_s\":$RES_KIB}"
 }
 
 load_back() { # ours|stock
