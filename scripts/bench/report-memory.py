@@ -113,10 +113,14 @@ def main():
         sq10 = find(mem, b, 10, 1024)
         if base and sq10:
             ratio = swaps(sq10) / swaps(base) if swaps(base) else None
+            quiet = swaps(base) <= setup.get("cal_pps", 0)
             verdict[b] = {
                 "no_squeeze": swaps(base), "squeeze_10ms": swaps(sq10),
                 "ratio": ratio,
-                "reproduced": ratio is not None and ratio <= REPRO_RATIO,
+                # no pressure without squeezing: nothing for it to relieve
+                "no_pressure": quiet,
+                "reproduced": (not quiet and ratio is not None and
+                               ratio <= REPRO_RATIO),
             }
 
     benchlib.write_json(resdir, {"meta": m, "setup": setup, "phases": mem,
@@ -257,6 +261,18 @@ def main():
              "10 ms squeezing 212 / 3,325 (1 ms: 852 / 6,424; 100 ms: "
              "203 / 3,340).\n")
     for b, v in verdict.items():
+        if v["no_pressure"]:
+            res = [r for r in find_all(mem, b, 0, 1024) if r.get("balloon_kib")]
+            o.append("- %s: %.0f swapped pages/s without squeezing, no more "
+                     "than the hog alone with empty pools (calibrated to at "
+                     "most %s): its pools did not put dom0 under pressure, so "
+                     "there was nothing for squeezing to relieve%s." % (
+                         b, v["no_squeeze"], setup.get("cal_pps", "?"),
+                         "" if not res else
+                         " (dom0's reservation after those phases: %s MiB)" %
+                         ", ".join("%d" % (r["balloon_kib"] // 1024)
+                                   for r in res)))
+            continue
         o.append("- %s: pswpin+pswpout %.0f pages/s without squeezing, "
                  "%.0f with 10 ms "
                  "(max_buffer_pages 1024, every round): ratio %s -> seed's "

@@ -21,9 +21,8 @@ NG=${BENCH_NG:-3}		# guests
 ND=${BENCH_ND:-6}		# disks per guest (null_blk, no memory behind them)
 SECS=${BENCH_SECS:-15}		# fio time per setting
 RW=randrw BS=${BENCH_BS:-128k} QD=${BENCH_QD:-32}
-# e.g. max_indirect_segments=256 with BENCH_BS=1M: with that, the pools
-# filled to 1024 pages per ring, but the balloon never gave their memory
-# back (see Documentation/xen-blk-bench-memory-scale.rst)
+# Frontend parameters for the guests, e.g. max_indirect_segments=256 with
+# BENCH_BS=1M: then the pools fill to 1024 pages per ring.
 FPARAMS=${BENCH_FPARAMS:-}
 SQUEEZE=${BENCH_SQUEEZE:-"0 1 10 100"}
 MAXPAGES=${BENCH_MAXPAGES:-"1024 0"}
