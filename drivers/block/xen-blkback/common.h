@@ -298,6 +298,7 @@ enum {
  * @unmap_ops: scratch for batched grant unmaps
  * @batch_pages: pages of the batch in @map_ops or @unmap_ops
  * @batch_maps: &struct xbb_map of each entry in @map_ops
+ * @pool_pages: scratch for filling or trimming @pool in batches
  * @rsp_lock: serialises writing responses into the shared ring (ring
  *	      thread and bio completion); nests inside @done_lock
  * @done_lock: protects @done_list, @inflight, @free_reqs and @starved
@@ -343,6 +344,7 @@ struct xbb_ring {
 	struct gnttab_unmap_grant_ref unmap_ops[XBB_BATCH];
 	struct page *batch_pages[XBB_BATCH];
 	struct xbb_map *batch_maps[XBB_BATCH];
+	struct page *pool_pages[XBB_BATCH];
 
 	spinlock_t rsp_lock;	/* response producer; thread and completion */
 	spinlock_t done_lock;	/* done_list, inflight, free_reqs, starved */
@@ -456,7 +458,8 @@ void xbb_gcache_free_all(struct xbb_ring *ring);
 
 /* page_pool.c */
 void xbb_pool_init(struct xbb_ring *ring);
-int xbb_pool_get(struct xbb_ring *ring, struct page **page);
+int xbb_pool_get(struct xbb_ring *ring, struct page **page,
+		 unsigned int want);
 void xbb_pool_put(struct xbb_ring *ring, struct page **pages,
 		  unsigned int nr);
 void xbb_pool_trim(struct xbb_ring *ring);

@@ -185,7 +185,7 @@ int xbb_map_grants(struct xbb_ring *ring, struct xbb_map *maps,
 			ring->st.pgrant_misses++;
 		}
 
-		if (xbb_pool_get(ring, &m->page)) {
+		if (xbb_pool_get(ring, &m->page, nr - i)) {
 			dev_warn_ratelimited(xbb_dev(ring),
 					     "queue %u: no page to map a grant into\n",
 					     ring->index);

@@ -25,16 +25,39 @@ void xbb_pool_init(struct xbb_ring *ring)
 }
 
 /**
- * xbb_pool_get() - take a page from the pool, allocating if it is empty
+ * xbb_pool_get() - take a page from the pool, refilling it if it is empty
  * @ring: the ring
  * @page: receives the page
+ * @want: pages the caller may still take for this request, this one
+ *	  included
  *
- * Context: ring thread; may sleep.
+ * An empty pool is refilled with up to @want pages (at most %XBB_BATCH)
+ * in one allocation.  With ballooned grant pages every allocation takes
+ * the balloon lock, flushes the TLBs of all CPUs and makes hypercalls
+ * whatever its size, so page by page a 128 KiB request paid that 32
+ * times.  Pages the request then does not use stay in the pool, which
+ * xbb_pool_trim() keeps within max_buffer_pages.
+ *
+ * Context: ring thread (the only one taking pages); may sleep.
  * Return: 0, or -ENOMEM.
  */
-int xbb_pool_get(struct xbb_ring *ring, struct page **page)
+int xbb_pool_get(struct xbb_ring *ring, struct page **page,
+		 unsigned int want)
 {
-	return gnttab_page_cache_get(&ring->pool, page);
+	struct page **pages = ring->pool_pages;
+	unsigned int n = clamp_t(unsigned int, want, 1, XBB_BATCH);
+
+	/* Only this thread takes pages: a non-empty pool stays non-empty. */
+	if (READ_ONCE(ring->pool.num_pages) || n == 1)
+		return gnttab_page_cache_get(&ring->pool, page);
+
+	if (gnttab_alloc_pages(n, pages)) {
+		/* Short of memory: the one page this request needs now. */
+		return gnttab_alloc_pages(1, page);
+	}
+	*page = pages[0];
+	gnttab_page_cache_put(&ring->pool, pages + 1, n - 1);
+	return 0;
 }
 
 /**
@@ -48,6 +71,29 @@ int xbb_pool_get(struct xbb_ring *ring, struct page **page)
 void xbb_pool_put(struct xbb_ring *ring, struct page **pages, unsigned int nr)
 {
 	gnttab_page_cache_put(&ring->pool, pages, nr);
+}
+
+/*
+ * Free the pages above @target, %XBB_BATCH per call into the grant table
+ * (gnttab_page_cache_shrink() frees ten at a time; with ballooned pages
+ * each call takes the balloon lock and wakes the balloon thread).
+ */
+static void xbb_pool_shrink(struct xbb_ring *ring, unsigned int target)
+{
+	struct page **pages = ring->pool_pages;
+	unsigned int excess, n, i;
+
+	while ((excess = xbb_pool_excess(READ_ONCE(ring->pool.num_pages),
+					 target))) {
+		n = min_t(unsigned int, excess, XBB_BATCH);
+		/* Never allocates: only this thread takes pages. */
+		for (i = 0; i < n; i++)
+			if (gnttab_page_cache_get(&ring->pool, &pages[i]))
+				break;
+		if (!i)
+			return;
+		gnttab_free_pages(i, pages);
+	}
 }
 
 /**
@@ -73,8 +119,7 @@ void xbb_pool_trim(struct xbb_ring *ring)
 	}
 	target = xbb_pool_target(READ_ONCE(xbb_max_buffer_pages),
 				 xbb_squeeze_active(&ring->squeeze, jiffies));
-	if (xbb_pool_excess(READ_ONCE(ring->pool.num_pages), target))
-		gnttab_page_cache_shrink(&ring->pool, target);
+	xbb_pool_shrink(ring, target);
 }
 
 /**
@@ -85,7 +130,7 @@ void xbb_pool_trim(struct xbb_ring *ring)
  */
 void xbb_pool_destroy(struct xbb_ring *ring)
 {
-	gnttab_page_cache_shrink(&ring->pool, 0);
+	xbb_pool_shrink(ring, 0);
 }
 
 /**
