@@ -34,13 +34,21 @@ PRESSURE_PPS = 50
 
 
 def swaps(r):
-    """Pages swapped in and out per second of the phase.
+    """Pages swapped in and out per second of the hog's window.
 
-    Phases last as long as the slowest guest's fio plus the toolstack's
-    delays under thrashing (60-100 s for 15 s of fio in the lab), so the
-    counts are compared as rates.
+    The window runs from the start of the hog's write to the end of its
+    reads; writing it takes longer when it swaps, so the counts are
+    compared as rates.
     """
     return (r["pswpin"] + r["pswpout"]) / max(r["secs"], 1)
+
+
+def burst_swaps(r):
+    """Pages swapped in and out per second of the fio burst before."""
+    if "burst_secs" not in r:
+        return None
+    return ((r["burst_pswpin"] + r["burst_pswpout"]) /
+            max(r["burst_secs"], 1))
 
 
 def find_all(mem, back, sq, mp):
@@ -55,8 +63,10 @@ def find(mem, back, sq, mp):
     if not rs:
         return None
     out = dict(rs[0])
-    for k in ("pswpin", "pswpout", "secs", "fio_fail"):
-        out[k] = sum(r[k] for r in rs)
+    for k in ("pswpin", "pswpout", "secs", "fio_fail", "burst_pswpin",
+              "burst_pswpout", "burst_secs"):
+        if k in out:
+            out[k] = sum(r[k] for r in rs)
     for k in ("kib_s", "iops"):
         out[k] = sum(r[k] for r in rs) / len(rs)
     out["rounds"] = len(rs)
@@ -87,7 +97,7 @@ set title 'dom0 swap traffic per setting (buffer\\_squeeze\\_duration\\_ms / max
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
-set ylabel 'pages swapped during the phase'
+set ylabel 'pages swapped in the hog window'
 set yrange [0:*]
 set xtics rotate by -30
 set key top right
@@ -160,45 +170,57 @@ def main():
     if setup:
         hx = setup.get("hog_extra_mib", 400)
         o.append("Setup: %d guests x %d null_blk disks (each request "
-                 "completed after %s us), fio %s bs=%s QD%d "
-                 "for %d s per setting in every guest at once; swap on %s "
-                 "(%d MiB); dom0 MemTotal %d MiB; a tmpfs memory hog "
-                 "(first MemAvailable with every pool empty %+d MiB, then "
-                 "%s MiB smaller at a time until it swapped at most %s "
-                 "pages/s with the pools empty; calibration below) read in a "
-                 "loop during each phase; "
-                 "backend loaded with feature_persistent=0 so that every "
-                 "grant goes through the page pool.\n" % (
+                 "completed after %s us); each phase is a burst of fio %s "
+                 "bs=%s QD%d for %d s in every guest at once (no hog: it "
+                 "fills the pools), then, with the guests idle, a tmpfs "
+                 "memory hog is written and read in a loop for %s s and "
+                 "freed.  Hog: MemAvailable with every pool empty and the "
+                 "guests idle %+d MiB, then %s MiB smaller at a time until "
+                 "its window swapped at most %s pages/s after a burst with "
+                 "empty pools (calibration below).  Swap on %s (%d MiB); "
+                 "dom0 MemTotal %d MiB; backend loaded with "
+                 "feature_persistent=0 so that every grant goes through the "
+                 "page pool.\n" % (
                      setup["guests"], setup["disks_per_guest"],
                      "%d" % (setup["null_nsec"] // 1000)
                      if "null_nsec" in setup else "0",
                      setup["rw"], setup["bs"], setup["qd"], setup["secs"],
+                     setup.get("hold", "?"), hx,
+                     setup.get("hog_step_mib", "?"), setup.get("cal_pps", "?"),
                      setup["swapdev"], setup["swaptotal_kib"] // 1024,
-                     setup["memtotal_kib"] // 1024, hx,
-                     setup.get("hog_step_mib", "?"), setup.get("cal_pps", "?")))
+                     setup["memtotal_kib"] // 1024))
     if not mem:
         o.append("**No measurements were reported**: the lab run failed "
                  "before the first phase; see lab.log next to this file.\n")
     else:
         o.append("## Swap traffic and throughput per setting\n")
-        o.append("| backend | round | squeeze ms | max_buffer_pages | pswpin | "
-                 "pswpout | phase s | swapped pages/s | guests MiB/s | "
-                 "guests IOPS | fio failures | squeezes | "
-                 "pool pages at end | MemFree MiB | dom0 reservation MiB |")
-        o.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        o.append("| backend | round | squeeze ms | max_buffer_pages | "
+                 "guests MiB/s | guests IOPS | fio failures | burst swapped "
+                 "pages/s | pool pages after burst | dom0 reservation after "
+                 "burst MiB | pswpin | pswpout | hog window s | swapped "
+                 "pages/s | squeezes | pool pages at end | MemFree MiB | "
+                 "dom0 reservation MiB |")
+        o.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+
+        def mib(k):
+            return "%d" % (k // 1024) if k else "-"
+
+        def ourstat(r, k):
+            return r.get(k, "-") if r["back"] == "ours" else "n/a"
         for r in mem:
-            o.append("| %s | %s | %d | %d | %d | %d | %d | %.0f | %.1f | %d | "
-                     "%d | %s | %s | %d | %s |" % (
+            bs = burst_swaps(r)
+            o.append("| %s | %s | %d | %d | %.1f | %d | %d | %s | %s | %s | "
+                     "%d | %d | %d | %.0f | %s | %s | %d | %s |" % (
                          r["back"], r.get("round", 1),
                          r["squeeze_ms"], r["max_pages"],
+                         r["kib_s"] / 1024.0, r["iops"], r["fio_fail"],
+                         "%.0f" % bs if bs is not None else "-",
+                         ourstat(r, "pool_after_burst"),
+                         mib(r.get("balloon_after_burst_kib", 0)),
                          r["pswpin"], r["pswpout"], r["secs"], swaps(r),
-                         r["kib_s"] / 1024.0,
-                         r["iops"], r["fio_fail"],
-                         r["squeezes"] if r["back"] == "ours" else "n/a",
-                         r["pool_pages"] if r["back"] == "ours" else "n/a",
+                         ourstat(r, "squeezes"), ourstat(r, "pool_pages"),
                          r["memfree_kib"] // 1024,
-                         "%d" % (r["balloon_kib"] // 1024)
-                         if r.get("balloon_kib") else "-"))
+                         mib(r.get("balloon_kib", 0))))
         o.append("")
         keys = []
         for r in mem:
@@ -207,23 +229,30 @@ def main():
                 keys.append(k)
         o.append("Every round merged (counts and seconds summed):\n")
         o.append("| backend | squeeze ms | max_buffer_pages | rounds | "
-                 "pswpin | pswpout | swapped pages/s | guests MiB/s (mean) | "
-                 "fio failures |")
-        o.append("|---|---|---|---|---|---|---|---|---|")
+                 "pswpin | pswpout | swapped pages/s | burst swapped "
+                 "pages/s | guests MiB/s (mean) | fio failures |")
+        o.append("|---|---|---|---|---|---|---|---|---|---|")
         for b, sq, mp in keys:
             r = find(mem, b, sq, mp)
-            o.append("| %s | %d | %d | %d | %d | %d | %.0f | %.1f | %d |" % (
-                b, sq, mp, r["rounds"], r["pswpin"], r["pswpout"], swaps(r),
-                r["kib_s"] / 1024.0, r["fio_fail"]))
+            bs = burst_swaps(r)
+            o.append("| %s | %d | %d | %d | %d | %d | %.0f | %s | %.1f | %d |"
+                     % (b, sq, mp, r["rounds"], r["pswpin"], r["pswpout"],
+                        swaps(r), "%.0f" % bs if bs is not None else "-",
+                        r["kib_s"] / 1024.0, r["fio_fail"]))
         o.append("")
-        o.append("pswpin/pswpout: pages swapped in/out in dom0 during the "
-                 "phase (/proc/vmstat deltas); swapped pages/s: their sum over "
-                 "the phase's length, the figure compared.  squeezes: memory-pressure "
-                 "callbacks our backend received during the phase (summed "
-                 "over its vbds); pool pages: free pages left in our pools "
-                 "at the end; dom0 reservation: the balloon driver's "
-                 "current_kb (pages ballooned out for the pools are not in "
-                 "it until the balloon gives them back).  The stock backend exposes neither.\n")
+        o.append("pswpin/pswpout: pages swapped in/out in dom0 in the hog's "
+                 "window (/proc/vmstat deltas, from the start of its write to "
+                 "the end of its reads); swapped pages/s: their sum over the "
+                 "window's length, the figure compared.  burst swapped "
+                 "pages/s: the same during the fio burst before it (no hog). "
+                 " squeezes: memory-pressure callbacks our backend received "
+                 "during the phase (summed over its vbds); pool pages: free "
+                 "pages in our pools right after the burst and at the end; "
+                 "dom0 reservation: the balloon driver's current_kb (pages "
+                 "ballooned out for the pools are not in it until the "
+                 "balloon gives them back), which shows the stock backend's "
+                 "pools too.  The stock backend exposes no pool or squeeze "
+                 "counter.\n")
     if cal:
         o.append("## Hog calibration (max_buffer_pages 0, no squeezing)\n")
         o.append("| backend | step | hog MiB | pswpin | pswpout | phase s | "
@@ -236,10 +265,9 @@ def main():
         o.append("")
         o.append("Each step is a phase like the measured ones, with the "
                  "pools kept empty; the last step's hog is the one every "
-                 "measured phase of that backend ran with.  Step 0 only "
-                 "lets dom0's swapping settle after the hog was written; "
-                 "a step whose rate fell to less than half of the one "
-                 "before is measured again at the same size.\n")
+                 "measured phase of that backend ran with.  A step whose "
+                 "rate fell to less than half of the one before is "
+                 "measured again at the same size.\n")
     if probe:
         filled = probe["pool1"] - probe["pool0"]
         drop = probe["memfree0_kib"] - probe["memfree1_kib"]
@@ -313,9 +341,14 @@ def main():
              "the swap traffic seen without squeezing.)\n" % (
                  REPRO_RATIO * 100))
     o.append("## How to read this\n")
-    o.append("""- Every phase runs the same hog and the same guest load; only the two
+    o.append("""- Every phase runs the same burst and the same hog; only the two
   backend parameters change.  Swap traffic that does not move with the
   parameters comes from the hog, not from the backend.
+- The hog comes after the I/O, not during it: a pool grows only to the
+  pages that were in flight at once, so under load the requests in
+  flight hold about as much memory as full pools, and no squeezing can
+  free those.  After the burst the pools keep up to max_buffer_pages free
+  pages each, which is the memory the seed's squeezing gives back.
 - The seed's effect needs the pool's free pages to be dom0 RAM.  On the
   kernel of the seed they were (pages ballooned out of dom0), and so they
   are on the lab's own dom0 kernel (the default, BENCH_DOM0=ballooned).
@@ -335,10 +368,11 @@ def main():
     o.append("""- QEMU TCG emulates every CPU in software, roughly 10-50x slower than
   hardware; dom0, Xen and the guests share the emulated CPU(s).  Absolute
   throughput is the emulator's, not the driver's; only differences between
-  settings measured in the same run mean something.  Each setting is one
-  %s s phase: throughput varies by tens of percent between identical
-  phases under TCG (more when another lab shares the host), swap counts
-  by as much; read large, consistent differences only.
+  settings measured in the same run mean something.  Each setting is a
+  %s s burst and a hog window per round: throughput varies by tens of
+  percent between identical phases under TCG (more when another lab
+  shares the host), swap counts by as much; read large, consistent
+  differences only.
 - The swap disk is a file on the host seen through virtio; the hog is a
   tmpfs file read in a loop, not the seed's workload.
 - The lab cannot reproduce a memory cost the kernel no longer has: if the

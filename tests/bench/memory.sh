@@ -3,13 +3,25 @@
 # lab-timeout: 4200
 #
 # make bench-memory, in dom0: the seed 004 experiment.  dom0 has little
-# memory and a swap device; a memory hog keeps it under pressure while
-# guests drive many backend disks.  For each backend (ours, stock) and each
-# setting of buffer_squeeze_duration_ms x max_buffer_pages we record the
-# pswpin/pswpout deltas of /proc/vmstat, the guests' summed fio throughput
-# and dom0's free memory, as "BENCH {json}" lines for
-# scripts/bench/report-memory.py.  A pool probe (ours only) checks how much
-# dom0 RAM the backend's page pool really holds.
+# memory and a swap device; guests drive many backend disks, whose page
+# pools keep up to max_buffer_pages free pages each once the I/O is done,
+# and then a memory hog needs that memory.  Each phase: a burst of fio in
+# every guest (no hog; it fills the pools), then the hog is written and
+# read in a loop while the guests are idle.  Swap traffic in that window
+# is what the pools' pages cost dom0; squeezing (the xenbus shrinker
+# telling the backend to empty its pools for buffer_squeeze_duration_ms)
+# should take it away.  For each backend (ours, stock) and each setting
+# of buffer_squeeze_duration_ms x max_buffer_pages we record the
+# pswpin/pswpout deltas of /proc/vmstat in the hog's window, the burst's
+# own, the guests' summed fio throughput and dom0's free memory, as
+# "BENCH {json}" lines for scripts/bench/report-memory.py.  A pool probe
+# (ours only) checks how much dom0 RAM the backend's page pool holds.
+#
+# Why not the hog during the I/O: requests in flight hold as many pages as
+# full pools do (each pool only grows to what was in flight at once), so
+# pressure under load is mostly the in-flight pages, which no squeezing
+# can free.  Two such runs swapped about as much with empty pools as with
+# full ones (Documentation/xen-blk-bench-memory-scale.rst).
 . /lab/tests/test_common.sh
 # guest_run waits on a watch only: polling would take dom0 CPU from fio.
 # shellcheck disable=SC2034 # read by guest_run
@@ -19,13 +31,12 @@ LAB_RUN_POLL=0
 # BENCH_BACKS=ours BENCH_SQUEEZE="0 10" BENCH_MAXPAGES=1024 make bench-memory.
 NG=${BENCH_NG:-3}		# guests
 ND=${BENCH_ND:-6}		# disks per guest (null_blk, no memory behind them)
-SECS=${BENCH_SECS:-15}		# fio time per setting
-# 1 MiB requests, one request of 256 segments each through our backend
-# (8 of 32 segments through stock's): four in flight hold as many pages
-# as a ring's pool may keep (max_buffer_pages 1024).  With 128 KiB
-# requests the pools stay at a few hundred pages once the backend keeps
-# up, and squeezing has nothing to give back.
-RW=randrw BS=${BENCH_BS:-1M} QD=${BENCH_QD:-8}
+SECS=${BENCH_SECS:-8}		# fio burst per phase
+HOLD=${BENCH_HOLD:-20}		# seconds the hog is read after it is written
+# 1 MiB requests, one request of 256 segments each through our backend:
+# four in flight hold as many pages as a ring's pool may keep
+# (max_buffer_pages 1024), so a burst leaves every pool full.
+RW=randrw BS=${BENCH_BS:-1M} QD=${BENCH_QD:-4}
 # Frontend parameters for the guests (our frontend's).
 FPARAMS=${BENCH_FPARAMS-max_indirect_segments=256}
 SQUEEZE=${BENCH_SQUEEZE:-"0 1 10 100"}
@@ -36,15 +47,16 @@ ROUNDS=${BENCH_ROUNDS:-2}	# passes over the settings, per backend
 # pages stay taken from the pool for that long and the pools grow toward
 # max_buffer_pages (1024) per ring.  Completed inline, they stay tiny.
 NULL_NSEC=${BENCH_NULL_NSEC:-2000000}
-# The hog's first size: MemAvailable, measured with every pool empty, plus
-# this many MiB (may be negative); hog_calibrate then takes HOG_STEP MiB
-# off until the hog alone swaps at most CAL_PPS pages/s.  Full pools
-# (up to 72 MiB here) then push part of it through swap on every pass.
-# dom0's root is a tmpfs with ~200 MiB of cold files (the guest image among
-# them); a first pass pushes those to swap before anything is measured.
-HOG_EXTRA=${BENCH_HOG_EXTRA:--32}
+# The hog's size: MemAvailable, measured with every pool empty and the
+# guests idle, plus this many MiB (may be negative); hog_calibrate then
+# takes HOG_STEP MiB off until, after a burst with empty pools, the hog
+# swaps at most CAL_PPS pages/s.  Full pools (up to 72 MiB here) then
+# push part of it through swap.  dom0's root is a tmpfs with ~200 MiB of
+# cold files (the guest image among them); a first pass pushes those to
+# swap before anything is measured.
+HOG_EXTRA=${BENCH_HOG_EXTRA:--24}
 HOG_STEP=${BENCH_HOG_STEP:-16}
-CAL_PPS=${BENCH_CAL_PPS:-200}
+CAL_PPS=${BENCH_CAL_PPS:-50}
 
 bench() { lab_out "BENCH $*"; }
 
@@ -134,42 +146,51 @@ run_guests() { # key
 	done
 }
 
-hog_fill() {
-	local avail mib
+# Once per backend: push the root's cold files to swap, then size the hog
+# with every pool empty and the guests idle.
+hog_size() {
+	local avail
 	mkdir -p /run/hog
 	mount -t tmpfs -o size=2g tmpfs /run/hog
-	# First pass: push what nobody reads (the root's cold files) to swap,
-	# so the phases see the hog's traffic, not that one-off.
 	avail=$(($(meminfo MemAvailable) / 1024))
 	dd if=/dev/zero of=/run/hog/fill bs=1M count=$((avail + 300)) 2>/dev/null
 	rm -f /run/hog/fill
-	# Then the hog itself, sized with every pool empty.
 	back_param max_buffer_pages 0
 	sleep 2
 	avail=$(($(meminfo MemAvailable) / 1024))
-	mib=$((avail + HOG_EXTRA))
-	log "hog: $mib MiB in tmpfs (MemAvailable was $avail MiB)"
-	dd if=/dev/zero of=/run/hog/fill bs=1M count=$mib 2>/dev/null ||
-		fail "hog: dd failed"
-	HOG_MIB=$mib
+	HOG_MIB=$((avail + HOG_EXTRA))
+	log "hog: $HOG_MIB MiB (MemAvailable was $avail MiB)"
 }
 
-hog_free() {
+hog_done() {
 	rm -f /run/hog/fill
 	umount /run/hog 2>/dev/null
 }
 
-# One setting: parameters, hog cycling through its memory, fio in all guests.
-# Sets PH_RATE, the pages swapped in and out per second of the phase.
+# One setting: parameters, a burst of fio in every guest, then the hog is
+# written and read in a loop for HOLD s with the guests idle, then freed.
+# Sets PH_RATE, the pages swapped in and out per second of the hog's
+# window (from the start of its write to the end of its reads).
 phase() { # back squeeze_ms max_pages round [kind]
-	local in0 out0 in1 out1 t0 t1 hp key kind=${5:-mem}
+	local b0 bout0 bin0 in0 out0 in1 out1 t0 t1 hp key kind=${5:-mem}
+	local pool1 bal1 free1 tb
 	back_param buffer_squeeze_duration_ms "$2" || fail "cannot set squeeze"
 	back_param max_buffer_pages "$3" || fail "cannot set max_buffer_pages"
 	key="$kind$4_$2_$3"
 	sq0=$(back_stat_sum squeezes)
+	bin0=$(vmstat pswpin)
+	bout0=$(vmstat pswpout)
+	b0=$(date +%s)
+	run_guests "$key"
+	# the pools as the burst left them (trimmed within 100 ms of its end)
+	sleep 1
+	pool1=$(back_stat_sum pool_pages) bal1=$(balloon_kib) free1=$(meminfo MemFree)
 	in0=$(vmstat pswpin)
 	out0=$(vmstat pswpout)
 	t0=$(date +%s)
+	tb=$((t0 - b0))
+	dd if=/dev/zero of=/run/hog/fill bs=1M count="$HOG_MIB" 2>/dev/null ||
+		fail "hog: dd failed"
 	touch /run/hog.on
 	(while [ -f /run/hog.on ]; do
 		cat /run/hog/fill >/dev/null &
@@ -177,7 +198,7 @@ phase() { # back squeeze_ms max_pages round [kind]
 		wait
 	done) &
 	hp=$!
-	run_guests "$key"
+	sleep "$HOLD"
 	rm -f /run/hog.on
 	kill "$(cat /run/hog.cat)" 2>/dev/null
 	wait $hp
@@ -185,23 +206,18 @@ phase() { # back squeeze_ms max_pages round [kind]
 	in1=$(vmstat pswpin)
 	out1=$(vmstat pswpout)
 	PH_RATE=$(((in1 - in0 + out1 - out0) / (t1 > t0 ? t1 - t0 : 1)))
-	bench "{\"kind\":\"$kind\",\"back\":\"$1\",\"round\":$4,\"squeeze_ms\":$2,\"max_pages\":$3,\"pswpin\":$((in1 - in0)),\"pswpout\":$((out1 - out0)),\"kib_s\":$RES_KIB,\"iops\":$RES_IOPS,\"fio_fail\":$RES_FAIL,\"secs\":$((t1 - t0)),\"memfree_kib\":$(meminfo MemFree),\"swapfree_kib\":$(meminfo SwapFree),\"pool_pages\":$(back_stat_sum pool_pages),\"squeezes\":$(($(back_stat_sum squeezes) - sq0)),\"hog_mib\":$HOG_MIB,\"balloon_kib\":$(balloon_kib)}"
+	bench "{\"kind\":\"$kind\",\"back\":\"$1\",\"round\":$4,\"squeeze_ms\":$2,\"max_pages\":$3,\"pswpin\":$((in1 - in0)),\"pswpout\":$((out1 - out0)),\"secs\":$((t1 - t0)),\"burst_pswpin\":$((in0 - bin0)),\"burst_pswpout\":$((out0 - bout0)),\"burst_secs\":$tb,\"kib_s\":$RES_KIB,\"iops\":$RES_IOPS,\"fio_fail\":$RES_FAIL,\"pool_after_burst\":$pool1,\"balloon_after_burst_kib\":$bal1,\"memfree_after_burst_kib\":$free1,\"memfree_kib\":$(meminfo MemFree),\"swapfree_kib\":$(meminfo SwapFree),\"pool_pages\":$(back_stat_sum pool_pages),\"squeezes\":$(($(back_stat_sum squeezes) - sq0)),\"hog_mib\":$HOG_MIB,\"balloon_kib\":$(balloon_kib)}"
+	rm -f /run/hog/fill
+	sleep 2
 }
 
-# Shrink the hog until it fits with every pool empty (max_buffer_pages 0,
-# no squeezing, fio in every guest): at most CAL_PPS pages swapped per
-# second.  Once its pages cycle through swap the hog keeps them cycling,
-# so a fixed margin below MemAvailable is too much in one run and too
-# little in the next.  The measured phases then differ from the last
-# calibration phase only in what the pools hold.
-# Right after hog_fill dom0 is still swapping its own pages back in and
-# out for several phases (1607, 1033, 1029, 748, 321, 241 pages/s over six
-# steps of one run, and then 0 in every measured phase with empty pools):
-# a first phase only settles, and a step whose rate fell to less than
-# half of the one before is measured again at the same size.
+# Shrink the hog until it fits after a burst with every pool empty
+# (max_buffer_pages 0, no squeezing): at most CAL_PPS pages swapped per
+# second of its window.  The measured phases then differ from the last
+# calibration phase only in what the pools hold.  A step whose rate fell
+# to less than half of the one before is measured again at the same size.
 hog_calibrate() { # back
 	local i prev=
-	phase "$1" 0 0 0 cal
 	for i in 1 2 3 4 5 6; do
 		phase "$1" 0 0 "$i" cal
 		[ "$PH_RATE" -le "$CAL_PPS" ] && return 0
@@ -213,7 +229,6 @@ hog_calibrate() { # back
 		prev=$PH_RATE
 		HOG_MIB=$((HOG_MIB - HOG_STEP))
 		log "hog: $PH_RATE pages/s swapped with empty pools; $HOG_MIB MiB now"
-		truncate -s "${HOG_MIB}M" /run/hog/fill || fail "hog: truncate failed"
 	done
 	log "hog: still swapping at $HOG_MIB MiB with empty pools"
 }
@@ -272,7 +287,7 @@ modprobe null_blk nr_devices=$((NG * ND)) queue_mode=2 irqmode=$irqmode \
 	completion_nsec="$NULL_NSEC" gb=4 memory_backed=0 || fail "cannot load null_blk"
 wait_for 10 "[ -b /dev/nullb$((NG * ND - 1)) ]" || fail "null_blk devices missing"
 
-bench "{\"kind\":\"setup\",\"guests\":$NG,\"disks_per_guest\":$ND,\"secs\":$SECS,\"rw\":\"$RW\",\"bs\":\"$BS\",\"qd\":$QD,\"front_params\":\"$FPARAMS\",\"null_nsec\":$NULL_NSEC,\"hog_extra_mib\":$HOG_EXTRA,\"hog_step_mib\":$HOG_STEP,\"cal_pps\":$CAL_PPS,\"swapdev\":\"$swapdev\",\"memtotal_kib\":$(meminfo MemTotal),\"swaptotal_kib\":$(meminfo SwapTotal),\"nproc\":$(nproc),\"kernel\":\"$(uname -r)\"}"
+bench "{\"kind\":\"setup\",\"guests\":$NG,\"disks_per_guest\":$ND,\"secs\":$SECS,\"hold\":$HOLD,\"rw\":\"$RW\",\"bs\":\"$BS\",\"qd\":$QD,\"front_params\":\"$FPARAMS\",\"null_nsec\":$NULL_NSEC,\"hog_extra_mib\":$HOG_EXTRA,\"hog_step_mib\":$HOG_STEP,\"cal_pps\":$CAL_PPS,\"swapdev\":\"$swapdev\",\"memtotal_kib\":$(meminfo MemTotal),\"swaptotal_kib\":$(meminfo SwapTotal),\"nproc\":$(nproc),\"kernel\":\"$(uname -r)\"}"
 
 # --- measurements -------------------------------------------------------------
 # Per backend, every setting once per round; even rounds run them in the
@@ -291,7 +306,7 @@ for back in $BACKS; do
 	if [ "$back" = ours ]; then
 		pool_probe
 	fi
-	hog_fill
+	hog_size
 	hog_calibrate "$back"
 	for round in $(seq 1 "$ROUNDS"); do
 		order=$settings
@@ -300,7 +315,7 @@ for back in $BACKS; do
 			phase "$back" "${st%:*}" "${st#*:}" "$round"
 		done
 	done
-	hog_free
+	hog_done
 	stop_guests
 done
 lab_unload_back
