@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
 
 CONFIGS = ["local", "stock-on", "stock-off", "ours-on", "ours-off",
-           "oback-on", "ofront-on"]
+           "oback-on", "ofront-on", "oback-off", "ofront-off"]
 GUESTS = CONFIGS[1:]
 LABEL = {
     "local": "dom0-local",
@@ -24,6 +24,8 @@ LABEL = {
     "ours-off": "ours, persistent off",
     "oback-on": "stock front, our back",
     "ofront-on": "our front, stock back",
+    "oback-off": "stock front, our back, persistent off",
+    "ofront-off": "our front, stock back, persistent off",
 }
 # fio terse fields as main.sh prints them
 FIO = ["rc", "error", "rbw", "riops", "rlat", "wbw", "wiops", "wlat", "usr",
@@ -42,6 +44,10 @@ RATIOS = [
     ("stock-off/dom0", "stock-off", "local"),
     ("our back/stock (stock front)", "oback-on", "stock-on"),
     ("our front/stock (stock back)", "ofront-on", "stock-on"),
+    ("our back/stock, persistent off (stock front)", "oback-off",
+     "stock-off"),
+    ("our front/stock, persistent off (stock back)", "ofront-off",
+     "stock-off"),
 ]
 
 
@@ -561,8 +567,8 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
         md += benchlib.table(["ratio (per round)", "median", "min", "max",
                               "per round"], rows)
         rows = []
-        for c in ("ours-on", "ours-off", "oback-on", "stock-on", "stock-off",
-                  "ofront-on"):
+        for c in ("ours-on", "ours-off", "oback-on", "oback-off", "stock-on",
+                  "stock-off", "ofront-on", "ofront-off"):
             b = s["backend"].get(c)
             if not b:
                 continue

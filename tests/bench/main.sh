@@ -12,7 +12,8 @@
 #   ours-off   our pair, persistent grants off on both ends
 #   oback-on   the stock frontend on our backend    (not run by default:
 #   ofront-on  our frontend on the stock backend     they say which half
-#              of our pair makes a difference)
+#              of our pair makes a difference; oback-off and ofront-off
+#              are the same with persistent grants off)
 #
 # The backing device is null_blk with memory_backed=0: it completes I/O
 # without touching data, so what is measured is the drivers' path (grants,
