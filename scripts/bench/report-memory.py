@@ -44,11 +44,17 @@ def swaps(r):
 
 
 def burst_swaps(r):
-    """Pages swapped in and out per second of the fio burst before."""
+    """Pages swapped in and out per second of the fio burst before, as
+    table text ("-" for runs that did not record it)."""
     if "burst_secs" not in r:
-        return None
-    return ((r["burst_pswpin"] + r["burst_pswpout"]) /
-            max(r["burst_secs"], 1))
+        return "-"
+    return "%.0f" % ((r["burst_pswpin"] + r["burst_pswpout"]) /
+                     max(r["burst_secs"], 1))
+
+
+def mib(kib):
+    """KiB as whole MiB for a table; "-" where nothing was read."""
+    return "%d" % (kib // 1024) if kib else "-"
 
 
 def find_all(mem, back, sq, mp):
@@ -202,19 +208,15 @@ def main():
                  "dom0 reservation MiB |")
         o.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
-        def mib(k):
-            return "%d" % (k // 1024) if k else "-"
-
         def ourstat(r, k):
             return r.get(k, "-") if r["back"] == "ours" else "n/a"
         for r in mem:
-            bs = burst_swaps(r)
             o.append("| %s | %s | %d | %d | %.1f | %d | %d | %s | %s | %s | "
                      "%d | %d | %d | %.0f | %s | %s | %d | %s |" % (
                          r["back"], r.get("round", 1),
                          r["squeeze_ms"], r["max_pages"],
                          r["kib_s"] / 1024.0, r["iops"], r["fio_fail"],
-                         "%.0f" % bs if bs is not None else "-",
+                         burst_swaps(r),
                          ourstat(r, "pool_after_burst"),
                          mib(r.get("balloon_after_burst_kib", 0)),
                          r["pswpin"], r["pswpout"], r["secs"], swaps(r),
@@ -234,10 +236,9 @@ def main():
         o.append("|---|---|---|---|---|---|---|---|---|---|")
         for b, sq, mp in keys:
             r = find(mem, b, sq, mp)
-            bs = burst_swaps(r)
             o.append("| %s | %d | %d | %d | %d | %d | %.0f | %s | %.1f | %d |"
                      % (b, sq, mp, r["rounds"], r["pswpin"], r["pswpout"],
-                        swaps(r), "%.0f" % bs if bs is not None else "-",
+                        swaps(r), burst_swaps(r),
                         r["kib_s"] / 1024.0, r["fio_fail"]))
         o.append("")
         o.append("pswpin/pswpout: pages swapped in/out in dom0 in the hog's "
@@ -278,7 +279,7 @@ def main():
                      "/proc/iomem after the pools filled: %d.\n" %
                      probe["xen_scratch"])
         bk = probe.get("balloon_kib") or [0, 0, 0]
-        bk = ["%d" % (k // 1024) if k else "-" for k in bk]
+        bk = [mib(k) for k in bk]
         o.append("| step | pool pages | MemFree MiB | dom0 reservation MiB |")
         o.append("|---|---|---|---|")
         o.append("| pools trimmed to 0 | %d | %d | %s |" % (

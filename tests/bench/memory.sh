@@ -163,7 +163,6 @@ hog_size() {
 }
 
 hog_done() {
-	rm -f /run/hog/fill
 	umount /run/hog 2>/dev/null
 }
 
