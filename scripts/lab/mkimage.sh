@@ -24,6 +24,28 @@ if [ -n "${LAB_DOM0_KERNEL:-}" ]; then
 	dom0_modroot=$LAB_DOM0_KERNEL/root
 fi
 
+# arm64 (LAB_ARCH=arm64): every file comes from the unpacked arm64 packages
+# in LAB_ARM64_ROOT (arm64-root.sh) instead of the host, libraries are
+# found by reading the binaries' DT_NEEDED there (ldd cannot run them), and
+# the guests run Debian's arm64 kernel or, with LAB_GUEST_KERNEL=DIR, the
+# one kernel-arm64.sh built in DIR (64 KiB pages).
+arch=${LAB_ARCH:-x86}
+sysroot= triplet=x86_64-linux-gnu cross=
+guest_kver=$kver guest_modroot= guest_image=/boot/vmlinuz-$kver
+if [ "$arch" = arm64 ]; then
+	sysroot=${LAB_ARM64_ROOT:?LAB_ARM64_ROOT must name the unpacked arm64 root}
+	triplet=aarch64-linux-gnu cross=aarch64-linux-gnu-
+	kver=$(sed 's/-amd64$/-arm64/' "$here/KVER")
+	dom0_kver=$kver dom0_modroot=$sysroot
+	guest_kver=$kver guest_modroot=$sysroot
+	guest_image=$sysroot/boot/vmlinuz-$kver
+	if [ -n "${LAB_GUEST_KERNEL:-}" ]; then
+		guest_kver=$(cat "$LAB_GUEST_KERNEL/kver")
+		guest_modroot=$LAB_GUEST_KERNEL/root
+		guest_image=$LAB_GUEST_KERNEL/Image
+	fi
+fi
+
 copy_file() { # root src [dst]
 	local root=$1 src=$2 dst=${3:-$2}
 
@@ -31,10 +53,52 @@ copy_file() { # root src [dst]
 	cp -L "$src" "$root$dst"
 }
 
+# The shared libraries (and the loader) an arm64 binary of the sysroot
+# needs, recursively, as paths inside the sysroot.  Sonames listed in
+# SKIP_SONAMES are not followed (fio's stand-ins).
+elf_needs() { # sysroot-path
+	local todo=$1 seen=" " skip f so d
+
+	skip=" $(echo ${SKIP_SONAMES:-}) "
+
+	while [ -n "$todo" ]; do
+		set -- $todo
+		f=$1
+		shift
+		todo=$*
+		for so in $("${cross}readelf" -d "$sysroot$f" 2>/dev/null |
+			    sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p') \
+			  $("${cross}readelf" -l "$sysroot$f" 2>/dev/null |
+			    sed -n 's/.*interpreter: \(.*\)\]/\1/p'); do
+			case "$skip" in *" $so "*) continue ;; esac
+			case "$seen" in *" $so "*) continue ;; esac
+			seen="$seen$so "
+			for d in "" /lib/$triplet/ /usr/lib/$triplet/ /lib/ /usr/lib/; do
+				case "$so" in /*) [ -n "$d" ] && continue ;; *) [ -z "$d" ] && continue ;; esac
+				if [ -e "$sysroot$d$so" ]; then
+					echo "$d$so"
+					todo="$todo $d$so"
+					continue 2
+				fi
+			done
+			echo "mkimage: $so, needed by $f, is not in $sysroot" >&2
+			return 1
+		done
+	done
+}
+
 # Copy an ELF binary and every shared library it needs.
 copy_elf() { # root bin [dst]
-	local root=$1 bin=$2 dst=${3:-$2} lib
+	local root=$1 bin=$2 dst=${3:-$2} lib libs
 
+	if [ -n "$sysroot" ]; then
+		copy_file "$root" "$sysroot$bin" "$dst"
+		libs=$(elf_needs "$bin") || return 1
+		for lib in $libs; do
+			[ -e "$root$lib" ] || copy_file "$root" "$sysroot$lib" "$lib"
+		done
+		return
+	fi
 	copy_file "$root" "$bin" "$dst"
 	for lib in $(ldd "$bin" | awk '/=> \//{print $3} /^\t\/lib/{print $1}'); do
 		[ -e "$root$lib" ] || copy_file "$root" "$lib"
@@ -55,33 +119,53 @@ make_stubs() { # dir bin: stand-ins for BIN's FIO_STUBS libraries into DIR
 	local dir=$1 bin=$2 so lib ver
 
 	mkdir -p "$dir"
-	nm -D --undefined-only "$bin" | awk '{ print $NF }' >"$dir/wanted"
+	"${cross}nm" -D --undefined-only "$sysroot$bin" | awk '{ print $NF }' >"$dir/wanted"
 	for so in $FIO_STUBS; do
-		lib=$(ldd "$bin" | awk -v s="$so" '$1 == s { print $3 }')
-		[ -n "$lib" ] || continue
+		if [ -n "$sysroot" ]; then
+			lib=$sysroot/usr/lib/$triplet/$so
+			[ -e "$lib" ] || lib=$sysroot/lib/$triplet/$so
+			[ -e "$lib" ] || continue
+			"${cross}readelf" -d "$sysroot$bin" | grep -qF "[$so]" || continue
+		else
+			lib=$(ldd "$bin" | awk -v s="$so" '$1 == s { print $3 }')
+			[ -n "$lib" ] || continue
+		fi
 		# "name version" of each function BIN takes from LIB
-		nm -D --defined-only "$lib" | awk '$2 == "T" { print $3 }' |
+		"${cross}nm" -D --defined-only "$lib" | awk '$2 == "T" { print $3 }' |
 			sed 's/@@*/ /' | awk 'NR == FNR { want[$0] = 1; next }
 				{ key = $2 == "" ? $1 : $1 "@" $2 }
 				key in want { print $1, $2 }' "$dir/wanted" - >"$dir/$so.syms"
-		awk 'BEGIN { print "#include <stdlib.h>" }
-			{ printf "void %s(void);\nvoid %s(void) { abort(); }\n", $1, $1 }' \
+		# (the cross compiler has no C library to link: a trap instead)
+		awk -v x="$sysroot" 'BEGIN { if (x == "") print "#include <stdlib.h>" }
+			{ printf "void %s(void);\nvoid %s(void) { %s; }\n", $1, $1,
+				x == "" ? "abort()" : "__builtin_trap()" }' \
 			"$dir/$so.syms" >"$dir/$so.c"
 		awk '$2 != "" { v[$2] = v[$2] " " $1 ";" }
 			END { for (n in v) printf "%s {\n\tglobal:%s\n};\n", n, v[n] }' \
 			"$dir/$so.syms" >"$dir/$so.map"
 		ver=
 		[ -s "$dir/$so.map" ] && ver=1
-		gcc -shared -fPIC -O1 -o "$dir/$so" -Wl,-soname,"$so" \
+		"${cross}gcc" -shared -fPIC -O1 ${sysroot:+-nostdlib} -o "$dir/$so" -Wl,-soname,"$so" \
 			${ver:+-Wl,--version-script="$dir/$so.map"} "$dir/$so.c" || return 1
 	done
 }
 
 # Copy fio and its libraries, the FIO_STUBS ones replaced by stand-ins.
 copy_fio() { # root
-	local root=$1 stubs=$1.stubs lib
+	local root=$1 stubs=$1.stubs lib so
 
 	make_stubs "$stubs" /usr/bin/fio || return 1
+	if [ -n "$sysroot" ]; then
+		# The stand-ins were built from the symbols fio imports; the
+		# load check below needs an arm64 CPU, so it is the x86 lane's.
+		for so in $FIO_STUBS; do
+			[ -e "$stubs/$so" ] || continue
+			copy_file "$root" "$stubs/$so" "/lib/$triplet/$so"
+		done
+		SKIP_SONAMES=$FIO_STUBS copy_elf "$root" /usr/bin/fio || return 1
+		rm -rf "$stubs"
+		return
+	fi
 	# Every symbol fio needs must resolve against the stand-ins now.
 	if ! LD_BIND_NOW=1 LD_LIBRARY_PATH=$stubs /usr/bin/fio --version >/dev/null; then
 		echo "mkimage: fio does not load with the stand-in libraries" >&2
@@ -118,20 +202,21 @@ base_root() { # root
 
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,run,tmp,etc,root,mnt,var/log,var/lib}
 	ln -sfn ../run "$root/var/run"
-	cp /bin/busybox "$root/bin/busybox"
+	cp "$sysroot/bin/busybox" "$root/bin/busybox"
+	# (the host's busybox-static is the same build for another CPU)
 	for a in $(/bin/busybox --list); do
 		[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
 	done
 	copy_fio "$root" || return 1
-	copy_elf "$root" /sbin/mkfs.ext4
-	copy_elf "$root" /sbin/e2fsck
+	copy_elf "$root" /sbin/mkfs.ext4 || return 1
+	copy_elf "$root" /sbin/e2fsck || return 1
 	ln -sf e2fsck "$root/sbin/fsck.ext4"
 	# glibc dlopens libgcc_s for pthread_cancel; libnss for getpwnam
-	copy_file "$root" "$(readlink -f /lib/x86_64-linux-gnu/libgcc_s.so.1)" \
-		/lib/x86_64-linux-gnu/libgcc_s.so.1
+	copy_file "$root" "$(readlink -f "$sysroot/lib/$triplet/libgcc_s.so.1")" \
+		"/lib/$triplet/libgcc_s.so.1"
 	for a in xenstore-read xenstore-write xenstore-rm xenstore-ls \
 		 xenstore-list xenstore-exists xenstore-watch xenstore-chmod; do
-		copy_elf "$root" "/usr/bin/$a"
+		copy_elf "$root" "/usr/bin/$a" || return 1
 	done
 	echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
 	echo 'root:x:0:' >"$root/etc/group"
@@ -142,10 +227,10 @@ build_dom0() { # out
 	local root=$1.d b
 
 	rm -rf "$root"
-	base_root "$root"
+	base_root "$root" || return 1
 	for b in xl xenstored xenconsoled xen-init-dom0 xenconsole \
 		 libxl-save-helper xen-diag; do
-		copy_elf "$root" "/usr/lib/xen-4.17/bin/$b" "/usr/sbin/$b"
+		copy_elf "$root" "/usr/lib/xen-4.17/bin/$b" "/usr/sbin/$b" || return 1
 	done
 	mkdir -p "$root/usr/lib/xen-4.17/bin"
 	ln -s /usr/sbin/libxl-save-helper "$root/usr/lib/xen-4.17/bin/libxl-save-helper"
@@ -156,7 +241,7 @@ build_dom0() { # out
 	copy_modules "$root" "$dom0_kver" "$dom0_modroot" xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc \
 		brd null_blk zram loop xen-blkback ext4 crc32c_generic \
 		virtio_pci virtio_blk
-	copy_file "$root" "/boot/vmlinuz-$kver" /lab/domu/vmlinuz
+	copy_file "$root" "$guest_image" /lab/domu/vmlinuz
 	(cd "$root" && find . | cpio -o -H newc --quiet) >"$1"
 	rm -rf "$root"
 }
@@ -165,8 +250,8 @@ build_domu() { # out
 	local root=$1.d
 
 	rm -rf "$root"
-	base_root "$root"
-	copy_modules "$root" "$kver" "" xenfs xen-blkfront ext4 crc32c_generic
+	base_root "$root" || return 1
+	copy_modules "$root" "$guest_kver" "$guest_modroot" xenfs xen-blkfront ext4 crc32c_generic
 	(cd "$root" && find . | cpio -o -H newc --quiet) >"$1"
 	rm -rf "$root"
 }
