@@ -7,9 +7,11 @@
 #   make install         install into /lib/modules/<kver>/updates and depmod
 #   make unit            user-space unit tests of the drivers' pure logic
 #   make checkpatch      checkpatch.pl --strict over our sources
-#   make lab             boot Xen in QEMU and run the e2e tests (FRONT=, BACK=, TESTS=)
+#   make lab             boot Xen in QEMU and run the e2e tests (FRONT=, BACK=, TESTS=,
+#                        ARCH=arm64 GUEST_PAGES=4k|64k for Xen/ARM)
 #   make demo            the main job: attach a disk to a guest, fio, statistics
 #   make check           everything CI runs
+#   make check-arm64     every arm64 lab (4 KiB and 64 KiB-page guests, three pairs)
 #   make fuzz            longer libFuzzer runs of both drivers' validators
 #   make bench           fio benchmarks, ours against stock and dom0-local
 #   make bench-memory    seed 004: page-pool squeezing under dom0 memory pressure
@@ -30,7 +32,7 @@ FRONT ?= ours
 BACK ?= ours
 TESTS ?=
 
-.PHONY: all modules back front install clean unit checkpatch lab demo check deps \
+.PHONY: all modules back front install clean unit checkpatch lab demo check check-arm64 deps \
 	fuzz bench bench-memory bench-scale
 
 all: modules
@@ -63,15 +65,32 @@ unit:
 checkpatch:
 	scripts/checkpatch.sh
 
+# ARCH=arm64 runs the lab on Xen/ARM (qemu-system-aarch64); GUEST_PAGES=64k
+# gives its guests 64 KiB pages.  Without ARCH the lab is x86's.
+LAB_ARCH_OPTS = $(if $(ARCH),--arch $(ARCH)) $(if $(GUEST_PAGES),--guest-pages $(GUEST_PAGES))
+
 lab:
-	scripts/lab/run.sh --front $(FRONT) --back $(BACK) --tests "$(TESTS)" \
+	scripts/lab/run.sh $(LAB_ARCH_OPTS) --front $(FRONT) --back $(BACK) --tests "$(TESTS)" \
 		--extra-dom0 "$(EXTRA_DOM0)" --extra-domu "$(EXTRA_DOMU)"
 
 demo:
-	scripts/lab/run.sh --demo --front $(FRONT) --back $(BACK)
+	scripts/lab/run.sh $(LAB_ARCH_OPTS) --demo --front $(FRONT) --back $(BACK)
 
 check:
 	scripts/check.sh
+
+# Every arm64 lab: the three pairs with 64 KiB-page and 4 KiB-page guests.
+ARM64_FULL := all,-hostile,-recovery
+ARM64_MIXED := smoke,split,fio,ext4,config,hotplug,resize
+check-arm64:
+	CHECK_FUZZ_SECONDS=10 CHECK_LABS="\
+	a64k-ours=ours/ours@arm64-64k:$(ARM64_FULL) \
+	a64k-stock-back=ours/stock@arm64-64k:$(ARM64_MIXED) \
+	a64k-stock-front=stock/ours@arm64-64k:$(ARM64_MIXED),test_backstats_02 \
+	a4k-ours=ours/ours@arm64-4k:$(ARM64_FULL) \
+	a4k-stock-back=ours/stock@arm64-4k:$(ARM64_MIXED) \
+	a4k-stock-front=stock/ours@arm64-4k:$(ARM64_MIXED),test_backstats_02" \
+		scripts/check.sh
 
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)

@@ -12,6 +12,13 @@ set -uo pipefail
 usage() {
 	cat <<USAGE
 usage: $0 [options]
+  --arch x86|arm64       the lab's architecture (default x86; make lab ARCH=arm64):
+                         arm64 boots Xen/ARM and Debian's arm64 dom0 in
+                         qemu-system-aarch64, from arm64 packages unpacked
+                         by scripts/lab/arm64-root.sh
+  --guest-pages 4k|64k   arm64 guests' page size (default 4k): 4k runs
+                         Debian's arm64 kernel, 64k the kernel that
+                         scripts/lab/kernel-arm64.sh builds (cached)
   --front ours|stock     frontend in the guests (default ours)
   --back ours|stock      backend in dom0 (default ours)
   --tests "A B"          test names (test_fio_01) or groups (fio); default all;
@@ -37,9 +44,11 @@ USAGE
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 front=ours back=ours tests= extra_dom0= extra_domu= demo=0 bparams=
-timeout=3600 keep=0 outfile=
+timeout=3600 keep=0 outfile= arch=${LAB_ARCH:-x86} gpages=${LAB_GUEST_PAGES:-4k}
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--arch) arch=$2; shift ;;
+	--guest-pages) gpages=$2; shift ;;
 	--front) front=$2; shift ;;
 	--back) back=$2; shift ;;
 	--tests) tests=$2; shift ;;
@@ -58,11 +67,62 @@ done
 for v in "$front" "$back"; do
 	case "$v" in ours | stock) ;; *) echo "FRONT/BACK must be ours or stock" >&2; exit 2 ;; esac
 done
+case "$arch" in
+"" | x86 | x86_64 | amd64) arch=x86 ;;
+arm64 | aarch64) arch=arm64 ;;
+*) echo "ARCH must be x86 or arm64" >&2; exit 2 ;;
+esac
+case "$arch/$gpages" in
+x86/* | arm64/4k | arm64/64k) ;;
+arm64/16k)
+	echo "lab: 16 KiB-page guests need Debian's 6.12 kernel line, which the lab does not run yet"
+	echo "0 passed, 1 failed"
+	exit 2
+	;;
+*) echo "GUEST_PAGES must be 4k or 64k" >&2; exit 2 ;;
+esac
 
 kver=$(cat "$top/scripts/lab/KVER")
 kdir=${LAB_KDIR:-/usr/src/linux-headers-$kver}
 labdir=${LAB_DIR:-$top/build/lab}
 "$top/scripts/lab/deps.sh" || exit 1
+
+# arm64: the packages' files, Debian's arm64 kernel for dom0, and for the
+# guests that kernel or the 64 KiB-page one; our modules are cross-built
+# against their headers into copies of the sources (build_copy below).
+page_bytes=4096 balloon_reserve=
+if [ "$arch" = arm64 ]; then
+	balloon_reserve=${LAB_BALLOON_RESERVE:-512}
+	LAB_EXTRA_PKGS="qemu-system-arm gcc-aarch64-linux-gnu ${LAB_EXTRA_PKGS:-}" \
+		"$top/scripts/lab/deps.sh" || exit 1
+	a64=$("$top/scripts/lab/arm64-root.sh" | tail -1)
+	if [ ! -e "$a64/ok" ]; then
+		echo "lab: fetching the arm64 packages failed"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	export LAB_ARCH=arm64 LAB_ARM64_ROOT=$a64/root
+	kver=$(sed 's/-amd64$/-arm64/' "$top/scripts/lab/KVER")
+	kdir=$LAB_ARM64_ROOT/usr/src/linux-headers-$kver
+	guest_kver=$kver guest_kdir=$kdir
+	unset LAB_GUEST_KERNEL
+	if [ "$gpages" = 64k ]; then
+		gk=$("$top/scripts/lab/kernel-arm64.sh" | tail -1)
+		gk=${gk##* in }
+		if [ ! -e "$gk/ok" ]; then
+			echo "lab: building the 64 KiB-page arm64 kernel failed"
+			echo "0 passed, 1 failed"
+			exit 1
+		fi
+		export LAB_GUEST_KERNEL=$gk
+		guest_kver=$(cat "$gk/kver") guest_kdir=$gk/obj
+		page_bytes=65536
+	fi
+	if [ -n "${LAB_DOM0_KERNEL:-}" ]; then
+		echo "lab: LAB_DOM0_KERNEL is for the x86 lab"
+		exit 2
+	fi
+fi
 
 # dom0's kernel: Debian's, or one scripts/lab/kernel.sh built.
 dom0_kernel=/boot/vmlinuz-$kver dom0_kver=$kver
@@ -77,26 +137,50 @@ if [ -n "${LAB_DOM0_KERNEL:-}" ]; then
 	dom0_kernel=$LAB_DOM0_KERNEL/bzImage dom0_kver=$(cat "$LAB_DOM0_KERNEL/kver")
 fi
 
+# Build one of our modules (or the rogue ones) from a copy of the sources
+# for a kernel other than the tree's (the x86 build stays Debian's):
+# build_copy SIDE KDIR KVER MAKE-ARGS...; the .ko files land in
+# $labdir/SIDE-KVER/<the sources' directory>.
+build_copy() {
+	local side=$1 kd=$2 kv=$3 b src
+	shift 3
+	b=$labdir/$side-$kv
+	case "$side" in
+	back) src=drivers/block/xen-blkback ;;
+	front) src=drivers/block/xen-blkfront ;;
+	rogue) src=tests/rogue ;;
+	esac
+	rm -rf "$b"
+	mkdir -p "$b/$src"
+	cp -r "$top/include" "$b/"
+	cp "$top/$src"/Kbuild "$top/$src"/*.c "$b/$src/"
+	cp "$top/$src"/*.h "$b/$src/" 2>/dev/null
+	if ! make -s -C "$kd" M="$b/$src" "$@" modules >"$labdir.build-$side.log" 2>&1; then
+		cat "$labdir.build-$side.log"
+		echo "lab: building our $side module for $kv failed"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+}
+cross="ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-"
+
 # Build our modules for the lab kernel (only the sides in use).
 mkdir -p "$labdir"
 for side in back front; do
 	eval "who=\$$side"
 	[ "$who" = ours ] || continue
+	if [ "$arch" = arm64 ] && [ "$side" = back ]; then
+		# shellcheck disable=SC2086
+		build_copy back "$kdir" "$kver" $cross CONFIG_XEN_BLKDEV_BACKEND=m
+		continue
+	fi
+	if [ "$arch" = arm64 ]; then
+		# shellcheck disable=SC2086
+		build_copy front "$guest_kdir" "$guest_kver" $cross CONFIG_XEN_BLKDEV_FRONTEND=m
+		continue
+	fi
 	if [ "$side" = back ] && [ -n "${LAB_DOM0_KERNEL:-}" ]; then
-		# A copy of the sources, so the tree's build stays Debian's.
-		b0=$labdir/back-$dom0_kver
-		rm -rf "$b0"
-		mkdir -p "$b0/drivers/block"
-		cp -r "$top/include" "$b0/"
-		mkdir "$b0/drivers/block/xen-blkback"
-		cp "$top"/drivers/block/xen-blkback/{Kbuild,*.c,*.h} "$b0/drivers/block/xen-blkback/"
-		if ! make -s -C "$LAB_DOM0_KERNEL/obj" M="$b0/drivers/block/xen-blkback" \
-		     CONFIG_XEN_BLKDEV_BACKEND=m modules >"$labdir.build-$side.log" 2>&1; then
-			cat "$labdir.build-$side.log"
-			echo "lab: building our $side module for $dom0_kver failed"
-			echo "0 passed, 1 failed"
-			exit 1
-		fi
+		build_copy back "$LAB_DOM0_KERNEL/obj" "$dom0_kver" CONFIG_XEN_BLKDEV_BACKEND=m
 		continue
 	fi
 	# make check builds once before running labs side by side.
@@ -112,6 +196,8 @@ done
 # Base images, shared by runs and rebuilt when the image recipe changes.
 stamp=$({ cat "$top/scripts/lab/mkimage.sh" "$top/scripts/lab/KVER"
 	  [ -n "${LAB_DOM0_KERNEL:-}" ] && ls -l --time-style=+%s "$LAB_DOM0_KERNEL/ok" "$dom0_kernel"
+	  [ "$arch" = arm64 ] && echo "$arch $LAB_ARM64_ROOT ${LAB_GUEST_KERNEL:-}" &&
+		cat "$LAB_ARM64_ROOT/../ok" "${LAB_GUEST_KERNEL:-/dev/null}/ok" 2>/dev/null
 	} | md5sum | cut -c1-12)
 cache=$labdir/cache-$stamp
 mkdir -p "$labdir"
@@ -173,7 +259,18 @@ if [ -n "$rogue" ] && [ -n "${LAB_DOM0_KERNEL:-}" ]; then
 	exit 2
 fi
 # (make check builds them once, before running lab pairs side by side.)
-if [ -n "$rogue" ] && { [ -z "${LAB_PREBUILT:-}" ] ||
+rogue_dir=$top/tests/rogue
+if [ -n "$rogue" ] && [ "$arch" = arm64 ]; then
+	# the rogue backend runs in dom0, the rogue frontend in the guests
+	# shellcheck disable=SC2086
+	build_copy rogue "$kdir" "$kver" $cross
+	rogue_dir=$labdir/rogue-$kver/tests/rogue
+	if [ "$guest_kver" != "$kver" ]; then
+		# shellcheck disable=SC2086
+		build_copy rogue "$guest_kdir" "$guest_kver" $cross
+		cp "$labdir/rogue-$guest_kver"/tests/rogue/rogue_front*.ko "$rogue_dir/"
+	fi
+elif [ -n "$rogue" ] && { [ -z "${LAB_PREBUILT:-}" ] ||
 	! ls "$top"/tests/rogue/rogue_*.ko >/dev/null 2>&1; }; then
 	if ! make -s -C "$kdir" M="$top/tests/rogue" modules >"$labdir.build-rogue.log" 2>&1; then
 		cat "$labdir.build-rogue.log"
@@ -193,17 +290,23 @@ cp "$top/scripts/lab/rootfs/block" "$d0/etc/xen/scripts/block"
 cp "$top"/tests/e2e/test_common.sh "$top"/tests/e2e/test_*.sh "$d0/lab/tests/" 2>/dev/null
 cp "$top"/tests/e2e/demo.sh "$d0/lab/tests/demo.sh"
 [ -d "$top/tests/e2e/guest" ] && cp -r "$top"/tests/e2e/guest/. "$du/lab/guest/"
-if [ "$back" = ours ] && [ -n "${LAB_DOM0_KERNEL:-}" ]; then
+if [ "$back" = ours ] && [ "$arch" = arm64 ]; then
+	cp "$labdir/back-$kver/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
+elif [ "$back" = ours ] && [ -n "${LAB_DOM0_KERNEL:-}" ]; then
 	cp "$labdir/back-$dom0_kver/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
 elif [ "$back" = ours ]; then
 	cp "$top/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
 fi
-[ "$front" = ours ] && cp "$top/drivers/block/xen-blkfront/xen-blkfront.ko" "$du/lab/mod/"
+if [ "$front" = ours ] && [ "$arch" = arm64 ]; then
+	cp "$labdir/front-$guest_kver/drivers/block/xen-blkfront/xen-blkfront.ko" "$du/lab/mod/"
+elif [ "$front" = ours ]; then
+	cp "$top/drivers/block/xen-blkfront/xen-blkfront.ko" "$du/lab/mod/"
+fi
 if [ -n "$rogue" ]; then
-	for f in "$top"/tests/rogue/rogue_front*.ko; do
+	for f in "$rogue_dir"/rogue_front*.ko; do
 		[ -e "$f" ] && cp "$f" "$du/lab/mod/"
 	done
-	for f in "$top"/tests/rogue/rogue_back*.ko; do
+	for f in "$rogue_dir"/rogue_back*.ko; do
 		[ -e "$f" ] && cp "$f" "$d0/lab/mod/"
 	done
 fi
@@ -242,6 +345,9 @@ LAB_FRONT=$front
 LAB_BACK=$back
 LAB_TESTS="$names"
 LAB_BPARAMS="$bparams"
+LAB_ARCH=$arch
+LAB_GUEST_PAGE_SIZE=$page_bytes
+LAB_BALLOON_RESERVE=$balloon_reserve
 CONF
 # The nonce must not be readable by guests: keep it out of the guest image.
 "$top/scripts/lab/mkimage.sh" overlay "$du" "$run/domu-overlay.cpio"
@@ -249,21 +355,42 @@ cat "$cache/domu-base.cpio" "$run/domu-overlay.cpio" >"$d0/lab/domu/initrd.cpio"
 "$top/scripts/lab/mkimage.sh" overlay "$d0" "$run/dom0-overlay.cpio"
 cat "$cache/dom0-base.cpio" "$run/dom0-overlay.cpio" >"$run/dom0.cpio"
 rm -rf "$d0/lab/domu/initrd.cpio"
-zcat /boot/xen-4.17-amd64.gz >"$run/xen"
-
-echo "lab: Xen 4.17, dom0 $dom0_kver, guests $kver, backend=$back frontend=$front"
-echo "lab: tests: $names"
-echo "lab: console log: $run/serial.log"
 start=$(date +%s)
-dom0_mem=${LAB_DOM0_MEM:-1536}
-# shellcheck disable=SC2086
-qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64 -m 4096 -smp "${LAB_SMP:-1}" \
-	-display none -monitor none -serial "file:$run/serial.log" -no-reboot \
-	-net none ${LAB_QEMU_EXTRA:-} -kernel "$run/xen" \
-	-append "console=com1 com1=115200,8n1 dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=2 loglvl=all guest_loglvl=all console_timestamps=boot ucode=no" \
-	-initrd "$dom0_kernel console=hvc0 earlyprintk=xen rdinit=/init loglevel=6,$run/dom0.cpio" \
-	</dev/null >"$run/qemu.log" 2>&1 &
-qpid=$!
+if [ "$arch" = arm64 ]; then
+	echo "lab: Xen 4.17 arm64, dom0 $kver arm64, guests $guest_kver arm64, $page_bytes-byte pages, backend=$back frontend=$front"
+	echo "lab: tests: $names"
+	echo "lab: console log: $run/serial.log"
+	# 512 MiB of it are ballooned out for grant mappings (dom0-init)
+	dom0_mem=${LAB_DOM0_MEM:-1536}
+	# Xen/ARM takes its modules from QEMU's guest-loader devices: dom0's
+	# kernel with its command line, then its initramfs.  pauth-impdef
+	# makes pointer authentication cheap to emulate.
+	# shellcheck disable=SC2086
+	qemu-system-aarch64 -accel tcg,thread=multi \
+		-machine virt,gic-version=3,virtualization=on -cpu max,pauth-impdef=on \
+		-m 4096 -smp "${LAB_SMP:-1}" -display none -monitor none \
+		-serial "file:$run/serial.log" -no-reboot -net none ${LAB_QEMU_EXTRA:-} \
+		-kernel "$LAB_ARM64_ROOT/boot/xen-4.17-arm64" \
+		-append "console=dtuart dom0_mem=${dom0_mem}M dom0_max_vcpus=2 loglvl=all guest_loglvl=all console_timestamps=boot" \
+		-device "guest-loader,addr=0x49000000,kernel=$LAB_ARM64_ROOT/boot/vmlinuz-$kver,bootargs=console=hvc0 earlycon=xen rdinit=/init loglevel=6" \
+		-device "guest-loader,addr=0x50000000,initrd=$run/dom0.cpio" \
+		</dev/null >"$run/qemu.log" 2>&1 &
+	qpid=$!
+else
+	zcat /boot/xen-4.17-amd64.gz >"$run/xen"
+	echo "lab: Xen 4.17, dom0 $dom0_kver, guests $kver, backend=$back frontend=$front"
+	echo "lab: tests: $names"
+	echo "lab: console log: $run/serial.log"
+	dom0_mem=${LAB_DOM0_MEM:-1536}
+	# shellcheck disable=SC2086
+	qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64 -m 4096 -smp "${LAB_SMP:-1}" \
+		-display none -monitor none -serial "file:$run/serial.log" -no-reboot \
+		-net none ${LAB_QEMU_EXTRA:-} -kernel "$run/xen" \
+		-append "console=com1 com1=115200,8n1 dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=2 loglvl=all guest_loglvl=all console_timestamps=boot ucode=no" \
+		-initrd "$dom0_kernel console=hvc0 earlyprintk=xen rdinit=/init loglevel=6,$run/dom0.cpio" \
+		</dev/null >"$run/qemu.log" 2>&1 &
+	qpid=$!
+fi
 
 # Watch the console: stop at the end marker, a fatal marker, a Xen or dom0
 # panic, or the time bound.

@@ -128,9 +128,12 @@ guest_start() {
 		esac
 		shift
 	done
+	# Xen/ARM has one kind of guest, and no "type" for it.
+	local type='type = "pv"'
+	[ "${LAB_ARCH:-x86}" = arm64 ] && type=
 	cat >"/run/lab/$n.cfg" <<CFG
 name = "$n"
-type = "pv"
+$type
 kernel = "/lab/domu/vmlinuz"
 ramdisk = "/lab/domu/initrd.cpio"
 extra = "console=hvc0 rdinit=/init loglevel=4 rootfstype=ramfs lab.front=$front${fparams:+ lab.fparams=$fparams}"

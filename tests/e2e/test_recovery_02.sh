@@ -7,6 +7,8 @@
 # frontend renegotiates, re-issues what was in flight, and the run verifies.
 . /lab/tests/test_common.sh
 
+[ "${LAB_ARCH:-x86}" = arm64 ] && skip "Xen/ARM has no xl save/restore"
+
 g=domu
 vd=51712
 persist=$(back_param feature_persistent)
