@@ -143,6 +143,10 @@ struct blkfront_info;
  * @stat_irqs: interrupts taken
  * @stat_spurious: interrupts that found no response
  * @stat_rsps: responses consumed
+ * @stat_rw_reqs: read and write requests submitted
+ * @stat_data_grants: grant-sized chunks carrying data in those requests
+ * @stat_units_reserved: pool units reserved for them (data grants plus
+ *	indirect frames)
  * @irq_name: name shown in /proc/interrupts
  */
 struct blkfront_ring {
@@ -168,6 +172,9 @@ struct blkfront_ring {
 	u64 stat_irqs;
 	u64 stat_spurious;
 	u64 stat_rsps;
+	u64 stat_rw_reqs;
+	u64 stat_data_grants;
+	u64 stat_units_reserved;
 	char irq_name[32];
 };
 

@@ -332,6 +332,9 @@ static blk_status_t blkfront_queue_rw(struct blkfront_ring *ring,
 	WARN_ON_ONCE(b.req || b.slot != slots);
 	if (refs)
 		gnttab_free_grant_references(b.head);
+	ring->stat_rw_reqs++;
+	ring->stat_data_grants += b.grants;
+	ring->stat_units_reserved += units;
 	return BLK_STS_OK;
 }
 

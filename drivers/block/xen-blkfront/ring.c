@@ -539,4 +539,7 @@ void blkfront_ring_teardown(struct blkfront_ring *ring,
 	ring->stat_irqs = 0;
 	ring->stat_spurious = 0;
 	ring->stat_rsps = 0;
+	ring->stat_rw_reqs = 0;
+	ring->stat_data_grants = 0;
+	ring->stat_units_reserved = 0;
 }

@@ -121,6 +121,53 @@ BLKFRONT_SHOW_POOL(pool_units_free, POOL_FREE);
 BLKFRONT_SHOW_POOL(pool_units_in_use, POOL_IN_USE);
 BLKFRONT_SHOW_POOL(pool_units_granted, POOL_GRANTED);
 
+enum blkfront_rw_stat { RW_REQS, RW_DATA_GRANTS, RW_RESERVED, POOL_BYTES };
+
+static u64 blkfront_rw_sum(struct blkfront_info *info,
+			   enum blkfront_rw_stat what)
+{
+	unsigned int i;
+	u64 sum = 0;
+
+	mutex_lock(&info->mutex);
+	for (i = 0; i < info->max_rings; i++) {
+		struct blkfront_ring *ring = &info->rings[i];
+
+		spin_lock_irq(&ring->lock);
+		switch (what) {
+		case RW_REQS:
+			sum += ring->stat_rw_reqs;
+			break;
+		case RW_DATA_GRANTS:
+			sum += ring->stat_data_grants;
+			break;
+		case RW_RESERVED:
+			sum += ring->stat_units_reserved;
+			break;
+		case POOL_BYTES:
+			sum += (u64)ring->pool.nr_pages * PAGE_SIZE;
+			break;
+		}
+		spin_unlock_irq(&ring->lock);
+	}
+	mutex_unlock(&info->mutex);
+	return sum;
+}
+
+#define BLKFRONT_SHOW_RW(_name, _what)					\
+static ssize_t _name##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%llu\n",					\
+			  blkfront_rw_sum(blkfront_dev_info(dev), _what)); \
+}									\
+static DEVICE_ATTR_RO(_name)
+
+BLKFRONT_SHOW_RW(rw_requests, RW_REQS);
+BLKFRONT_SHOW_RW(rw_data_grants, RW_DATA_GRANTS);
+BLKFRONT_SHOW_RW(rw_grants_reserved, RW_RESERVED);
+BLKFRONT_SHOW_RW(pool_bytes, POOL_BYTES);
+
 static struct attribute *blkfront_attrs[] = {
 	&dev_attr_state.attr,
 	&dev_attr_persistent_grants.attr,
@@ -137,6 +184,10 @@ static struct attribute *blkfront_attrs[] = {
 	&dev_attr_pool_units_free.attr,
 	&dev_attr_pool_units_in_use.attr,
 	&dev_attr_pool_units_granted.attr,
+	&dev_attr_pool_bytes.attr,
+	&dev_attr_rw_requests.attr,
+	&dev_attr_rw_data_grants.attr,
+	&dev_attr_rw_grants_reserved.attr,
 	NULL,
 };
 
