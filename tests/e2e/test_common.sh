@@ -218,6 +218,22 @@ guest_run() {
 	return "${rc#* }"
 }
 
+# guest_out [-t SECS] NAME COMMAND...: run a shell command in the guest and
+# print its output here (one line, at most 1000 bytes), carried back through
+# the guest's own xenstore directory: guest-controlled text, use it as data.
+guest_out() {
+	local t=60 id
+	if [ "$1" = -t ]; then
+		t=$2
+		shift 2
+	fi
+	id=$(domid "$1") || return 125
+	xenstore-rm "/local/domain/$id/data/lab/out" 2>/dev/null
+	guest_run -t "$t" "$1" "o=\$( ($2) 2>&1 | tr '\n' ' ' | cut -c1-1000);
+		xenstore-write data/lab/out \"\$o.\"" >/dev/null || return
+	xenstore-read "/local/domain/$id/data/lab/out" 2>/dev/null | sed 's/ *\.$//'
+}
+
 # Wait (bounded) until a shell condition holds: wait_for SECS CMD...
 wait_for() {
 	local t=$1 i=0
