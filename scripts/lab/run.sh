@@ -372,7 +372,7 @@ if [ "$arch" = arm64 ]; then
 		-serial "file:$run/serial.log" -no-reboot -net none ${LAB_QEMU_EXTRA:-} \
 		-kernel "$LAB_ARM64_ROOT/boot/xen-4.17-arm64" \
 		-append "console=dtuart dom0_mem=${dom0_mem}M dom0_max_vcpus=2 loglvl=all guest_loglvl=all console_timestamps=boot" \
-		-device "guest-loader,addr=0x49000000,kernel=$LAB_ARM64_ROOT/boot/vmlinuz-$kver,bootargs=console=hvc0 earlycon=xen rdinit=/init loglevel=6" \
+		-device "guest-loader,addr=0x49000000,kernel=$LAB_ARM64_ROOT/boot/vmlinuz-$kver,bootargs=console=hvc0 earlycon=xenboot rdinit=/init loglevel=6" \
 		-device "guest-loader,addr=0x50000000,initrd=$run/dom0.cpio" \
 		</dev/null >"$run/qemu.log" 2>&1 &
 	qpid=$!
