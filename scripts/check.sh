@@ -6,12 +6,17 @@
 #   2. checkpatch.pl --strict over our sources
 #   3. the user-space unit tests
 #   4. the libFuzzer harnesses of tests/fuzz, a minute each, side by side
-#   5. the frontend built for an arm64 kernel with 64 KiB pages (when present)
+#   5. the arm64 kernel with 64 KiB pages the arm64 lab's guests run
+#      (scripts/lab/kernel-arm64.sh, built once per machine and cached), and
+#      our frontend built for it with W=1
 #   6. the labs: our pair (every test), the hostile suite, and the mixed pairs
 #      stock-front/ours-back and ours-front/stock-back (interoperability),
-#      side by side (CHECK_JOBS at a time, default the number of CPUs).
-#      CHECK_TESTS narrows every lab to those tests; CHECK_LABS replaces the
-#      list, CHECK_EXTRA_LABS adds to it (NAME=FRONT/BACK:TEST,TEST...).
+#      then the same three pairs on Xen/ARM with 64 KiB-page guests (the
+#      tests that matter for splitting pages into grants; make check-arm64
+#      runs every arm64 lab), side by side (CHECK_JOBS at a time, default
+#      the number of CPUs).  CHECK_TESTS narrows every lab to those tests;
+#      CHECK_LABS replaces the list, CHECK_EXTRA_LABS adds to it
+#      (NAME=FRONT/BACK[@arm64-4k|@arm64-64k]:TEST,TEST...).
 # Prints a line per step and last "check: N passed, N failed".
 set -uo pipefail
 
@@ -66,24 +71,32 @@ build_w1() {
 	ls -l tests/rogue/*.ko
 }
 
-lab_run() { # front back tests
-	LAB_PREBUILT=1 scripts/lab/run.sh --front "$1" --back "$2" --tests "$3"
+lab_run() { # front back tests [arch-pages]
+	local a=
+	case "${4:-}" in
+	arm64-*) a="--arch arm64 --guest-pages ${4#arm64-}" ;;
+	esac
+	# shellcheck disable=SC2086
+	LAB_PREBUILT=1 scripts/lab/run.sh $a --front "$1" --back "$2" --tests "$3"
 }
 
-lab_job() { # name front back tests: lab_run, its exit status and seconds to NAME.rc
+lab_job() { # name front back tests [arch-pages]: lab_run, its exit status and seconds to NAME.rc
 	local t0=$SECONDS
-	lab_run "$2" "$3" "$4" >"$out/$1.log" 2>&1
+	lab_run "$2" "$3" "$4" "${5:-}" >"$out/$1.log" 2>&1
 	echo "$? $((SECONDS - t0))" >"$out/$1.rc"
 }
 
 echo "check: kernel $kver, headers $kdir"
-step deps env LAB_EXTRA_PKGS="gcc-aarch64-linux-gnu linux-source-6.1 clang ${LAB_EXTRA_PKGS:-}" scripts/lab/deps.sh || { echo "check: 0 passed, 1 failed"; exit 1; }
+step deps env LAB_EXTRA_PKGS="gcc-aarch64-linux-gnu linux-source-6.1 qemu-system-arm xz-utils bc libssl-dev clang ${LAB_EXTRA_PKGS:-}" scripts/lab/deps.sh || { echo "check: 0 passed, 1 failed"; exit 1; }
 step build-W1 build_w1
 step checkpatch scripts/checkpatch.sh
 step unit make -C tests/unit run
 step fuzz scripts/fuzz.sh "${CHECK_FUZZ_SECONDS:-60}"
 grep -E '^(PASS|FAIL) fuzz_' "$out/fuzz.log" | sed 's/^/    /'
-if [ -x scripts/build-arm64-64k.sh ]; then
+arm64=${CHECK_ARM64:-1}
+if [ "$arm64" = 1 ]; then
+	step arm64-root scripts/lab/arm64-root.sh || arm64=0
+	step arm64-kernel scripts/lab/kernel-arm64.sh || arm64=0
 	step arm64-64k scripts/build-arm64-64k.sh
 fi
 # The labs, NAME=FRONT/BACK:TESTS, run side by side, as many at a time as
@@ -104,6 +117,12 @@ labs=${CHECK_LABS:-"hostile=ours/ours:hostile,-${moved//,/,-}
 ours=ours/ours:all,-hostile,$moved
 stock-back=ours/stock:smoke,test_fio_03,ext4,config,recovery,resize
 stock-front=stock/ours:smoke,test_fio_03,ext4,config,recovery,test_backstats_02"}
+# Xen/ARM, 64 KiB-page guests: the split of pages into grants, through our
+# pair and each mixed one (CHECK_ARM64=0 leaves them out).
+arm64_labs=${CHECK_ARM64_LABS:-"arm64-64k=ours/ours@arm64-64k:smoke,split,test_fio_03,ext4
+arm64-64k-stock-back=ours/stock@arm64-64k:smoke,split,ext4
+arm64-64k-stock-front=stock/ours@arm64-64k:smoke,split,ext4"}
+[ "$arm64" = 1 ] && [ -z "${CHECK_LABS:-}" ] && labs="$labs $arm64_labs"
 [ -n "${CHECK_TESTS:-}" ] && labs=$(echo "$labs" | sed "s/:[^ ]*/:$(echo "$CHECK_TESTS" | tr ' ' ,)/g")
 labs="$labs ${CHECK_EXTRA_LABS:-}"
 jobs_limit "${CHECK_JOBS:-$(nproc)}"
@@ -111,9 +130,11 @@ for lab in $labs; do
 	name=lab-${lab%%=*}
 	spec=${lab#*=}
 	pair=${spec%%:*}
+	where=
+	case "$pair" in *@*) where=${pair#*@} pair=${pair%@*} ;; esac
 	t=$(echo "${spec#*:}" | tr , ' ')
-	echo "== $name (front ${pair%/*}, back ${pair#*/}, tests: $t; started)"
-	jobs_spawn lab_job "$name" "${pair%/*}" "${pair#*/}" "$t"
+	echo "== $name (front ${pair%/*}, back ${pair#*/}${where:+, $where}, tests: $t; started)"
+	jobs_spawn lab_job "$name" "${pair%/*}" "${pair#*/}" "$t" "$where"
 done
 jobs_wait
 for lab in $labs; do
