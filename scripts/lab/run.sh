@@ -140,11 +140,15 @@ fi
 # Build one of our modules (or the rogue ones) from a copy of the sources
 # for a kernel other than the tree's (the x86 build stays Debian's):
 # build_copy SIDE KDIR KVER MAKE-ARGS...; the .ko files land in
-# $labdir/SIDE-KVER/<the sources' directory>.
+# $bdir/SIDE-KVER/<the sources' directory>, private to this run (make
+# check runs labs side by side).
+mkdir -p "$labdir"
+bdir=$labdir/build-$$
+trap 'rm -rf "$bdir"' EXIT
 build_copy() {
 	local side=$1 kd=$2 kv=$3 b src
 	shift 3
-	b=$labdir/$side-$kv
+	b=$bdir/$side-$kv
 	case "$side" in
 	back) src=drivers/block/xen-blkback ;;
 	front) src=drivers/block/xen-blkfront ;;
@@ -155,8 +159,8 @@ build_copy() {
 	cp -r "$top/include" "$b/"
 	cp "$top/$src"/Kbuild "$top/$src"/*.c "$b/$src/"
 	cp "$top/$src"/*.h "$b/$src/" 2>/dev/null
-	if ! make -s -C "$kd" M="$b/$src" "$@" modules >"$labdir.build-$side.log" 2>&1; then
-		cat "$labdir.build-$side.log"
+	if ! make -s -C "$kd" M="$b/$src" "$@" modules >"$b.log" 2>&1; then
+		cat "$b.log"
 		echo "lab: building our $side module for $kv failed"
 		echo "0 passed, 1 failed"
 		exit 1
@@ -214,7 +218,7 @@ cleanup() {
 		sleep 1
 		kill -9 "$qpid" 2>/dev/null
 	fi
-	rm -rf "$run/stage-dom0" "$run/stage-domu" "$run"/*.cpio
+	rm -rf "$run/stage-dom0" "$run/stage-domu" "$run"/*.cpio "$bdir"
 	if [ "$keep" = 0 ] && [ "${lab_ok:-0}" = 1 ]; then
 		rm -rf "$run"
 	fi
@@ -264,11 +268,11 @@ if [ -n "$rogue" ] && [ "$arch" = arm64 ]; then
 	# the rogue backend runs in dom0, the rogue frontend in the guests
 	# shellcheck disable=SC2086
 	build_copy rogue "$kdir" "$kver" $cross
-	rogue_dir=$labdir/rogue-$kver/tests/rogue
+	rogue_dir=$bdir/rogue-$kver/tests/rogue
 	if [ "$guest_kver" != "$kver" ]; then
 		# shellcheck disable=SC2086
 		build_copy rogue "$guest_kdir" "$guest_kver" $cross
-		cp "$labdir/rogue-$guest_kver"/tests/rogue/rogue_front*.ko "$rogue_dir/"
+		cp "$bdir/rogue-$guest_kver"/tests/rogue/rogue_front*.ko "$rogue_dir/"
 	fi
 elif [ -n "$rogue" ] && { [ -z "${LAB_PREBUILT:-}" ] ||
 	! ls "$top"/tests/rogue/rogue_*.ko >/dev/null 2>&1; }; then
@@ -291,14 +295,14 @@ cp "$top"/tests/e2e/test_common.sh "$top"/tests/e2e/test_*.sh "$d0/lab/tests/" 2
 cp "$top"/tests/e2e/demo.sh "$d0/lab/tests/demo.sh"
 [ -d "$top/tests/e2e/guest" ] && cp -r "$top"/tests/e2e/guest/. "$du/lab/guest/"
 if [ "$back" = ours ] && [ "$arch" = arm64 ]; then
-	cp "$labdir/back-$kver/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
+	cp "$bdir/back-$kver/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
 elif [ "$back" = ours ] && [ -n "${LAB_DOM0_KERNEL:-}" ]; then
-	cp "$labdir/back-$dom0_kver/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
+	cp "$bdir/back-$dom0_kver/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
 elif [ "$back" = ours ]; then
 	cp "$top/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
 fi
 if [ "$front" = ours ] && [ "$arch" = arm64 ]; then
-	cp "$labdir/front-$guest_kver/drivers/block/xen-blkfront/xen-blkfront.ko" "$du/lab/mod/"
+	cp "$bdir/front-$guest_kver/drivers/block/xen-blkfront/xen-blkfront.ko" "$du/lab/mod/"
 elif [ "$front" = ours ]; then
 	cp "$top/drivers/block/xen-blkfront/xen-blkfront.ko" "$du/lab/mod/"
 fi

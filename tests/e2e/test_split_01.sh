@@ -19,6 +19,8 @@ job="--ioengine=libaio --direct=1 --bsrange=512-192k --blockalign=512 \
 	--mem_align=512 --size=24M --iodepth=16 --verify=crc32c \
 	--verify_fatal=1 --randrepeat=1 --minimal --name=split"
 
+# A failed check must not leave the disk to the next test.
+trap 'xl block-detach $g xvdb >/dev/null 2>&1' EXIT
 xl block-attach $g phy:/dev/ram1,xvdb,w || fail "block-attach failed"
 guest_wait_bdev $g xvdb || fail "xvdb did not appear"
 kb=$((${LAB_GUEST_PAGE_SIZE:-4096} / 1024))

@@ -19,6 +19,8 @@ memfree() {
 }
 
 m0=$(memfree)
+# A failed check must not leave the disk to the next test.
+trap 'xl block-detach $g xvdb >/dev/null 2>&1' EXIT
 xl block-attach $g phy:/dev/ram1,xvdb,w || fail "block-attach failed"
 guest_wait_bdev $g xvdb || fail "xvdb did not appear"
 for bs in 4k 64k 1m; do
