@@ -67,7 +67,8 @@ checkpatch:
 
 # ARCH=arm64 runs the lab on Xen/ARM (qemu-system-aarch64); GUEST_PAGES=64k
 # gives its guests 64 KiB pages.  Without ARCH the lab is x86's.
-LAB_ARCH_OPTS = $(if $(ARCH),--arch $(ARCH)) $(if $(GUEST_PAGES),--guest-pages $(GUEST_PAGES))
+LAB_ARCH_OPTS = $(if $(ARCH),--arch $(ARCH)) $(if $(GUEST_PAGES),--guest-pages $(GUEST_PAGES)) \
+	$(if $(DOM0_PAGES),--dom0-pages $(DOM0_PAGES))
 
 lab:
 	scripts/lab/run.sh $(LAB_ARCH_OPTS) --front $(FRONT) --back $(BACK) --tests "$(TESTS)" \

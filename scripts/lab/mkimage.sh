@@ -39,6 +39,10 @@ if [ "$arch" = arm64 ]; then
 	dom0_kver=$kver dom0_modroot=$sysroot
 	guest_kver=$kver guest_modroot=$sysroot
 	guest_image=$sysroot/boot/vmlinuz-$kver
+	if [ -n "${LAB_ARM64_DOM0_KERNEL:-}" ]; then
+		dom0_kver=$(cat "$LAB_ARM64_DOM0_KERNEL/kver")
+		dom0_modroot=$LAB_ARM64_DOM0_KERNEL/root
+	fi
 	if [ -n "${LAB_GUEST_KERNEL:-}" ]; then
 		guest_kver=$(cat "$LAB_GUEST_KERNEL/kver")
 		guest_modroot=$LAB_GUEST_KERNEL/root

@@ -19,6 +19,7 @@ usage: $0 [options]
   --guest-pages 4k|64k   arm64 guests' page size (default 4k): 4k runs
                          Debian's arm64 kernel, 64k the kernel that
                          scripts/lab/kernel-arm64.sh builds (cached)
+  --dom0-pages 4k|64k    the same for the arm64 dom0 (default 4k)
   --front ours|stock     frontend in the guests (default ours)
   --back ours|stock      backend in dom0 (default ours)
   --tests "A B"          test names (test_fio_01) or groups (fio); default all;
@@ -45,10 +46,12 @@ USAGE
 top=$(cd "$(dirname "$0")/../.." && pwd)
 front=ours back=ours tests= extra_dom0= extra_domu= demo=0 bparams=
 timeout=3600 keep=0 outfile= arch=${LAB_ARCH:-x86} gpages=${LAB_GUEST_PAGES:-4k}
+d0pages=${LAB_DOM0_PAGES:-4k}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--arch) arch=$2; shift ;;
 	--guest-pages) gpages=$2; shift ;;
+	--dom0-pages) d0pages=$2; shift ;;
 	--front) front=$2; shift ;;
 	--back) back=$2; shift ;;
 	--tests) tests=$2; shift ;;
@@ -81,6 +84,10 @@ arm64/16k)
 	;;
 *) echo "GUEST_PAGES must be 4k or 64k" >&2; exit 2 ;;
 esac
+case "$arch/$d0pages" in
+*/4k | arm64/64k) ;;
+*) echo "DOM0_PAGES must be 4k, or 64k on arm64" >&2; exit 2 ;;
+esac
 
 kver=$(cat "$top/scripts/lab/KVER")
 kdir=${LAB_KDIR:-/usr/src/linux-headers-$kver}
@@ -105,8 +112,9 @@ if [ "$arch" = arm64 ]; then
 	kver=$(sed 's/-amd64$/-arm64/' "$top/scripts/lab/KVER")
 	kdir=$LAB_ARM64_ROOT/usr/src/linux-headers-$kver
 	guest_kver=$kver guest_kdir=$kdir
-	unset LAB_GUEST_KERNEL
-	if [ "$gpages" = 64k ]; then
+	d0kver=$kver d0kdir=$kdir d0image=$LAB_ARM64_ROOT/boot/vmlinuz-$kver d0bytes=4096
+	unset LAB_GUEST_KERNEL LAB_ARM64_DOM0_KERNEL
+	if [ "$gpages" = 64k ] || [ "$d0pages" = 64k ]; then
 		gk=$("$top/scripts/lab/kernel-arm64.sh" | tail -1)
 		gk=${gk##* in }
 		if [ ! -e "$gk/ok" ]; then
@@ -114,9 +122,16 @@ if [ "$arch" = arm64 ]; then
 			echo "0 passed, 1 failed"
 			exit 1
 		fi
+	fi
+	if [ "$gpages" = 64k ]; then
 		export LAB_GUEST_KERNEL=$gk
 		guest_kver=$(cat "$gk/kver") guest_kdir=$gk/obj
 		page_bytes=65536
+	fi
+	if [ "$d0pages" = 64k ]; then
+		# a backend on 64 KiB pages serving 4 KiB grants
+		export LAB_ARM64_DOM0_KERNEL=$gk
+		d0kver=$(cat "$gk/kver") d0kdir=$gk/obj d0image=$gk/Image d0bytes=65536
 	fi
 	if [ -n "${LAB_DOM0_KERNEL:-}" ]; then
 		echo "lab: LAB_DOM0_KERNEL is for the x86 lab"
@@ -175,7 +190,7 @@ for side in back front; do
 	[ "$who" = ours ] || continue
 	if [ "$arch" = arm64 ] && [ "$side" = back ]; then
 		# shellcheck disable=SC2086
-		build_copy back "$kdir" "$kver" $cross CONFIG_XEN_BLKDEV_BACKEND=m
+		build_copy back "$d0kdir" "$d0kver" $cross CONFIG_XEN_BLKDEV_BACKEND=m
 		continue
 	fi
 	if [ "$arch" = arm64 ]; then
@@ -200,7 +215,8 @@ done
 # Base images, shared by runs and rebuilt when the image recipe changes.
 stamp=$({ cat "$top/scripts/lab/mkimage.sh" "$top/scripts/lab/KVER"
 	  [ -n "${LAB_DOM0_KERNEL:-}" ] && ls -l --time-style=+%s "$LAB_DOM0_KERNEL/ok" "$dom0_kernel"
-	  [ "$arch" = arm64 ] && echo "$arch $LAB_ARM64_ROOT ${LAB_GUEST_KERNEL:-}" &&
+	  [ "$arch" = arm64 ] &&
+		echo "$arch $LAB_ARM64_ROOT ${LAB_GUEST_KERNEL:-} ${LAB_ARM64_DOM0_KERNEL:-}" &&
 		cat "$LAB_ARM64_ROOT/../ok" "${LAB_GUEST_KERNEL:-/dev/null}/ok" 2>/dev/null
 	} | md5sum | cut -c1-12)
 cache=$labdir/cache-$stamp
@@ -267,9 +283,9 @@ rogue_dir=$top/tests/rogue
 if [ -n "$rogue" ] && [ "$arch" = arm64 ]; then
 	# the rogue backend runs in dom0, the rogue frontend in the guests
 	# shellcheck disable=SC2086
-	build_copy rogue "$kdir" "$kver" $cross
-	rogue_dir=$bdir/rogue-$kver/tests/rogue
-	if [ "$guest_kver" != "$kver" ]; then
+	build_copy rogue "$d0kdir" "$d0kver" $cross
+	rogue_dir=$bdir/rogue-$d0kver/tests/rogue
+	if [ "$guest_kver" != "$d0kver" ]; then
 		# shellcheck disable=SC2086
 		build_copy rogue "$guest_kdir" "$guest_kver" $cross
 		cp "$bdir/rogue-$guest_kver"/tests/rogue/rogue_front*.ko "$rogue_dir/"
@@ -295,7 +311,7 @@ cp "$top"/tests/e2e/test_common.sh "$top"/tests/e2e/test_*.sh "$d0/lab/tests/" 2
 cp "$top"/tests/e2e/demo.sh "$d0/lab/tests/demo.sh"
 [ -d "$top/tests/e2e/guest" ] && cp -r "$top"/tests/e2e/guest/. "$du/lab/guest/"
 if [ "$back" = ours ] && [ "$arch" = arm64 ]; then
-	cp "$bdir/back-$kver/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
+	cp "$bdir/back-$d0kver/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
 elif [ "$back" = ours ] && [ -n "${LAB_DOM0_KERNEL:-}" ]; then
 	cp "$bdir/back-$dom0_kver/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
 elif [ "$back" = ours ]; then
@@ -361,7 +377,9 @@ cat "$cache/dom0-base.cpio" "$run/dom0-overlay.cpio" >"$run/dom0.cpio"
 rm -rf "$d0/lab/domu/initrd.cpio"
 start=$(date +%s)
 if [ "$arch" = arm64 ]; then
-	echo "lab: Xen 4.17 arm64, dom0 $kver arm64, guests $guest_kver arm64, $page_bytes-byte pages, backend=$back frontend=$front"
+	d0desc=
+	[ "$d0bytes" != 4096 ] && d0desc=" ($d0bytes-byte pages)"
+	echo "lab: Xen 4.17 arm64, dom0 $d0kver arm64$d0desc, guests $guest_kver arm64, $page_bytes-byte pages, backend=$back frontend=$front"
 	echo "lab: tests: $names"
 	echo "lab: console log: $run/serial.log"
 	# 512 MiB of it are ballooned out for grant mappings (dom0-init)
@@ -376,7 +394,7 @@ if [ "$arch" = arm64 ]; then
 		-serial "file:$run/serial.log" -no-reboot -net none ${LAB_QEMU_EXTRA:-} \
 		-kernel "$LAB_ARM64_ROOT/boot/xen-4.17-arm64" \
 		-append "console=dtuart dom0_mem=${dom0_mem}M dom0_max_vcpus=2 loglvl=all guest_loglvl=all console_timestamps=boot" \
-		-device "guest-loader,addr=0x49000000,kernel=$LAB_ARM64_ROOT/boot/vmlinuz-$kver,bootargs=console=hvc0 earlycon=xenboot rdinit=/init loglevel=6" \
+		-device "guest-loader,addr=0x49000000,kernel=$d0image,bootargs=console=hvc0 earlycon=xenboot rdinit=/init loglevel=6" \
 		-device "guest-loader,addr=0x50000000,initrd=$run/dom0.cpio" \
 		</dev/null >"$run/qemu.log" 2>&1 &
 	qpid=$!
