@@ -72,8 +72,6 @@ unsigned int xbb_max_ring_order = XENBUS_MAX_RING_GRANT_ORDER;
 bool xbb_log_stats;
 bool xbb_feature_persistent = true;
 
-#define XBB_MAX_QUEUES_LIMIT	256
-
 static int xbb_param_set_range(const char *val, const struct kernel_param *kp,
 			       unsigned int min, unsigned int max)
 {
