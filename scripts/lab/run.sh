@@ -81,7 +81,8 @@ fi
 mkdir -p "$labdir"
 for side in back front; do
 	eval "who=\$$side"
-	[ "$who" = ours ] || continue
+	# Our backend always: the live-update tests swap it in for stock.
+	[ "$who" = ours ] || [ "$side" = back ] || continue
 	if [ "$side" = back ] && [ -n "${LAB_DOM0_KERNEL:-}" ]; then
 		# A copy of the sources, so the tree's build stays Debian's.
 		b0=$labdir/back-$dom0_kver
@@ -193,11 +194,12 @@ cp "$top/scripts/lab/rootfs/block" "$d0/etc/xen/scripts/block"
 cp "$top"/tests/e2e/test_common.sh "$top"/tests/e2e/test_*.sh "$d0/lab/tests/" 2>/dev/null
 cp "$top"/tests/e2e/demo.sh "$d0/lab/tests/demo.sh"
 [ -d "$top/tests/e2e/guest" ] && cp -r "$top"/tests/e2e/guest/. "$du/lab/guest/"
-if [ "$back" = ours ] && [ -n "${LAB_DOM0_KERNEL:-}" ]; then
+if [ -n "${LAB_DOM0_KERNEL:-}" ]; then
 	cp "$labdir/back-$dom0_kver/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
-elif [ "$back" = ours ]; then
+else
 	cp "$top/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
 fi
+cp "$top/scripts/xen-blkback-swap" "$d0/lab/"
 [ "$front" = ours ] && cp "$top/drivers/block/xen-blkfront/xen-blkfront.ko" "$du/lab/mod/"
 if [ -n "$rogue" ]; then
 	for f in "$top"/tests/rogue/rogue_front*.ko; do
