@@ -21,6 +21,9 @@
  *   frontend Closed ------------> Closed      rings torn down, I/O drained
  *   frontend Initialising while Closed -> InitWait (reconnect)
  *   frontend Closed/Unknown, device offline -> device unregistered
+ *   unbind or module unload ----> (unchanged) rings torn down, I/O answered
+ *   probe, frontend Connected --> InitWait -> Connected: rings taken over
+ *                                 at their indexes (live update)
  *
  * Each queue (&struct xbb_ring) has its own shared ring, late-EOI event
  * channel, kernel thread, persistent grant cache, page pool, request
