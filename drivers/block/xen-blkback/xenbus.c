@@ -311,7 +311,12 @@ static void xbb_connect(struct xbb_device *be)
 	unsigned int i;
 	int err;
 
-	if (dev->state == XenbusStateConnected || be->refuse)
+	/*
+	 * Connected already, or failed (xenbus_dev_fatal() went Closing):
+	 * the other of the two watches that may call us changes nothing.
+	 */
+	if (dev->state == XenbusStateConnected ||
+	    dev->state == XenbusStateClosing || be->refuse)
 		return;
 	if (!be->bdev) {
 		/* physical-device not written yet; its watch connects. */
