@@ -771,6 +771,6 @@ lu_guest_grants() { # domid
 	xl dmesg | awk -v hdr="grant-table for remote d$1 " '
 		index($0, "grant-table for remote") { cur = index($0, hdr) > 0; seen += cur; next }
 		/gnttab_usage_print_all.*done/ { cur = 0 }
-		cur && /\[ *[0-9]+\] +-?[0-9]+ 0x/ { n++ }
+		cur && /\[ *(0x)?[0-9a-f]+\] +-?[0-9]+ 0x/ { n++ }
 		END { if (seen) print n + 0; else print "none" }'
 }
