@@ -542,8 +542,9 @@ static void xbb_remove(struct xenbus_device *dev)
  * rebound or replaced under a running guest.  What the frontend was
  * offered is still in our directory, written by the instance before us;
  * nothing may shrink under it.  Limits we can raise, we raise; segments
- * per request we cannot: then the device is left alone, untouched, for a
- * driver that can serve it.
+ * per request we cannot: then the device is left alone for a driver that
+ * can serve it, its state untouched; the error is logged and written to
+ * our error node, where tools (xen-blkback-swap) look for it.
  */
 static void xbb_rebind_check(struct xbb_device *be)
 {
@@ -555,9 +556,9 @@ static void xbb_rebind_check(struct xbb_device *be)
 
 	v = xenbus_read_unsigned(node, "feature-max-indirect-segments", 0);
 	if (v > XBB_MAX_INDIRECT_SEGS) {
-		dev_err(&dev->dev,
-			"the running frontend was offered %u segments per request, this driver serves %u: not taking the device over\n",
-			v, XBB_MAX_INDIRECT_SEGS);
+		xenbus_dev_error(dev, -EOPNOTSUPP,
+				 "the running frontend was offered %u segments per request, this driver serves %u: not taking the device over",
+				 v, XBB_MAX_INDIRECT_SEGS);
 		be->refuse = true;
 		return;
 	}
@@ -565,9 +566,9 @@ static void xbb_rebind_check(struct xbb_device *be)
 	v = xenbus_read_unsigned(node, "multi-queue-max-queues", 1);
 	if (v > be->max_queues) {
 		if (v > XBB_MAX_QUEUES_LIMIT) {
-			dev_err(&dev->dev,
-				"the running frontend was offered %u queues, this driver serves %u: not taking the device over\n",
-				v, XBB_MAX_QUEUES_LIMIT);
+			xenbus_dev_error(dev, -EOPNOTSUPP,
+					 "the running frontend was offered %u queues, this driver serves %u: not taking the device over",
+					 v, XBB_MAX_QUEUES_LIMIT);
 			be->refuse = true;
 			return;
 		}
@@ -580,9 +581,9 @@ static void xbb_rebind_check(struct xbb_device *be)
 	v = xenbus_read_unsigned(node, "max-ring-page-order", 0);
 	if (v > be->max_ring_order) {
 		if (v > XENBUS_MAX_RING_GRANT_ORDER) {
-			dev_err(&dev->dev,
-				"the running frontend was offered ring page order %u, this driver serves %u: not taking the device over\n",
-				v, XENBUS_MAX_RING_GRANT_ORDER);
+			xenbus_dev_error(dev, -EOPNOTSUPP,
+					 "the running frontend was offered ring page order %u, this driver serves %u: not taking the device over",
+					 v, XENBUS_MAX_RING_GRANT_ORDER);
 			be->refuse = true;
 			return;
 		}
