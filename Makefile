@@ -49,6 +49,7 @@ front:
 install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KBUILD_OPTS) INSTALL_MOD_DIR=updates modules_install
 	depmod -a $(notdir $(patsubst %/build,%,$(realpath $(KDIR))))
+	install -D -m 0755 scripts/xen-blkback-swap $(DESTDIR)/usr/local/sbin/xen-blkback-swap
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KBUILD_OPTS) clean

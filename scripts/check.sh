@@ -106,7 +106,10 @@ fi
 # verified I/O through every negotiated feature and attach, detach and
 # frontend reload (config; fio_03 adds indirect requests and two queues
 # under load), ext4, save/restore, and for the stock frontend the
-# steady-state grant reuse of our backend.  fio_01/02 and hotplug repeat
+# steady-state grant reuse of our backend; and the live update of the
+# backend, reloaded and swapped for the other implementation and back
+# under verified I/O (liveupdate_03, ten reloads, runs in our pair's
+# boot).  fio_01/02 and hotplug repeat
 # for a mixed pair what config already does, so only our pair runs them.
 # Longest first, so that the two shorter mixed pairs fill in behind them;
 # three of the rogue-backend tests run in our pair's boot, which is shorter
@@ -115,8 +118,8 @@ fi
 moved=test_hostile_40,test_hostile_41,test_hostile_42
 labs=${CHECK_LABS:-"hostile=ours/ours:hostile,-${moved//,/,-}
 ours=ours/ours:all,-hostile,$moved
-stock-back=ours/stock:smoke,test_fio_03,ext4,config,recovery,resize
-stock-front=stock/ours:smoke,test_fio_03,ext4,config,recovery,test_backstats_02"}
+stock-back=ours/stock:smoke,test_fio_03,ext4,config,recovery,resize,test_liveupdate_01,test_liveupdate_02
+stock-front=stock/ours:smoke,test_fio_03,ext4,config,recovery,test_backstats_02,test_liveupdate_01,test_liveupdate_02"}
 # Xen/ARM, 64 KiB-page guests: the split of pages into grants, through our
 # pair and each mixed one (CHECK_ARM64=0 leaves them out).
 arm64_labs=${CHECK_ARM64_LABS:-"arm64-64k=ours/ours@arm64-64k:smoke,split,test_fio_03,ext4

@@ -247,4 +247,26 @@ static inline int xbb_check_segs(const struct xbb_req_hdr *hdr,
 	return 0;
 }
 
+/**
+ * xbb_attach_indexes_ok() - may a backend take over a live ring?
+ * @req_prod: the frontend's request producer, as found in the shared ring
+ * @rsp_prod: the response producer, as found in the shared ring
+ * @ring_size: entries in the ring
+ *
+ * A backend that attaches to a ring its predecessor served answers from
+ * @rsp_prod on and treats every request between @rsp_prod and @req_prod as
+ * new: the predecessor answered everything it consumed before it let go.
+ * The frontend can never have more than a ring's worth of requests without
+ * a response, so anything else is a ring the frontend corrupted; the same
+ * rule the request loop applies to every producer index it reads.  The
+ * indexes are free-running and wrap, hence the unsigned difference.
+ *
+ * Return: true if the backlog @req_prod - @rsp_prod fits in the ring.
+ */
+static inline bool xbb_attach_indexes_ok(u32 req_prod, u32 rsp_prod,
+					 u32 ring_size)
+{
+	return (u32)(req_prod - rsp_prod) <= ring_size;
+}
+
 #endif /* XEN_BLKBACK_VALIDATE_H */

@@ -187,7 +187,8 @@ cross="ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-"
 mkdir -p "$labdir"
 for side in back front; do
 	eval "who=\$$side"
-	[ "$who" = ours ] || continue
+	# Our backend always: the live-update tests swap it in for stock.
+	[ "$who" = ours ] || [ "$side" = back ] || continue
 	if [ "$arch" = arm64 ] && [ "$side" = back ]; then
 		# shellcheck disable=SC2086
 		build_copy back "$d0kdir" "$d0kver" $cross CONFIG_XEN_BLKDEV_BACKEND=m
@@ -310,13 +311,15 @@ cp "$top/scripts/lab/rootfs/block" "$d0/etc/xen/scripts/block"
 cp "$top"/tests/e2e/test_common.sh "$top"/tests/e2e/test_*.sh "$d0/lab/tests/" 2>/dev/null
 cp "$top"/tests/e2e/demo.sh "$d0/lab/tests/demo.sh"
 [ -d "$top/tests/e2e/guest" ] && cp -r "$top"/tests/e2e/guest/. "$du/lab/guest/"
-if [ "$back" = ours ] && [ "$arch" = arm64 ]; then
+# Our backend is always there: the live-update tests swap it in for stock.
+if [ "$arch" = arm64 ]; then
 	cp "$bdir/back-$d0kver/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
-elif [ "$back" = ours ] && [ -n "${LAB_DOM0_KERNEL:-}" ]; then
+elif [ -n "${LAB_DOM0_KERNEL:-}" ]; then
 	cp "$bdir/back-$dom0_kver/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
-elif [ "$back" = ours ]; then
+else
 	cp "$top/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
 fi
+cp "$top/scripts/xen-blkback-swap" "$d0/lab/"
 if [ "$front" = ours ] && [ "$arch" = arm64 ]; then
 	cp "$bdir/front-$guest_kver/drivers/block/xen-blkfront/xen-blkfront.ko" "$du/lab/mod/"
 elif [ "$front" = ours ]; then

@@ -58,6 +58,10 @@ static unsigned int flood_writes = 2000;
 module_param(flood_writes, uint, 0444);
 MODULE_PARM_DESC(flood_writes, "xenstore writes in the watch flood");
 
+static bool go;
+module_param(go, bool, 0644);
+MODULE_PARM_DESC(go, "attach scenario: the backend is unbound, corrupt the ring now (set by the test)");
+
 static char report[3072];
 module_param_string(report, report, sizeof(report), 0444);
 MODULE_PARM_DESC(report, "results, one token per case (read-only)");
@@ -630,6 +634,31 @@ static void sc_overflow(struct rf_dev *d)
 }
 
 /*
+ * Live update of the backend: once the test has unbound it and set "go",
+ * move the request producer two rings ahead of the responses.  The next
+ * backend instance finds the ring that way when it takes it over, and
+ * must refuse it rather than read a ring's worth of stale slots.
+ */
+static void sc_attach(struct rf_dev *d)
+{
+	unsigned int before, i;
+
+	rf_good_read(d, 0, "good", 0, 0);
+	for (i = 0; i < 1200 && !READ_ONCE(go) && !kthread_should_stop(); i++)
+		msleep(100);
+	if (!READ_ONCE(go)) {
+		rf_say(d, "go=timeout");
+		return;
+	}
+	before = d->nr_rsp;
+	WRITE_ONCE(d->ring.sring->req_prod,
+		   READ_ONCE(d->ring.sring->rsp_prod) + 2 * RING_SIZE(&d->ring));
+	rf_say(d, "corrupted=1");
+	rf_wait(d, before + 1, 20000);
+	rf_say(d, "answers_after=%u", d->nr_rsp - before);
+}
+
+/*
  * Rewrite a request while the backend reads it.  Only the request fields
  * outside a response's status are flipped (operation, counts, sector,
  * segments, and indirect descriptors), so every answer stays readable.
@@ -792,6 +821,7 @@ static const struct {
 	{ "evtstorm", sc_evtstorm },
 	{ "vanish", sc_vanish },
 	{ "watchflood", sc_watchflood },
+	{ "attach", sc_attach },
 };
 
 static int rf_thread(void *arg)

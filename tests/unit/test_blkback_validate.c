@@ -209,6 +209,18 @@ UNIT_TEST(discard_rules)
 	EXPECT_EQ(xbb_check_header(&h, &l), -EOPNOTSUPP);
 }
 
+UNIT_TEST(attach_indexes)
+{
+	EXPECT_EQ(xbb_attach_indexes_ok(0, 0, 32), true);
+	EXPECT_EQ(xbb_attach_indexes_ok(40, 8, 32), true);
+	EXPECT_EQ(xbb_attach_indexes_ok(41, 8, 32), false);
+	/* responses beyond the requests: the difference wraps, far ahead */
+	EXPECT_EQ(xbb_attach_indexes_ok(8, 9, 32), false);
+	/* free-running indexes across the 2^32 wrap */
+	EXPECT_EQ(xbb_attach_indexes_ok(5, 0xfffffff0u, 32), true);
+	EXPECT_EQ(xbb_attach_indexes_ok(0x20, 0xfffffff0u, 32), false);
+}
+
 int main(void)
 {
 	static const struct unit_case cases[] = {
@@ -222,6 +234,7 @@ int main(void)
 		UNIT_CASE(logical_block_alignment),
 		UNIT_CASE(flush_without_data_ignores_sector),
 		UNIT_CASE(discard_rules),
+		UNIT_CASE(attach_indexes),
 	};
 
 	return unit_run("blkback_validate", cases, ARRAY_SIZE(cases));

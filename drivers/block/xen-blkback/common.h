@@ -354,6 +354,25 @@ struct xbb_ring {
 };
 
 /**
+ * struct xbb_prev_adv - features a running frontend was offered
+ * @persistent: feature-persistent
+ * @flush: feature-flush-cache or feature-barrier
+ * @discard: feature-discard
+ * @discard_secure: discard-secure
+ *
+ * Read from our own xenstore directory, where the backend instance before
+ * us (this driver or another) left them, when we are bound to a device
+ * whose frontend is already Connected.  The frontend does not read them
+ * again, so none may be withdrawn under it.
+ */
+struct xbb_prev_adv {
+	bool persistent;
+	bool flush;
+	bool discard;
+	bool discard_secure;
+};
+
+/**
  * struct xbb_device - one virtual block device (one xenbus "vbd" device)
  * @dev: xenbus device
  * @domid: frontend domain
@@ -379,6 +398,12 @@ struct xbb_ring {
  * @persistent_adv: feature_persistent as sampled at this connect
  * @persistent: persistent grants in use on this connection
  * @max_queues: queues advertised at probe
+ * @max_ring_order: ring page order advertised at probe
+ * @live: probed under a frontend already Connected (the driver was
+ *	  rebound or replaced): attach to its rings where they stand
+ * @refuse: the running frontend was offered more than this driver can
+ *	    serve; the device is never connected
+ * @prev: what the previous backend instance advertised (with @live)
  * @squeeze_until: end of the current memory-pressure squeeze (jiffies)
  * @squeeze_gen: memory-pressure notifications received
  * @retired: counters of rings already torn down
@@ -409,11 +434,18 @@ struct xbb_device {
 	bool persistent_adv;
 	bool persistent;
 	unsigned int max_queues;
+	unsigned int max_ring_order;
+	bool live;
+	bool refuse;
+	struct xbb_prev_adv prev;
 
 	unsigned long squeeze_until;
 	atomic_t squeeze_gen;
 	struct xbb_stats retired;
 };
+
+/* Queues per device, whatever max_queues says. */
+#define XBB_MAX_QUEUES_LIMIT	256
 
 /* Module parameters (main.c) */
 extern unsigned int xbb_max_pgrants;
@@ -438,7 +470,7 @@ void xbb_check_resize(struct xbb_device *be);
 void xbb_ring_init(struct xbb_ring *ring, struct xbb_device *be,
 		   unsigned int index);
 int xbb_ring_connect(struct xbb_ring *ring, grant_ref_t *grefs,
-		     unsigned int nr_grefs, evtchn_port_t evtchn);
+		     unsigned int nr_grefs, evtchn_port_t evtchn, bool attach);
 int xbb_ring_start(struct xbb_ring *ring);
 void xbb_ring_disconnect(struct xbb_ring *ring);
 

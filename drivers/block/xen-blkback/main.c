@@ -21,6 +21,9 @@
  *   frontend Closed ------------> Closed      rings torn down, I/O drained
  *   frontend Initialising while Closed -> InitWait (reconnect)
  *   frontend Closed/Unknown, device offline -> device unregistered
+ *   unbind or module unload ----> (unchanged) rings torn down, I/O answered
+ *   probe, frontend Connected --> InitWait -> Connected: rings taken over
+ *                                 at their indexes (live update)
  *
  * Each queue (&struct xbb_ring) has its own shared ring, late-EOI event
  * channel, kernel thread, persistent grant cache, page pool, request
@@ -71,8 +74,6 @@ unsigned int xbb_max_queues;
 unsigned int xbb_max_ring_order = XENBUS_MAX_RING_GRANT_ORDER;
 bool xbb_log_stats;
 bool xbb_feature_persistent = true;
-
-#define XBB_MAX_QUEUES_LIMIT	256
 
 static int xbb_param_set_range(const char *val, const struct kernel_param *kp,
 			       unsigned int min, unsigned int max)

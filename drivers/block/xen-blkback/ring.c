@@ -102,6 +102,32 @@ static int xbb_ring_thread(void *arg)
 	return 0;
 }
 
+/*
+ * Take over a ring another backend instance served: the indexes in the
+ * shared page are the guest's, read once and checked like any producer
+ * index before they are trusted.
+ */
+static int xbb_ring_attach(struct xbb_ring *ring)
+{
+	struct xbb_common_back_ring *c = &ring->rings.common;
+	RING_IDX req_prod, rsp_prod;
+
+	rsp_prod = READ_ONCE(c->sring->rsp_prod);
+	req_prod = READ_ONCE(c->sring->req_prod);
+	if (!xbb_attach_indexes_ok(req_prod, rsp_prod, RING_SIZE(c))) {
+		dev_err_ratelimited(xbb_dev(ring),
+				    "queue %u: live ring has request producer %u, responses at %u, ring size %u: refusing to attach\n",
+				    ring->index, req_prod, rsp_prod, RING_SIZE(c));
+		return -EPROTO;
+	}
+	c->rsp_prod_pvt = rsp_prod;
+	c->req_cons = rsp_prod;
+	dev_info(xbb_dev(ring),
+		 "queue %u: attached to the live ring at response %u, %u request(s) waiting\n",
+		 ring->index, rsp_prod, req_prod - rsp_prod);
+	return 0;
+}
+
 /**
  * xbb_ring_init() - initialise a zeroed ring structure
  * @ring: the ring
@@ -136,6 +162,14 @@ void xbb_ring_init(struct xbb_ring *ring, struct xbb_device *be,
  * @grefs: grant references of the ring pages (from xenstore)
  * @nr_grefs: number of ring pages
  * @evtchn: the frontend's event channel port
+ * @attach: the frontend is already using this ring (a backend instance
+ *	    before us served it): take it over where it stands instead of
+ *	    starting at index 0
+ *
+ * When attaching, responses continue at the shared response producer and
+ * every request after it is read as new, since the previous instance
+ * answered all it had consumed before it let go.  A request producer more
+ * than a ring's worth ahead is refused (-EPROTO) and named in the log.
  *
  * Also allocates one request slot per ring entry.  On failure everything
  * done so far is undone by xbb_ring_disconnect(), which the caller must
@@ -145,7 +179,7 @@ void xbb_ring_init(struct xbb_ring *ring, struct xbb_device *be,
  * Return: 0 or a negative errno.
  */
 int xbb_ring_connect(struct xbb_ring *ring, grant_ref_t *grefs,
-		     unsigned int nr_grefs, evtchn_port_t evtchn)
+		     unsigned int nr_grefs, evtchn_port_t evtchn, bool attach)
 {
 	struct xbb_device *be = ring->be;
 	size_t size = (size_t)XEN_PAGE_SIZE * nr_grefs;
@@ -172,6 +206,12 @@ int xbb_ring_connect(struct xbb_ring *ring, grant_ref_t *grefs,
 		BACK_RING_INIT(&ring->rings.native,
 			       (struct blkif_sring *)area, size);
 		break;
+	}
+
+	if (attach) {
+		err = xbb_ring_attach(ring);
+		if (err)
+			return err;
 	}
 
 	ring->nr_reqs = RING_SIZE(&ring->rings.common);

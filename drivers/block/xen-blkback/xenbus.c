@@ -68,7 +68,7 @@ out_missing:
 }
 
 static int xbb_connect_queue(struct xbb_device *be, struct xbb_ring *ring,
-			     const char *dir, bool legacy)
+			     const char *dir, bool legacy, bool attach)
 {
 	grant_ref_t grefs[XBB_MAX_RING_PAGES];
 	evtchn_port_t evtchn;
@@ -83,21 +83,28 @@ static int xbb_connect_queue(struct xbb_device *be, struct xbb_ring *ring,
 	err = xbb_read_ring_refs(be, dir, grefs, be->nr_ring_pages, legacy);
 	if (err)
 		return err;
-	err = xbb_ring_connect(ring, grefs, be->nr_ring_pages, evtchn);
+	err = xbb_ring_connect(ring, grefs, be->nr_ring_pages, evtchn, attach);
 	if (err)
 		xenbus_dev_fatal(be->dev, err, "mapping ring of queue %u",
 				 ring->index);
 	return err;
 }
 
-/* Read the frontend's transport parameters and map all its rings. */
+/*
+ * Read the frontend's transport parameters and map all its rings.  A
+ * frontend that is already Connected has been using its rings with a
+ * backend instance before us: they are taken over where they stand.
+ */
 static int xbb_connect_rings(struct xbb_device *be)
 {
 	struct xenbus_device *dev = be->dev;
 	unsigned int nr_queues, order, i;
-	bool legacy = false;
+	bool legacy = false, attach;
 	char *proto;
 	int err;
+
+	attach = xenbus_read_driver_state(dev->otherend) ==
+		 XenbusStateConnected;
 
 	proto = xenbus_read(XBT_NIL, dev->otherend, "protocol", NULL);
 	err = xbb_parse_protocol(be, IS_ERR(proto) ? NULL : proto,
@@ -121,16 +128,21 @@ static int xbb_connect_rings(struct xbb_device *be)
 	if (err != 1) {
 		order = 0;
 		legacy = true;
-	} else if (order > xbb_max_ring_order) {
+	} else if (order > be->max_ring_order) {
 		xenbus_dev_fatal(dev, -EINVAL,
 				 "frontend asks for ring page order %u, at most %u offered",
-				 order, xbb_max_ring_order);
+				 order, be->max_ring_order);
 		return -EINVAL;
 	}
 	be->nr_ring_pages = 1U << order;
 
 	/* Sample the parameter once: it is both advertised and used. */
 	be->persistent_adv = READ_ONCE(xbb_feature_persistent);
+	if (be->live && be->prev.persistent && !be->persistent_adv) {
+		dev_info(&dev->dev,
+			 "keeping persistent grants the running frontend was offered (feature_persistent is off)\n");
+		be->persistent_adv = true;
+	}
 	be->persistent = be->persistent_adv &&
 		xenbus_read_unsigned(dev->otherend, "feature-persistent", 0);
 
@@ -150,13 +162,14 @@ static int xbb_connect_rings(struct xbb_device *be)
 
 		if (nr_queues == 1) {
 			err = xbb_connect_queue(be, &be->rings[i],
-						dev->otherend, legacy);
+						dev->otherend, legacy, attach);
 		} else {
 			dir = kasprintf(GFP_KERNEL, "%s/queue-%u",
 					dev->otherend, i);
 			if (!dir)
 				return -ENOMEM;
-			err = xbb_connect_queue(be, &be->rings[i], dir, legacy);
+			err = xbb_connect_queue(be, &be->rings[i], dir, legacy,
+						attach);
 			kfree(dir);
 		}
 		if (err)
@@ -182,6 +195,19 @@ static void xbb_write_discard(struct xenbus_transaction xbt,
 		      xenbus_read_unsigned(dev->nodename, "discard-enable", 1);
 	be->discard_secure = be->discard &&
 			     bdev_max_secure_erase_sectors(bdev);
+	if (be->live && be->prev.discard && !be->discard) {
+		/* Withdrawn under the frontend, it would fail its discards. */
+		if (!be->readonly && bdev_max_discard_sectors(bdev)) {
+			be->discard = true;
+			be->discard_secure = be->prev.discard_secure &&
+					     bdev_max_secure_erase_sectors(bdev);
+			dev_info(&dev->dev,
+				 "keeping discard the running frontend was offered\n");
+		} else {
+			dev_warn(&dev->dev,
+				 "the running frontend was offered discard, which the backing device no longer supports: its discards are answered as unsupported\n");
+		}
+	}
 
 	if (be->discard) {
 		err = xenbus_printf(xbt, dev->nodename, "discard-granularity",
@@ -234,7 +260,9 @@ again:
 		return err;
 	}
 
-	be->flush = bdev_write_cache(be->bdev);
+	/* A flush is harmless on a device without a volatile cache. */
+	be->flush = bdev_write_cache(be->bdev) ||
+		    (be->live && be->prev.flush);
 	err = xenbus_printf(xbt, dev->nodename, "feature-flush-cache", "%d",
 			    be->flush);
 	if (!err)
@@ -283,7 +311,12 @@ static void xbb_connect(struct xbb_device *be)
 	unsigned int i;
 	int err;
 
-	if (dev->state == XenbusStateConnected)
+	/*
+	 * Connected already, or failed (xenbus_dev_fatal() went Closing):
+	 * the other of the two watches that may call us changes nothing.
+	 */
+	if (dev->state == XenbusStateConnected ||
+	    dev->state == XenbusStateClosing || be->refuse)
 		return;
 	if (!be->bdev) {
 		/* physical-device not written yet; its watch connects. */
@@ -504,6 +537,72 @@ static void xbb_remove(struct xenbus_device *dev)
 	kfree(be);
 }
 
+/*
+ * Bound to a device whose frontend is already Connected: the driver was
+ * rebound or replaced under a running guest.  What the frontend was
+ * offered is still in our directory, written by the instance before us;
+ * nothing may shrink under it.  Limits we can raise, we raise; segments
+ * per request we cannot: then the device is left alone for a driver that
+ * can serve it, its state untouched; the error is logged and written to
+ * our error node, where tools (xen-blkback-swap) look for it.
+ */
+static void xbb_rebind_check(struct xbb_device *be)
+{
+	struct xenbus_device *dev = be->dev;
+	const char *node = dev->nodename;
+	unsigned int v;
+
+	be->live = true;
+
+	v = xenbus_read_unsigned(node, "feature-max-indirect-segments", 0);
+	if (v > XBB_MAX_INDIRECT_SEGS) {
+		xenbus_dev_error(dev, -EOPNOTSUPP,
+				 "the running frontend was offered %u segments per request, this driver serves %u: not taking the device over",
+				 v, XBB_MAX_INDIRECT_SEGS);
+		be->refuse = true;
+		return;
+	}
+
+	v = xenbus_read_unsigned(node, "multi-queue-max-queues", 1);
+	if (v > be->max_queues) {
+		if (v > XBB_MAX_QUEUES_LIMIT) {
+			xenbus_dev_error(dev, -EOPNOTSUPP,
+					 "the running frontend was offered %u queues, this driver serves %u: not taking the device over",
+					 v, XBB_MAX_QUEUES_LIMIT);
+			be->refuse = true;
+			return;
+		}
+		dev_info(&dev->dev,
+			 "keeping the %u queues the running frontend was offered (max_queues gives %u)\n",
+			 v, be->max_queues);
+		be->max_queues = v;
+	}
+
+	v = xenbus_read_unsigned(node, "max-ring-page-order", 0);
+	if (v > be->max_ring_order) {
+		if (v > XENBUS_MAX_RING_GRANT_ORDER) {
+			xenbus_dev_error(dev, -EOPNOTSUPP,
+					 "the running frontend was offered ring page order %u, this driver serves %u: not taking the device over",
+					 v, XENBUS_MAX_RING_GRANT_ORDER);
+			be->refuse = true;
+			return;
+		}
+		dev_info(&dev->dev,
+			 "keeping ring page order %u the running frontend was offered (max_ring_page_order is %u)\n",
+			 v, be->max_ring_order);
+		be->max_ring_order = v;
+	}
+
+	be->prev.persistent = xenbus_read_unsigned(node, "feature-persistent",
+						   0);
+	be->prev.flush = xenbus_read_unsigned(node, "feature-flush-cache", 0) ||
+			 xenbus_read_unsigned(node, "feature-barrier", 0);
+	be->prev.discard = xenbus_read_unsigned(node, "feature-discard", 0);
+	be->prev.discard_secure = xenbus_read_unsigned(node, "discard-secure",
+						       0);
+	dev_info(&dev->dev, "frontend already connected: taking over its rings\n");
+}
+
 static int xbb_probe(struct xenbus_device *dev,
 		     const struct xenbus_device_id *id)
 {
@@ -524,7 +623,14 @@ static int xbb_probe(struct xenbus_device *dev,
 	if (!last || kstrtouint(last + 1, 0, &be->handle))
 		be->handle = 0;
 	be->max_queues = xbb_effective_max_queues();
+	be->max_ring_order = xbb_max_ring_order;
 	dev_set_drvdata(&dev->dev, be);
+
+	if (xenbus_read_driver_state(dev->otherend) == XenbusStateConnected) {
+		xbb_rebind_check(be);
+		if (be->refuse)
+			return 0;
+	}
 
 	/* Written before InitWait: some frontends read these early. */
 	err = xenbus_printf(XBT_NIL, dev->nodename,
@@ -537,7 +643,7 @@ static int xbb_probe(struct xenbus_device *dev,
 	if (!err)
 		err = xenbus_printf(XBT_NIL, dev->nodename,
 				    "max-ring-page-order", "%u",
-				    xbb_max_ring_order);
+				    be->max_ring_order);
 	if (err) {
 		xenbus_dev_fatal(dev, err, "writing features");
 		goto out_free;
@@ -575,6 +681,8 @@ static struct xenbus_driver xbb_driver = {
 	.remove = xbb_remove,
 	.otherend_changed = xbb_frontend_changed,
 	.reclaim_memory = xbb_reclaim_memory,
+	/* Unbinding leaves the state alone: a new instance takes over. */
+	.allow_rebind = true,
 	.driver = {
 		.dev_groups = xbb_dev_groups,
 	},
