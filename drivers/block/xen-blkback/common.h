@@ -482,6 +482,10 @@ void xbb_drain_done(struct xbb_ring *ring);
 /* grant_cache.c */
 int xbb_map_grants(struct xbb_ring *ring, struct xbb_map *maps,
 		   unsigned int nr, bool readonly);
+unsigned int xbb_release_grants_queued(struct xbb_ring *ring,
+				       struct xbb_map *maps, unsigned int nr,
+				       unsigned int queued);
+void xbb_unmap_queued(struct xbb_ring *ring, unsigned int queued);
 void xbb_release_grants(struct xbb_ring *ring, struct xbb_map *maps,
 			unsigned int nr);
 bool xbb_release_persistent(struct xbb_map *maps, unsigned int nr);

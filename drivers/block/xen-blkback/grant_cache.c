@@ -215,22 +215,28 @@ out_flush:
 }
 
 /**
- * xbb_release_grants() - undo xbb_map_grants() after the request ended
+ * xbb_release_grants_queued() - undo xbb_map_grants(), unmaps left queued
  * @ring: the ring
  * @maps: entries as left by xbb_map_grants()
  * @nr: entries in @maps
+ * @queued: unmaps already queued in the ring's batch
  *
- * Persistent grants are marked free and used; per-request mappings are
- * unmapped in batches (synchronously, so no page is reused or answered
- * for while still mapped); unused pages go back to the pool.
+ * Persistent grants are marked free and used and unused pages go back to
+ * the pool at once; per-request mappings join the ring's unmap batch,
+ * which goes to Xen only when it is full.  The caller sends the rest with
+ * xbb_unmap_queued() before it answers any request whose grants it
+ * queued, and maps nothing in between (the batch shares scratch space
+ * with mapping).  Several requests thus share one unmap hypercall.
  *
  * Context: ring thread, or teardown after the thread stopped; may sleep.
+ * Return: the unmaps now queued.
  */
-void xbb_release_grants(struct xbb_ring *ring, struct xbb_map *maps,
-			unsigned int nr)
+unsigned int xbb_release_grants_queued(struct xbb_ring *ring,
+				       struct xbb_map *maps, unsigned int nr,
+				       unsigned int queued)
 {
 	unsigned long now = jiffies;
-	unsigned int i, n = 0;
+	unsigned int i, n = queued;
 
 	for (i = 0; i < nr; i++) {
 		struct xbb_map *m = &maps[i];
@@ -245,7 +251,40 @@ void xbb_release_grants(struct xbb_ring *ring, struct xbb_map *maps,
 		m->pgnt = NULL;
 		m->handle = XBB_INVALID_HANDLE;
 	}
-	xbb_unmap_batch(ring, n);
+	return n;
+}
+
+/**
+ * xbb_unmap_queued() - send the unmaps xbb_release_grants_queued() queued
+ * @ring: the ring
+ * @queued: its return value
+ *
+ * Synchronous: when it returns, no page of the batch is mapped any more
+ * and every page is back in the pool.
+ *
+ * Context: ring thread, or teardown after the thread stopped; may sleep.
+ */
+void xbb_unmap_queued(struct xbb_ring *ring, unsigned int queued)
+{
+	xbb_unmap_batch(ring, queued);
+}
+
+/**
+ * xbb_release_grants() - undo xbb_map_grants() after the request ended
+ * @ring: the ring
+ * @maps: entries as left by xbb_map_grants()
+ * @nr: entries in @maps
+ *
+ * As xbb_release_grants_queued(), with the unmaps sent before returning
+ * (synchronously, so no page is reused or answered for while still
+ * mapped).
+ *
+ * Context: ring thread, or teardown after the thread stopped; may sleep.
+ */
+void xbb_release_grants(struct xbb_ring *ring, struct xbb_map *maps,
+			unsigned int nr)
+{
+	xbb_unmap_batch(ring, xbb_release_grants_queued(ring, maps, nr, 0));
 }
 
 /**

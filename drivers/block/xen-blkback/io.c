@@ -11,19 +11,17 @@
 #include "common.h"
 
 /*
- * Write one response directly into the ring slot, field by field, so no
- * uninitialised padding of ours can leak into the shared page.  Called
- * from the ring thread and from bio completion.
+ * Write one response directly into the next private response slot, field
+ * by field, so no uninitialised padding of ours can leak into the shared
+ * page.  The caller holds rsp_lock and pushes.
  */
-static void xbb_send_response(struct xbb_ring *ring, u64 id, u8 op,
-			      int status)
+static void xbb_put_response(struct xbb_ring *ring, u64 id, u8 op,
+			     int status)
 {
 	union xbb_back_rings *r = &ring->rings;
-	unsigned long flags;
 	RING_IDX idx;
-	int notify;
 
-	spin_lock_irqsave(&ring->rsp_lock, flags);
+	lockdep_assert_held(&ring->rsp_lock);
 	idx = r->common.rsp_prod_pvt;
 
 	switch (ring->be->protocol) {
@@ -57,7 +55,28 @@ static void xbb_send_response(struct xbb_ring *ring, u64 id, u8 op,
 	}
 	}
 	r->common.rsp_prod_pvt = idx + 1;
-	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&r->common, notify);
+}
+
+/* Make the responses put so far visible; true if the frontend wants an event. */
+static bool xbb_push_responses(struct xbb_ring *ring)
+{
+	int notify;
+
+	lockdep_assert_held(&ring->rsp_lock);
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&ring->rings.common, notify);
+	return notify;
+}
+
+/* Answer one request.  Called from the ring thread and from bio completion. */
+static void xbb_send_response(struct xbb_ring *ring, u64 id, u8 op,
+			      int status)
+{
+	unsigned long flags;
+	bool notify;
+
+	spin_lock_irqsave(&ring->rsp_lock, flags);
+	xbb_put_response(ring, id, op, status);
+	notify = xbb_push_responses(ring);
 	spin_unlock_irqrestore(&ring->rsp_lock, flags);
 	if (notify)
 		notify_remote_via_irq(ring->irq);
@@ -424,32 +443,60 @@ bool xbb_process_ring(struct xbb_ring *ring)
 	return more;
 }
 
-static void xbb_complete(struct xbb_ring *ring, struct xbb_req *req)
+/*
+ * Answer the requests of @list, whose grants are released, with one push
+ * (so at most one event) and free their slots in the same critical
+ * section, as the completion path does.
+ */
+static void xbb_answer_list(struct xbb_ring *ring, struct list_head *list)
 {
-	xbb_release_grants(ring, req->maps, req->nr_segs);
-	xbb_send_response(ring, req->id, req->data_op, READ_ONCE(req->status));
-	xbb_req_free(ring, req);
+	struct xbb_req *req, *tmp;
+	unsigned long flags;
+	bool notify;
+
+	spin_lock_irqsave(&ring->done_lock, flags);
+	spin_lock(&ring->rsp_lock);
+	list_for_each_entry(req, list, node)
+		xbb_put_response(ring, req->id, req->data_op,
+				 READ_ONCE(req->status));
+	notify = xbb_push_responses(ring);
+	spin_unlock(&ring->rsp_lock);
+	list_for_each_entry_safe(req, tmp, list, node) {
+		list_del(&req->node);
+		__xbb_req_free(ring, req);
+	}
+	spin_unlock_irqrestore(&ring->done_lock, flags);
+	if (notify)
+		notify_remote_via_irq(ring->irq);
 }
 
 /**
  * xbb_finish_done() - answer the requests whose I/O completed
  * @ring: the ring
  *
+ * These are the requests that hold per-request mappings.  Their grants
+ * are unmapped together, in as few hypercalls as the batch size allows,
+ * and only then are the requests answered, all with one push.
+ *
  * Context: ring thread, or teardown after the thread stopped; may sleep.
  */
 void xbb_finish_done(struct xbb_ring *ring)
 {
-	struct xbb_req *req, *tmp;
+	struct xbb_req *req;
+	unsigned int queued = 0;
 	LIST_HEAD(done);
 
 	spin_lock_irq(&ring->done_lock);
 	list_splice_init(&ring->done_list, &done);
 	spin_unlock_irq(&ring->done_lock);
+	if (list_empty(&done))
+		return;
 
-	list_for_each_entry_safe(req, tmp, &done, node) {
-		list_del(&req->node);
-		xbb_complete(ring, req);
-	}
+	list_for_each_entry(req, &done, node)
+		queued = xbb_release_grants_queued(ring, req->maps,
+						   req->nr_segs, queued);
+	xbb_unmap_queued(ring, queued);
+	xbb_answer_list(ring, &done);
 }
 
 static bool xbb_ring_idle(struct xbb_ring *ring)
