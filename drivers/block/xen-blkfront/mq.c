@@ -366,6 +366,36 @@ static blk_status_t blkfront_queue_one(struct blkfront_ring *ring,
 	}
 }
 
+/*
+ * Publish the requests queued on @ring and kick the backend if it asked
+ * to be.  Called with ring->lock held.
+ */
+static void blkfront_push(struct blkfront_ring *ring)
+{
+	int notify;
+
+	lockdep_assert_held(&ring->lock);
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&ring->ring, notify);
+	if (notify) {
+		ring->stat_notify++;
+		notify_remote_via_irq(ring->irq);
+	}
+}
+
+static struct blkfront_ring *blkfront_hctx_ring(struct blk_mq_hw_ctx *hctx)
+{
+	struct blkfront_info *info = hctx->queue->queuedata;
+
+	return &info->rings[hctx->queue_num %
+			    max(READ_ONCE(info->nr_rings), 1U)];
+}
+
+/*
+ * The requests of one dispatch are published together: a request that is
+ * not the last of its batch stays private to the ring until the last one
+ * (or commit_rqs, when blk-mq ends a batch early) pushes them all, so the
+ * backend is kicked at most once per batch.
+ */
 static blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 				      const struct blk_mq_queue_data *bd)
 {
@@ -376,13 +406,12 @@ static blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 	enum blkfront_state state;
 	unsigned long flags;
 	blk_status_t ret;
-	int notify;
 
 	state = READ_ONCE(info->state);
 	if (state == BLKFRONT_ERROR || state == BLKFRONT_DISCONNECTED)
 		return BLK_STS_IOERR;
 
-	ring = &info->rings[hctx->queue_num % max(READ_ONCE(info->nr_rings), 1U)];
+	ring = blkfront_hctx_ring(hctx);
 	cmd->status = BLK_STS_OK;
 	cmd->slots_left = 0;
 	cmd->collected = false;
@@ -395,19 +424,28 @@ static blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 	} else {
 		ret = blkfront_queue_one(ring, rq);
 	}
-	if (ret == BLK_STS_OK) {
+	if (ret == BLK_STS_OK)
 		ring->stat_reqs++;
-		RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&ring->ring, notify);
-		if (notify) {
-			ring->stat_notify++;
-			notify_remote_via_irq(ring->irq);
-		}
-	} else if (ret == BLK_STS_DEV_RESOURCE) {
+	/* An unqueued request ends the batch: publish what came before. */
+	if (ring->live && (bd->last || ret != BLK_STS_OK))
+		blkfront_push(ring);
+	if (ret == BLK_STS_DEV_RESOURCE) {
 		/* Restarted by the interrupt handler or at reconnect. */
 		blk_mq_stop_hw_queue(hctx);
 	}
 	spin_unlock_irqrestore(&ring->lock, flags);
 	return ret;
+}
+
+static void blkfront_commit_rqs(struct blk_mq_hw_ctx *hctx)
+{
+	struct blkfront_ring *ring = blkfront_hctx_ring(hctx);
+	unsigned long flags;
+
+	spin_lock_irqsave(&ring->lock, flags);
+	if (ring->live)
+		blkfront_push(ring);
+	spin_unlock_irqrestore(&ring->lock, flags);
 }
 
 static void blkfront_complete_rq(struct request *rq)
@@ -417,6 +455,7 @@ static void blkfront_complete_rq(struct request *rq)
 
 const struct blk_mq_ops blkfront_mq_ops = {
 	.queue_rq	= blkfront_queue_rq,
+	.commit_rqs	= blkfront_commit_rqs,
 	.complete	= blkfront_complete_rq,
 };
 
