@@ -38,7 +38,10 @@ Environment: LAB_PREBUILT=1 (use the modules already built), LAB_KDIR (headers f
   QEMU arguments, e.g. a disk for dom0), LAB_PERF=1 (put the host's perf,
   package linux-perf, into dom0 and the guests), LAB_DOM0_KERNEL=DIR
   (boot dom0 on the kernel scripts/lab/kernel.sh built in DIR, with its
-  modules; the guests keep Debian's).
+  modules; the guests keep Debian's), LAB_ICOUNT=1 (QEMU's instruction
+  counter is the guests' clock: -icount shift=LAB_ICOUNT_SHIFT (default 4,
+  16 ns an instruction),sleep=off on single-threaded TCG; time inside the
+  lab then measures work done, not host time, see make bench).
 USAGE
 	exit 2
 }
@@ -379,6 +382,14 @@ cat "$cache/domu-base.cpio" "$run/domu-overlay.cpio" >"$d0/lab/domu/initrd.cpio"
 cat "$cache/dom0-base.cpio" "$run/dom0-overlay.cpio" >"$run/dom0.cpio"
 rm -rf "$d0/lab/domu/initrd.cpio"
 start=$(date +%s)
+# The emulator's clock: host time, or with LAB_ICOUNT=1 its instruction
+# counter (which needs single-threaded TCG), so that every duration the
+# machine sees counts the instructions it ran and the host's load does
+# not move it.
+accel="-accel tcg,thread=multi"
+if [ "${LAB_ICOUNT:-0}" = 1 ]; then
+	accel="-accel tcg,thread=single -icount shift=${LAB_ICOUNT_SHIFT:-4},sleep=off"
+fi
 if [ "$arch" = arm64 ]; then
 	d0desc=
 	[ "$d0bytes" != 4096 ] && d0desc=" ($d0bytes-byte pages)"
@@ -391,7 +402,7 @@ if [ "$arch" = arm64 ]; then
 	# kernel with its command line, then its initramfs.  pauth-impdef
 	# makes pointer authentication cheap to emulate.
 	# shellcheck disable=SC2086
-	qemu-system-aarch64 -accel tcg,thread=multi \
+	qemu-system-aarch64 $accel \
 		-machine virt,gic-version=3,virtualization=on -cpu max,pauth-impdef=on \
 		-m 4096 -smp "${LAB_SMP:-1}" -display none -monitor none \
 		-serial "file:$run/serial.log" -no-reboot -net none ${LAB_QEMU_EXTRA:-} \
@@ -408,7 +419,7 @@ else
 	echo "lab: console log: $run/serial.log"
 	dom0_mem=${LAB_DOM0_MEM:-1536}
 	# shellcheck disable=SC2086
-	qemu-system-x86_64 -accel tcg,thread=multi -cpu qemu64 -m 4096 -smp "${LAB_SMP:-1}" \
+	qemu-system-x86_64 $accel -cpu qemu64 -m 4096 -smp "${LAB_SMP:-1}" \
 		-display none -monitor none -serial "file:$run/serial.log" -no-reboot \
 		-net none ${LAB_QEMU_EXTRA:-} -kernel "$run/xen" \
 		-append "console=com1 com1=115200,8n1 dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=2 loglvl=all guest_loglvl=all console_timestamps=boot ucode=no" \
@@ -416,6 +427,8 @@ else
 		</dev/null >"$run/qemu.log" 2>&1 &
 	qpid=$!
 fi
+[ "${LAB_ICOUNT:-0}" = 1 ] &&
+	echo "lab: clock: QEMU's instruction counter (icount shift=${LAB_ICOUNT_SHIFT:-4}, sleep=off)"
 
 # Watch the console: stop at the end marker, a fatal marker, a Xen or dom0
 # panic, or the time bound.
