@@ -97,8 +97,9 @@ check-arm64:
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
+# make bench ARCH=arm64 [GUEST_PAGES=64k]: the frontends compared on Xen/ARM
 bench:
-	scripts/bench/bench.sh main
+	BENCH_LAB_ARGS="$(LAB_ARCH_OPTS) $(BENCH_LAB_ARGS)" scripts/bench/bench.sh main
 
 bench-memory:
 	scripts/bench/bench.sh memory

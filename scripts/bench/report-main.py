@@ -44,6 +44,7 @@ RATIOS = [
     ("stock-off/dom0", "stock-off", "local"),
     ("our back/stock (stock front)", "oback-on", "stock-on"),
     ("our front/stock (stock back)", "ofront-on", "stock-on"),
+    ("our front/stock (our back)", "ours-on", "oback-on"),
     ("our back/stock, persistent off (stock front)", "oback-off",
      "stock-off"),
     ("our front/stock, persistent off (stock back)", "ofront-off",
@@ -273,6 +274,9 @@ def main():
                "rounds": rounds, "summary": summary, "below_stock": below,
                "runs": runs, "attaches": attaches, "swaps": swaps,
                "problems": problems, "complete": bool(end)}
+    front = [r for r in recs if r.get("k") == "front"]
+    if front:
+        results["front"] = front
     if perf:
         results["perf"] = perf
     benchlib.write_json(out, results)
@@ -395,6 +399,82 @@ unset multiplot
     return benchlib.gnuplot(out, script)
 
 
+def front_md(recs, profiles, profdefs, summary):
+    """The frontends compared: IOPS ratios, grants per request, pool memory.
+
+    From main.sh's "front" records (one per attach): the guest's MemFree
+    drop over the attach, our frontend's counters and our backend's.  Empty
+    when no attach reported them (older runs).
+    """
+    F = benchlib.fmt
+    S = benchlib.fmt_spread
+    fr = [r for r in recs if r.get("k") == "front"]
+    if not fr:
+        return []
+    md = []
+    w = md.append
+    page = fr[0].get("page", 4096)
+    w("## The frontends: ours against stock in %d-byte-page guests" % page)
+    w("")
+    rows = []
+    for p in profiles:
+        r = summary[p]["ratios"]
+        rows.append([p, describe(profdefs[p]),
+                     S(r.get("our front/stock (our back)")),
+                     S(r.get("our front/stock (stock back)"))])
+    md += benchlib.table(["profile", "what", "our front/stock on our back",
+                          "our front/stock on the stock back"], rows)
+    w("")
+    rows = []
+    for c in [c for c in CONFIGS if any(r["c"] == c for r in fr)]:
+        rs = [r for r in fr if r["c"] == c]
+
+        def per_req(f):
+            return benchlib.spread(f(r) for r in rs)
+
+        def fe(key):
+            def get(r):
+                x, n = r["fe"].get(key), r["fe"].get("requests")
+                return x / n if x is not None and n else None
+            return get
+
+        def be_grants(r):
+            b = r["be"]
+            n = (b.get("rd_req") or 0) + (b.get("wr_req") or 0)
+            g = (b.get("pgrant_hits") or 0) + (b.get("pgrant_misses") or 0)
+            g = g or b.get("grants_mapped") or 0
+            return g / n if n else None
+
+        rows.append([LABEL[c], S(per_req(fe("data_grants"))),
+                     S(per_req(fe("grants_reserved"))),
+                     S(per_req(be_grants)),
+                     S(benchlib.spread(r["fe"].get("pool_bytes") for r in rs),
+                       0),
+                     S(benchlib.spread(r["be"].get("persistent_grants")
+                                       for r in rs), 0),
+                     S(benchlib.spread(r.get("memfree_drop_kib")
+                                       for r in rs), 0)])
+    md += benchlib.table(["config", "data chunks/req (front)",
+                          "grants reserved/req (front)",
+                          "grants/req (our back)", "pool bytes (front)",
+                          "persistent grants (our back)",
+                          "guest MemFree drop KiB"], rows)
+    w("")
+    w("Per attach (every profile of a round plus the warm-up), median "
+      "[min–max] over rounds. *data chunks* are the 4 KiB grant-sized "
+      "pieces that carry data and *grants reserved* what our frontend set "
+      "aside for them (its sysfs counters; the stock frontend has none). "
+      "*grants/req* is counted by our backend for whichever frontend it "
+      "serves: the grants that arrived on the ring per request, data and "
+      "indirect frames (for our frontend it equals what it reserved). The "
+      "guest's "
+      "MemFree drop, page cache dropped before and after, is what the "
+      "attach cost the guest whatever the frontend (mostly its pool of "
+      "persistently granted pages).")
+    w("")
+    return md
+
+
 def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
              attaches, swaps, problems, rounds, configs, chart, complete,
              perf_lines, recs):
@@ -484,6 +564,7 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
     if targets:
         w("Targets: " + "; ".join(targets) + ".")
         w("")
+    md += front_md(recs, profiles, profdefs, summary)
 
     w("## Setup")
     w("")
@@ -495,6 +576,7 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
         ["emulator", "%s, %s, %s emulated CPU(s), %s MiB" % (
             host.get("qemu"), host.get("qemu_accel"), host.get("qemu_cpus"),
             host.get("qemu_mem_mib"))],
+        ["clock", host.get("clock", "host time")],
         ["Xen", "%s (package %s), %s pCPU(s), scheduler %s, %s MiB" % (
             setup.get("xen_version"), host.get("xen_package"),
             setup.get("xen_pcpus"), setup.get("xen_scheduler"),
@@ -728,6 +810,16 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
        "interrupt delivery. Ratios of a few percent are below its noise; "
        "single runs can be 40 %% off, hence the rounds.") % (ncpu, ncpu))
     w("")
+    if "instruction counter" in host.get("clock", ""):
+        w("This run's clock is QEMU's instruction counter: every emulated "
+          "instruction advances the machine's time by the same amount, so "
+          "IOPS measure the instructions the whole machine (guest, Xen, "
+          "dom0) executes per I/O, and the host's load does not move them "
+          "(rounds agree within a few percent). It does not model that "
+          "cache misses, TLB refills, IPIs and TLB shootdowns cost more "
+          "than other instructions on real hardware: a hypercall, a page-"
+          "table update or a copy counts by the instructions it executes.")
+        w("")
     if chart:
         w("![IOPS relative to dom0-local and ours/stock](chart.png)")
         w("")

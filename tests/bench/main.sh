@@ -60,8 +60,17 @@ LAB_RUN_POLL=0
 ROUNDS=${BENCH_ROUNDS:-3}
 RT=${BENCH_RUNTIME:-5}
 RAMP=${BENCH_RAMP:-1}
-PROFILES=${BENCH_PROFILES:-"rr4k rw4k rr64k sr1m sw1m rr4k2q"}
-CONFIGS=${BENCH_CONFIGS:-"local stock-on stock-off ours-on ours-off"}
+if [ "${LAB_ARCH:-x86}" = arm64 ]; then
+	# Xen/ARM (make bench ARCH=arm64 [GUEST_PAGES=64k]): the question
+	# there is what the frontend does with the guest's pages, so each
+	# frontend runs on each backend, persistent grants on; the slower
+	# emulation leaves time for five profiles.
+	PROFILES=${BENCH_PROFILES:-"rr4k rw4k rr64k sr1m sw1m"}
+	CONFIGS=${BENCH_CONFIGS:-"local ours-on oback-on stock-on ofront-on"}
+else
+	PROFILES=${BENCH_PROFILES:-"rr4k rw4k rr64k sr1m sw1m rr4k2q"}
+	CONFIGS=${BENCH_CONFIGS:-"local stock-on stock-off ours-on ours-off"}
+fi
 G=$LAB_DEFAULT_GUEST
 PERF=${BENCH_PERF:-0}
 IRQ=${BENCH_IRQ:-ring}
@@ -425,8 +434,49 @@ warm_up() { # config
 		problem "$1: warm-up fio failed: $out"
 }
 
+# The guest's free memory in KiB, page cache dropped first.
+guest_memfree() {
+	gout "sync; echo 3 >/proc/sys/vm/drop_caches;
+		sed -n 's/^MemFree: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo"
+}
+
+# What one attach cost the guest and carried on the ring, from its start
+# to now (warm-up included): the guest's MemFree drop since MEM0 (the
+# frontend's pool, for any frontend), our frontend's own counters
+# (requests, grant-sized chunks carrying data, grants reserved, pool
+# bytes) and our backend's (requests, and grants used: persistent hits and
+# misses, or mapped ones), so the grants per request of either frontend
+# are counted the same way wherever our backend serves it.
+front_figures() { # round config front back mem0
+	local r=$1 c=$2 fk=$3 bk=$4 m0=$5 m1 fe='{}' be='{}' d s v out
+	m1=$(guest_memfree)
+	case "$m0$m1" in
+	*[!0-9]* | "") problem "$c: could not read the guest's MemFree ($m0, $m1)"; return ;;
+	esac
+	if [ "$fk" = ours ]; then
+		d=/sys/bus/xen/devices/vbd-$VDEV/blkfront
+		out=$(gout "cd $d && echo \$(cat rw_requests rw_data_grants rw_grants_reserved pool_bytes indirect_segments)")
+		set -- $out
+		if [ $# = 5 ]; then
+			fe="{\"requests\":$1,\"data_grants\":$2,\"grants_reserved\":$3,\"pool_bytes\":$4,\"indirect_segments\":$5}"
+		else
+			problem "$c: our frontend's figures are unreadable: $out"
+		fi
+	fi
+	if [ "$bk" = ours ]; then
+		d=$(backend_dir "$G" "$VDEV")/statistics
+		out=
+		for s in rd_req wr_req pgrant_hits pgrant_misses grants_mapped persistent_grants; do
+			read -r v 2>/dev/null <"$d/$s" || v=null
+			out="$out,\"$s\":$v"
+		done
+		be="{${out#,}}"
+	fi
+	emit "\"k\":\"front\",\"r\":$r,\"c\":\"$c\",\"page\":${LAB_GUEST_PAGE_SIZE:-4096},\"memfree_drop_kib\":$((m0 - m1)),\"fe\":$fe,\"be\":$be"
+}
+
 run_guest_config() { # round config
-	local r=$1 c=$2 fk bk pers p
+	local r=$1 c=$2 fk bk pers p m0
 	case "${c%-*}" in
 	oback) fk=stock bk=ours ;;
 	ofront) fk=ours bk=stock ;;
@@ -436,6 +486,7 @@ run_guest_config() { # round config
 	use_back "$bk"
 	back_param feature_persistent "$pers"
 	use_front "$fk" 2 "$pers"
+	m0=$(guest_memfree)
 	attach
 	check_negotiated "$c" 2 "$pers"
 	pin_irqs "$c"
@@ -443,6 +494,7 @@ run_guest_config() { # round config
 	for p in $(rotate "$r" $PROFILES); do
 		run_one "$r" "$c" "$p"
 	done
+	front_figures "$r" "$c" "$fk" "$bk" "$m0"
 	detach
 }
 
