@@ -126,7 +126,6 @@ run_guests() { # key
 		guest_run -t $((SECS + 300)) "m$g" \
 			"sh /lab/guest/bench_fio $1 $RW $BS $QD $SECS $(guest_devs)" &
 		pids="$pids $!"
-		sleep 0.3	# guest_run's sequence file is not shared safely
 	done
 	# shellcheck disable=SC2086
 	wait $pids

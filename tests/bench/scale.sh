@@ -50,8 +50,7 @@ run_round() { # back persistent
 			guest_run -t $((SECS + 120)) "s$g" \
 				"sh /lab/guest/bench_fio sc$n $RW $BS $QD $SECS /dev/xvda" &
 			pids="$pids $!"
-			sleep 0.3	# guest_run's sequence file is not shared safely
-		done
+			done
 		# shellcheck disable=SC2086
 		wait $pids
 		sum=0 fails=0 per=
