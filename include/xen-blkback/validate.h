@@ -20,56 +20,10 @@
 #include <linux/types.h>
 #endif
 
-/* Operation codes as carried on the ring (checked against blkif.h). */
-#define XBB_OP_READ		0
-#define XBB_OP_WRITE		1
-#define XBB_OP_WRITE_BARRIER	2
-#define XBB_OP_FLUSH_DISKCACHE	3
-#define XBB_OP_DISCARD		5
-#define XBB_OP_INDIRECT		6
+#include <xen-blkif/wire.h>
 
-#define XBB_DISCARD_SECURE	0x1
-
-/* Segments carried directly in one ring slot. */
-#define XBB_MAX_DIRECT_SEGS	11
-/* Indirect pages one request may name, whatever we advertise. */
-#define XBB_MAX_INDIRECT_PAGES	8
-/* Segment descriptors (8 bytes each) in one 4 KiB indirect page. */
-#define XBB_SEGS_PER_INDIRECT_PAGE 512
 /* What we advertise in feature-max-indirect-segments. */
 #define XBB_MAX_INDIRECT_SEGS	256
-/* 512-byte sectors in one 4 KiB grant. */
-#define XBB_SECTORS_PER_GRANT	8
-
-/**
- * struct xbb_seg - private copy of one segment descriptor
- * @gref: grant reference of the data page
- * @first_sect: first sector in the page (inclusive)
- * @last_sect: last sector in the page (inclusive)
- */
-struct xbb_seg {
-	u32 gref;
-	u8 first_sect;
-	u8 last_sect;
-};
-
-/**
- * struct xbb_req_hdr - private copy of the fields of a request header
- * @operation: operation as found on the ring
- * @indirect_op: operation carried inside an INDIRECT request
- * @discard_flag: DISCARD flags (XBB_DISCARD_SECURE)
- * @nr_segs: number of segments the request claims
- * @sector: first sector (512-byte units)
- * @nr_sectors: sectors to discard (DISCARD only)
- */
-struct xbb_req_hdr {
-	u8 operation;
-	u8 indirect_op;
-	u8 discard_flag;
-	u16 nr_segs;
-	sector_t sector;
-	u64 nr_sectors;
-};
 
 /**
  * struct xbb_limits - what the backing device and the connection allow
@@ -95,9 +49,9 @@ struct xbb_limits {
  *
  * Return: the indirect operation for INDIRECT requests, else the operation.
  */
-static inline u8 xbb_data_op(const struct xbb_req_hdr *hdr)
+static inline u8 xbb_data_op(const struct xenblk_req_hdr *hdr)
 {
-	return hdr->operation == XBB_OP_INDIRECT ? hdr->indirect_op :
+	return hdr->operation == XENBLK_OP_INDIRECT ? hdr->indirect_op :
 						   hdr->operation;
 }
 
@@ -109,8 +63,8 @@ static inline u8 xbb_data_op(const struct xbb_req_hdr *hdr)
  */
 static inline bool xbb_op_writes(u8 op)
 {
-	return op == XBB_OP_WRITE || op == XBB_OP_WRITE_BARRIER ||
-	       op == XBB_OP_FLUSH_DISKCACHE || op == XBB_OP_DISCARD;
+	return op == XENBLK_OP_WRITE || op == XENBLK_OP_WRITE_BARRIER ||
+	       op == XENBLK_OP_FLUSH_DISKCACHE || op == XENBLK_OP_DISCARD;
 }
 
 /**
@@ -121,8 +75,8 @@ static inline bool xbb_op_writes(u8 op)
  */
 static inline unsigned int xbb_indirect_pages(unsigned int nr_segs)
 {
-	return (nr_segs + XBB_SEGS_PER_INDIRECT_PAGE - 1) /
-	       XBB_SEGS_PER_INDIRECT_PAGE;
+	return (nr_segs + XENBLK_SEGS_PER_INDIRECT_PAGE - 1) /
+	       XENBLK_SEGS_PER_INDIRECT_PAGE;
 }
 
 static inline bool xbb_aligned(u64 v, unsigned int lbs_sectors)
@@ -148,36 +102,36 @@ static inline bool xbb_in_range(sector_t sector, u64 nr, sector_t capacity)
  * operation; -EROFS for a write to a read-only device; -EINVAL for a
  * malformed request; -ERANGE for a DISCARD outside the device.
  */
-static inline int xbb_check_header(const struct xbb_req_hdr *hdr,
+static inline int xbb_check_header(const struct xenblk_req_hdr *hdr,
 				   const struct xbb_limits *lim)
 {
-	unsigned int max_segs = XBB_MAX_DIRECT_SEGS;
+	unsigned int max_segs = XENBLK_MAX_DIRECT_SEGS;
 	unsigned int min_segs = 1;
 	u8 op = hdr->operation;
 
 	switch (op) {
-	case XBB_OP_READ:
-	case XBB_OP_WRITE:
+	case XENBLK_OP_READ:
+	case XENBLK_OP_WRITE:
 		break;
-	case XBB_OP_WRITE_BARRIER:
-	case XBB_OP_FLUSH_DISKCACHE:
+	case XENBLK_OP_WRITE_BARRIER:
+	case XENBLK_OP_FLUSH_DISKCACHE:
 		/* A pure flush carries no data. */
 		min_segs = 0;
 		break;
-	case XBB_OP_INDIRECT:
-		if (hdr->indirect_op != XBB_OP_READ &&
-		    hdr->indirect_op != XBB_OP_WRITE)
+	case XENBLK_OP_INDIRECT:
+		if (hdr->indirect_op != XENBLK_OP_READ &&
+		    hdr->indirect_op != XENBLK_OP_WRITE)
 			return -EINVAL;
 		max_segs = lim->max_indirect_segs;
-		if (max_segs > XBB_MAX_INDIRECT_PAGES *
-			       XBB_SEGS_PER_INDIRECT_PAGE)
-			max_segs = XBB_MAX_INDIRECT_PAGES *
-				   XBB_SEGS_PER_INDIRECT_PAGE;
+		if (max_segs > XENBLK_MAX_INDIRECT_PAGES *
+			       XENBLK_SEGS_PER_INDIRECT_PAGE)
+			max_segs = XENBLK_MAX_INDIRECT_PAGES *
+				   XENBLK_SEGS_PER_INDIRECT_PAGE;
 		break;
-	case XBB_OP_DISCARD:
+	case XENBLK_OP_DISCARD:
 		if (!lim->discard)
 			return -EOPNOTSUPP;
-		if ((hdr->discard_flag & XBB_DISCARD_SECURE) &&
+		if ((hdr->discard_flag & XENBLK_DISCARD_SECURE) &&
 		    !lim->discard_secure)
 			return -EOPNOTSUPP;
 		if (lim->readonly)
@@ -215,8 +169,8 @@ static inline int xbb_check_header(const struct xbb_req_hdr *hdr,
  * Return: 0 if acceptable, -EINVAL for a malformed segment or misalignment,
  * -ERANGE for a transfer outside the device.
  */
-static inline int xbb_check_segs(const struct xbb_req_hdr *hdr,
-				 const struct xbb_seg *segs, unsigned int nr,
+static inline int xbb_check_segs(const struct xenblk_req_hdr *hdr,
+				 const struct xenblk_seg *segs, unsigned int nr,
 				 const struct xbb_limits *lim, u64 *nr_sectors)
 {
 	u64 total = 0;
@@ -226,9 +180,9 @@ static inline int xbb_check_segs(const struct xbb_req_hdr *hdr,
 		return -EINVAL;
 
 	for (i = 0; i < nr; i++) {
-		const struct xbb_seg *s = &segs[i];
+		const struct xenblk_seg *s = &segs[i];
 
-		if (s->last_sect >= XBB_SECTORS_PER_GRANT ||
+		if (s->last_sect >= XENBLK_SECTORS_PER_GRANT ||
 		    s->first_sect > s->last_sect)
 			return -EINVAL;
 		if (!xbb_aligned(s->first_sect, lim->lbs_sectors) ||

@@ -20,12 +20,7 @@
 #include <linux/minmax.h>
 #endif
 
-/* Protocol constants, restated without Xen headers (checked at build time). */
-#define XBF_SECTOR_SHIFT		9
-#define XBF_SECTOR_SIZE			BIT(XBF_SECTOR_SHIFT)
-#define XBF_DIRECT_SEGS			11	/* segments in a plain request */
-#define XBF_MAX_INDIRECT_PAGES		8	/* indirect frames per request */
-#define XBF_SEG_DESC_SIZE		8	/* sizeof(blkif_request_segment) */
+#include <xen-blkif/wire.h>
 
 /**
  * struct xbf_geom - page geometry of the guest and of the grant interface
@@ -51,7 +46,7 @@ static inline unsigned int xbf_grants_per_page(const struct xbf_geom *g)
 /* Segment descriptors that fit into one indirect frame. */
 static inline unsigned int xbf_segs_per_indirect(const struct xbf_geom *g)
 {
-	return xbf_grant_size(g) / XBF_SEG_DESC_SIZE;
+	return xbf_grant_size(g) / XENBLK_SEG_DESC_SIZE;
 }
 
 /**
@@ -117,7 +112,7 @@ static inline int xbf_split_init(struct xbf_split *it, const struct xbf_geom *g,
 
 	if (off >= page || len > page - off)
 		return -EINVAL;
-	if ((off | len) & (XBF_SECTOR_SIZE - 1))
+	if ((off | len) & (XENBLK_SECTOR_SIZE - 1))
 		return -EINVAL;
 	it->pos = off;
 	it->end = off + len;
@@ -145,8 +140,8 @@ static inline bool xbf_split_next(struct xbf_split *it,
 	c->page_off = it->pos;
 	c->grant_off = goff;
 	c->len = len;
-	c->first_sect = goff >> XBF_SECTOR_SHIFT;
-	c->last_sect = (goff + len - 1) >> XBF_SECTOR_SHIFT;
+	c->first_sect = goff >> XENBLK_SECTOR_SHIFT;
+	c->last_sect = (goff + len - 1) >> XENBLK_SECTOR_SHIFT;
 	it->pos += len;
 	return true;
 }
@@ -202,8 +197,8 @@ static inline unsigned int xbf_effective_indirect(const struct xbf_geom *g,
 {
 	unsigned int n = min(backend, param);
 
-	n = min(n, XBF_MAX_INDIRECT_PAGES * xbf_segs_per_indirect(g));
-	if (n <= XBF_DIRECT_SEGS || n < xbf_grants_per_page(g))
+	n = min(n, XENBLK_MAX_INDIRECT_PAGES * xbf_segs_per_indirect(g));
+	if (n <= XENBLK_MAX_DIRECT_SEGS || n < xbf_grants_per_page(g))
 		return 0;
 	return n;
 }
@@ -231,15 +226,15 @@ static inline void xbf_layout_init(struct xbf_layout *l,
 		l->max_slots = 1;
 	} else {
 		l->indirect = false;
-		l->grants_per_slot = XBF_DIRECT_SEGS;
+		l->grants_per_slot = XENBLK_MAX_DIRECT_SEGS;
 		l->indirect_per_slot = 0;
 		/* a whole guest page must fit, if need be in two slots */
-		l->max_slots = DIV_ROUND_UP(gpp, XBF_DIRECT_SEGS);
+		l->max_slots = DIV_ROUND_UP(gpp, XENBLK_MAX_DIRECT_SEGS);
 	}
 	l->max_segments = max(1U, l->grants_per_slot * l->max_slots / gpp);
 	l->max_grants = l->max_segments * gpp;
 	l->max_hw_sectors = l->max_segments <<
-			    (g->page_shift - XBF_SECTOR_SHIFT);
+			    (g->page_shift - XENBLK_SECTOR_SHIFT);
 }
 
 /**
@@ -255,7 +250,7 @@ static inline void xbf_layout_init(struct xbf_layout *l,
 static inline bool xbf_req_indirect(const struct xbf_layout *l,
 				    unsigned int grants)
 {
-	return l->indirect && grants > XBF_DIRECT_SEGS;
+	return l->indirect && grants > XENBLK_MAX_DIRECT_SEGS;
 }
 
 /**
@@ -269,7 +264,7 @@ static inline unsigned int xbf_slot_capacity(const struct xbf_layout *l,
 					     unsigned int grants)
 {
 	return xbf_req_indirect(l, grants) ? l->grants_per_slot :
-					     XBF_DIRECT_SEGS;
+					     XENBLK_MAX_DIRECT_SEGS;
 }
 
 /**

@@ -16,17 +16,7 @@
 #include <linux/errno.h>
 #endif
 
-/* Operation and status codes of the block protocol (checked at build). */
-#define XBF_OP_READ			0
-#define XBF_OP_WRITE			1
-#define XBF_OP_WRITE_BARRIER		2
-#define XBF_OP_FLUSH_DISKCACHE		3
-#define XBF_OP_DISCARD			5
-#define XBF_OP_INDIRECT			6
-
-#define XBF_RSP_OKAY			0
-#define XBF_RSP_ERROR			(-1)
-#define XBF_RSP_EOPNOTSUPP		(-2)
+#include <xen-blkif/wire.h>
 
 /**
  * xbf_rsp_prod_ok() - check the producer index the backend published
@@ -72,10 +62,10 @@ enum xbf_rsp_verdict {
  * @inflight: whether shadow entry @id has a request in flight; only
  *	consulted once @id is known to be in range
  * @req_op: operation we put in the request
- * @req_indirect_op: its indirect_op when @req_op is XBF_OP_INDIRECT
+ * @req_indirect_op: its indirect_op when @req_op is XENBLK_OP_INDIRECT
  * @rsp_op: operation in the response
  *
- * Backends answer an indirect request either with XBF_OP_INDIRECT or with
+ * Backends answer an indirect request either with XENBLK_OP_INDIRECT or with
  * the operation it carried; both are accepted, nothing else is.
  *
  * Return: XBF_RSP_VALID or the reason the response is bogus.
@@ -90,7 +80,7 @@ static inline enum xbf_rsp_verdict xbf_check_rsp(u64 id, u32 ring_size,
 		return XBF_RSP_NOT_INFLIGHT;
 	if (rsp_op == req_op)
 		return XBF_RSP_VALID;
-	if (req_op == XBF_OP_INDIRECT && rsp_op == req_indirect_op)
+	if (req_op == XENBLK_OP_INDIRECT && rsp_op == req_indirect_op)
 		return XBF_RSP_VALID;
 	return XBF_RSP_BAD_OP;
 }
@@ -103,9 +93,9 @@ static inline enum xbf_rsp_verdict xbf_check_rsp(u64 id, u32 ring_size,
  */
 static inline int xbf_rsp_errno(s16 status)
 {
-	if (status == XBF_RSP_OKAY)
+	if (status == XENBLK_RSP_OKAY)
 		return 0;
-	if (status == XBF_RSP_EOPNOTSUPP)
+	if (status == XENBLK_RSP_EOPNOTSUPP)
 		return -EOPNOTSUPP;
 	return -EIO;
 }

@@ -15,16 +15,21 @@
  *   108 or 112 bytes: the ring slot, in the chosen ABI's wire layout
  *   the rest: the contents of the indirect pages the request names
  *
- * The harness takes the slot apart the way xbb_check_request() in
- * drivers/block/xen-blkback/validate.c does, copies indirect descriptors
- * the way xbb_copy_indirect_segs() does, into buffers sized exactly as the
- * driver's so that ASAN sees any overrun, and runs xbb_check_header() and
- * xbb_check_segs().  Whenever they accept, the oracles re-derive from the
- * raw input what must then be true; independently, a reference model of
- * the protocol's rules must agree with every verdict.
+ * The harness decodes the slot and the indirect descriptors with the
+ * driver's own decode (include/xen-blkif/wire.h: xenblk_decode_request()
+ * and xenblk_decode_seg(), as xbb_copy_request() and
+ * xbb_copy_indirect_segs() call them), from buffers sized exactly as the
+ * slot so that ASAN sees any overrun, and runs xbb_check_header() and
+ * xbb_check_segs().  Every decoded field is compared with the raw bytes at
+ * offsets this file restates independently (struct slot_layout), so a
+ * decode reading the wrong field or width fails an oracle.  Whenever the
+ * checks accept, the oracles re-derive from the raw input what must then
+ * be true; independently, a reference model of the protocol's rules must
+ * agree with every verdict.
  */
 #include "fuzz.h"
 #include <xen-blkback/validate.h>
+#include <xen-blkif/wire.h>
 
 /* Wire layout of one ring slot; the 32-bit ABI has no padding before id. */
 #define SLOT_SIZE_64	112
@@ -145,7 +150,7 @@ static bool errno_known(int err)
 	       err == -ERANGE;
 }
 
-static void check_accepted_header(const struct xbb_req_hdr *hdr,
+static void check_accepted_header(const struct xenblk_req_hdr *hdr,
 				  const u8 *slot, const struct slot_layout *l,
 				  const struct xbb_limits *lim)
 {
@@ -169,21 +174,21 @@ static void check_accepted_header(const struct xbb_req_hdr *hdr,
 		ORACLE(data_op == 0 || data_op == 1);
 		ORACLE(hdr->nr_segs >= 1);
 		ORACLE(hdr->nr_segs <= lim->max_indirect_segs);
-		ORACLE(hdr->nr_segs <= XBB_MAX_INDIRECT_PAGES *
-				       XBB_SEGS_PER_INDIRECT_PAGE);
+		ORACLE(hdr->nr_segs <= XENBLK_MAX_INDIRECT_PAGES *
+				       XENBLK_SEGS_PER_INDIRECT_PAGE);
 		/* The driver's struct xbb_req holds this many. */
 		if (lim->max_indirect_segs == XBB_MAX_INDIRECT_SEGS)
 			ORACLE(hdr->nr_segs <= XBB_MAX_INDIRECT_SEGS);
 		break;
 	default:
-		ORACLE(hdr->nr_segs <= XBB_MAX_DIRECT_SEGS);
+		ORACLE(hdr->nr_segs <= XENBLK_MAX_DIRECT_SEGS);
 		ORACLE(hdr->nr_segs >= 1 || op == 2 || op == 3);
 		break;
 	}
 }
 
-static void check_accepted_segs(const struct xbb_req_hdr *hdr,
-				const struct xbb_seg *segs, unsigned int nr,
+static void check_accepted_segs(const struct xenblk_req_hdr *hdr,
+				const struct xenblk_seg *segs, unsigned int nr,
 				const struct xbb_limits *lim, u64 nr_sectors)
 {
 	u64 total = 0;
@@ -197,11 +202,61 @@ static void check_accepted_segs(const struct xbb_req_hdr *hdr,
 		total += segs[i].last_sect - segs[i].first_sect + 1;
 	}
 	ORACLE(nr_sectors == total);
-	ORACLE(total <= (u64)nr * XBB_SECTORS_PER_GRANT);
+	ORACLE(total <= (u64)nr * XENBLK_SECTORS_PER_GRANT);
 	if (nr) {
 		ORACLE(ref_in_disk(hdr->sector, total, lim->capacity));
 		ORACLE(hdr->sector % lim->lbs_sectors == 0);
 	}
+}
+
+/* The decode must be a plain reading of the slot's bytes. */
+static void check_decoded(const struct xenblk_req *r, const u8 *slot,
+			  const struct slot_layout *l)
+{
+	u8 op = slot[OFF_OPERATION];
+	unsigned int i;
+
+	ORACLE(r->hdr.operation == op);
+	ORACLE(r->id == le64_at(slot, l->id));
+	switch (op) {
+	case 0: case 1: case 2: case 3:
+		ORACLE(r->hdr.nr_segs == slot[OFF_RW_NR_SEGS]);
+		ORACLE(r->hdr.sector == le64_at(slot, l->sector));
+		ORACLE(!r->hdr.indirect_op && !r->hdr.discard_flag &&
+		       !r->hdr.nr_sectors);
+		for (i = 0; i < 11; i++) {
+			const u8 *d = slot + l->seg + i * SEG_DESC_SIZE;
+
+			ORACLE(r->segs[i].gref == le32_at(d, 0));
+			ORACLE(r->segs[i].first_sect == d[4]);
+			ORACLE(r->segs[i].last_sect == d[5]);
+		}
+		break;
+	case 5:
+		ORACLE(r->hdr.discard_flag == slot[OFF_DISCARD_FLAG]);
+		ORACLE(r->hdr.sector == le64_at(slot, l->sector));
+		ORACLE(r->hdr.nr_sectors == le64_at(slot, l->nr_sectors));
+		ORACLE(!r->hdr.nr_segs && !r->hdr.indirect_op);
+		break;
+	case 6:
+		ORACLE(r->hdr.indirect_op == slot[OFF_INDIRECT_OP]);
+		ORACLE(r->hdr.nr_segs == le16_at(slot, OFF_INDIRECT_NR_SEGS));
+		ORACLE(r->hdr.sector == le64_at(slot, l->sector));
+		ORACLE(!r->hdr.discard_flag && !r->hdr.nr_sectors);
+		for (i = 0; i < 8; i++)
+			ORACLE(r->indirect_grefs[i] ==
+			       le32_at(slot, l->grefs + 4 * i));
+		break;
+	default:
+		ORACLE(!r->hdr.nr_segs && !r->hdr.sector);
+		break;
+	}
+}
+
+static void check_decoded_seg(const struct xenblk_seg *s, const u8 *d)
+{
+	ORACLE(s->gref == le32_at(d, 0));
+	ORACLE(s->first_sect == d[4] && s->last_sect == d[5]);
 }
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
@@ -210,8 +265,11 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	const struct slot_layout *l;
 	const u8 **desc = NULL;
 	struct xbb_limits lim;
-	struct xbb_req_hdr hdr;
-	struct xbb_seg *segs = NULL;
+	struct xenblk_req_hdr hdr;
+	struct xenblk_req wreq;
+	enum xenblk_abi abi;
+	u8 one[XENBLK_SEG_DESC_SIZE];
+	struct xenblk_seg *segs = NULL;
 	u32 *indirect_grefs = NULL;
 	u8 *slot, *pages = NULL;
 	unsigned int i, nr = 0, npages;
@@ -227,40 +285,22 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	lim.discard_secure = cfg & 4;
 	lim.lbs_sectors = 1U << ((cfg >> 3) & 3);
 	l = (cfg & 0x20) ? &abi32 : &abi64;
+	abi = (cfg & 0x20) ? XENBLK_ABI_32 : XENBLK_ABI_64;
 	lim.capacity = (cfg & 0x80) ? fz_u16(&f) : fz_u64(&f);
 	lim.max_indirect_segs = (cfg & 0x40) ? fz_u16(&f) :
 					       XBB_MAX_INDIRECT_SEGS;
 
 	/* The private copy of the slot, exactly as large as the slot. */
+	ORACLE(xenblk_slot_size(abi) == l->size);
 	slot = malloc(l->size);
 	if (!slot)
 		return 0;
 	fz_bytes(&f, slot, l->size);
 
-	/* Take the header apart as xbb_check_request() does. */
-	memset(&hdr, 0, sizeof(hdr));
-	hdr.operation = slot[OFF_OPERATION];
-	switch (hdr.operation) {
-	case XBB_OP_READ:
-	case XBB_OP_WRITE:
-	case XBB_OP_WRITE_BARRIER:
-	case XBB_OP_FLUSH_DISKCACHE:
-		hdr.nr_segs = slot[OFF_RW_NR_SEGS];
-		hdr.sector = le64_at(slot, l->sector);
-		break;
-	case XBB_OP_DISCARD:
-		hdr.discard_flag = slot[OFF_DISCARD_FLAG];
-		hdr.sector = le64_at(slot, l->sector);
-		hdr.nr_sectors = le64_at(slot, l->nr_sectors);
-		break;
-	case XBB_OP_INDIRECT:
-		hdr.indirect_op = slot[OFF_INDIRECT_OP];
-		hdr.nr_segs = le16_at(slot, OFF_INDIRECT_NR_SEGS);
-		hdr.sector = le64_at(slot, l->sector);
-		break;
-	default:
-		break;
-	}
+	/* The driver's decode (<xen-blkif/wire.h>), checked against the bytes. */
+	xenblk_decode_request(slot, abi, &wreq);
+	check_decoded(&wreq, slot, l);
+	hdr = wreq.hdr;
 
 	err = xbb_check_header(&hdr, &lim);
 	ref_ok = ref_header_ok(slot, l, &lim);
@@ -273,7 +313,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	}
 	check_accepted_header(&hdr, slot, l, &lim);
 	ORACLE(ref_ok);
-	if (hdr.operation == XBB_OP_DISCARD)
+	if (hdr.operation == XENBLK_OP_DISCARD)
 		goto out;
 
 	nr = hdr.nr_segs;
@@ -282,31 +322,31 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	if (!segs || !desc)
 		goto out;
 
-	if (hdr.operation == XBB_OP_INDIRECT) {
-		/* As in the driver: gref array of XBB_MAX_INDIRECT_PAGES. */
+	if (hdr.operation == XENBLK_OP_INDIRECT) {
+		/* As in the driver: gref array of XENBLK_MAX_INDIRECT_PAGES. */
 		npages = xbb_indirect_pages(nr);
-		ORACLE(npages >= 1 && npages <= XBB_MAX_INDIRECT_PAGES);
-		indirect_grefs = malloc(XBB_MAX_INDIRECT_PAGES *
+		ORACLE(npages >= 1 && npages <= XENBLK_MAX_INDIRECT_PAGES);
+		indirect_grefs = malloc(XENBLK_MAX_INDIRECT_PAGES *
 					sizeof(*indirect_grefs));
 		pages = malloc((size_t)npages * PAGE_BYTES);
 		if (!indirect_grefs || !pages)
 			goto out;
 		for (i = 0; i < npages; i++)
-			indirect_grefs[i] = le32_at(slot, l->grefs + 4 * i);
+			indirect_grefs[i] = wreq.indirect_grefs[i];
 		/* The indirect pages as the backend maps them. */
 		fz_bytes(&f, pages, (size_t)npages * PAGE_BYTES);
 		/* xbb_copy_indirect_segs(): one read per descriptor. */
 		for (i = 0; i < nr; i++) {
 			const u8 *d = pages +
-				(size_t)(i / XBB_SEGS_PER_INDIRECT_PAGE) *
+				(size_t)(i / XENBLK_SEGS_PER_INDIRECT_PAGE) *
 				PAGE_BYTES +
-				(i % XBB_SEGS_PER_INDIRECT_PAGE) *
+				(i % XENBLK_SEGS_PER_INDIRECT_PAGE) *
 				SEG_DESC_SIZE;
 
 			desc[i] = d;
-			segs[i].gref = le32_at(d, 0);
-			segs[i].first_sect = d[4];
-			segs[i].last_sect = d[5];
+			memcpy(one, d, sizeof(one));
+			xenblk_decode_seg(one, &segs[i]);
+			check_decoded_seg(&segs[i], d);
 		}
 	} else {
 		for (i = 0; i < nr; i++) {
@@ -314,9 +354,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 
 			ORACLE(l->seg + (i + 1) * SEG_DESC_SIZE <= l->size);
 			desc[i] = d;
-			segs[i].gref = le32_at(d, 0);
-			segs[i].first_sect = d[4];
-			segs[i].last_sect = d[5];
+			/* xbb_check_request() takes the decoded ones. */
+			segs[i] = wreq.segs[i];
+			check_decoded_seg(&segs[i], d);
 		}
 	}
 

@@ -13,19 +13,19 @@ static const struct xbb_limits lim512 = {
 	.discard = true,
 };
 
-static struct xbb_req_hdr hdr(u8 op, u16 nr, sector_t sector)
+static struct xenblk_req_hdr hdr(u8 op, u16 nr, sector_t sector)
 {
-	struct xbb_req_hdr h = { .operation = op, .nr_segs = nr,
+	struct xenblk_req_hdr h = { .operation = op, .nr_segs = nr,
 				 .sector = sector };
 	return h;
 }
 
 UNIT_TEST(ops_known_and_unknown)
 {
-	struct xbb_req_hdr h = hdr(XBB_OP_READ, 1, 0);
+	struct xenblk_req_hdr h = hdr(XENBLK_OP_READ, 1, 0);
 
 	EXPECT_EQ(xbb_check_header(&h, &lim512), 0);
-	h.operation = XBB_OP_WRITE;
+	h.operation = XENBLK_OP_WRITE;
 	EXPECT_EQ(xbb_check_header(&h, &lim512), 0);
 	h.operation = 4;	/* reserved */
 	EXPECT_EQ(xbb_check_header(&h, &lim512), -EOPNOTSUPP);
@@ -37,31 +37,31 @@ UNIT_TEST(ops_known_and_unknown)
 
 UNIT_TEST(direct_segment_counts)
 {
-	struct xbb_req_hdr h = hdr(XBB_OP_READ, 0, 0);
+	struct xenblk_req_hdr h = hdr(XENBLK_OP_READ, 0, 0);
 
 	EXPECT_EQ(xbb_check_header(&h, &lim512), -EINVAL);
-	h.nr_segs = XBB_MAX_DIRECT_SEGS;
+	h.nr_segs = XENBLK_MAX_DIRECT_SEGS;
 	EXPECT_EQ(xbb_check_header(&h, &lim512), 0);
-	h.nr_segs = XBB_MAX_DIRECT_SEGS + 1;
+	h.nr_segs = XENBLK_MAX_DIRECT_SEGS + 1;
 	EXPECT_EQ(xbb_check_header(&h, &lim512), -EINVAL);
-	h.operation = XBB_OP_WRITE;
+	h.operation = XENBLK_OP_WRITE;
 	EXPECT_EQ(xbb_check_header(&h, &lim512), -EINVAL);
 	/* A flush may carry no data, but not more than a ring slot holds. */
-	h.operation = XBB_OP_FLUSH_DISKCACHE;
+	h.operation = XENBLK_OP_FLUSH_DISKCACHE;
 	h.nr_segs = 0;
 	EXPECT_EQ(xbb_check_header(&h, &lim512), 0);
 	h.nr_segs = 12;
 	EXPECT_EQ(xbb_check_header(&h, &lim512), -EINVAL);
-	h.operation = XBB_OP_WRITE_BARRIER;
+	h.operation = XENBLK_OP_WRITE_BARRIER;
 	h.nr_segs = 0;
 	EXPECT_EQ(xbb_check_header(&h, &lim512), 0);
 }
 
 UNIT_TEST(indirect_counts_and_op)
 {
-	struct xbb_req_hdr h = hdr(XBB_OP_INDIRECT, 1, 0);
+	struct xenblk_req_hdr h = hdr(XENBLK_OP_INDIRECT, 1, 0);
 
-	h.indirect_op = XBB_OP_READ;
+	h.indirect_op = XENBLK_OP_READ;
 	EXPECT_EQ(xbb_check_header(&h, &lim512), 0);
 	h.nr_segs = XBB_MAX_INDIRECT_SEGS;
 	EXPECT_EQ(xbb_check_header(&h, &lim512), 0);
@@ -70,11 +70,11 @@ UNIT_TEST(indirect_counts_and_op)
 	h.nr_segs = 0;
 	EXPECT_EQ(xbb_check_header(&h, &lim512), -EINVAL);
 	h.nr_segs = 8;
-	h.indirect_op = XBB_OP_FLUSH_DISKCACHE;
+	h.indirect_op = XENBLK_OP_FLUSH_DISKCACHE;
 	EXPECT_EQ(xbb_check_header(&h, &lim512), -EINVAL);
-	h.indirect_op = XBB_OP_INDIRECT;
+	h.indirect_op = XENBLK_OP_INDIRECT;
 	EXPECT_EQ(xbb_check_header(&h, &lim512), -EINVAL);
-	h.indirect_op = XBB_OP_WRITE;
+	h.indirect_op = XENBLK_OP_WRITE;
 	EXPECT_EQ(xbb_check_header(&h, &lim512), 0);
 	EXPECT_EQ(xbb_indirect_pages(1), 1);
 	EXPECT_EQ(xbb_indirect_pages(512), 1);
@@ -85,10 +85,10 @@ UNIT_TEST(indirect_counts_and_op)
 UNIT_TEST(indirect_cap_never_exceeds_eight_pages)
 {
 	struct xbb_limits l = lim512;
-	struct xbb_req_hdr h = hdr(XBB_OP_INDIRECT, 4097, 0);
+	struct xenblk_req_hdr h = hdr(XENBLK_OP_INDIRECT, 4097, 0);
 
 	l.max_indirect_segs = 65535;
-	h.indirect_op = XBB_OP_READ;
+	h.indirect_op = XENBLK_OP_READ;
 	EXPECT_EQ(xbb_check_header(&h, &l), -EINVAL);
 	h.nr_segs = 4096;
 	EXPECT_EQ(xbb_check_header(&h, &l), 0);
@@ -97,25 +97,25 @@ UNIT_TEST(indirect_cap_never_exceeds_eight_pages)
 UNIT_TEST(readonly_rejects_writes)
 {
 	struct xbb_limits l = lim512;
-	struct xbb_req_hdr h = hdr(XBB_OP_WRITE, 1, 0);
+	struct xenblk_req_hdr h = hdr(XENBLK_OP_WRITE, 1, 0);
 
 	l.readonly = true;
 	EXPECT_EQ(xbb_check_header(&h, &l), -EROFS);
-	h.operation = XBB_OP_FLUSH_DISKCACHE;
+	h.operation = XENBLK_OP_FLUSH_DISKCACHE;
 	EXPECT_EQ(xbb_check_header(&h, &l), -EROFS);
-	h.operation = XBB_OP_INDIRECT;
-	h.indirect_op = XBB_OP_WRITE;
+	h.operation = XENBLK_OP_INDIRECT;
+	h.indirect_op = XENBLK_OP_WRITE;
 	EXPECT_EQ(xbb_check_header(&h, &l), -EROFS);
-	h.indirect_op = XBB_OP_READ;
+	h.indirect_op = XENBLK_OP_READ;
 	EXPECT_EQ(xbb_check_header(&h, &l), 0);
-	h.operation = XBB_OP_READ;
+	h.operation = XENBLK_OP_READ;
 	EXPECT_EQ(xbb_check_header(&h, &l), 0);
 }
 
 UNIT_TEST(segment_sector_bounds)
 {
-	struct xbb_req_hdr h = hdr(XBB_OP_READ, 1, 0);
-	struct xbb_seg s = { .gref = 9, .first_sect = 0, .last_sect = 7 };
+	struct xenblk_req_hdr h = hdr(XENBLK_OP_READ, 1, 0);
+	struct xenblk_seg s = { .gref = 9, .first_sect = 0, .last_sect = 7 };
 	u64 n = 0;
 
 	EXPECT_EQ(xbb_check_segs(&h, &s, 1, &lim512, &n), 0);
@@ -135,11 +135,11 @@ UNIT_TEST(segment_sector_bounds)
 
 UNIT_TEST(sector_range_and_overflow)
 {
-	struct xbb_seg segs[2] = {
+	struct xenblk_seg segs[2] = {
 		{ .first_sect = 0, .last_sect = 7 },
 		{ .first_sect = 0, .last_sect = 7 },
 	};
-	struct xbb_req_hdr h = hdr(XBB_OP_WRITE, 2, 2048 - 16);
+	struct xenblk_req_hdr h = hdr(XENBLK_OP_WRITE, 2, 2048 - 16);
 	u64 n = 0;
 
 	EXPECT_EQ(xbb_check_segs(&h, segs, 2, &lim512, &n), 0);
@@ -155,8 +155,8 @@ UNIT_TEST(sector_range_and_overflow)
 UNIT_TEST(logical_block_alignment)
 {
 	struct xbb_limits l = lim512;
-	struct xbb_seg s = { .first_sect = 0, .last_sect = 7 };
-	struct xbb_req_hdr h = hdr(XBB_OP_READ, 1, 8);
+	struct xenblk_seg s = { .first_sect = 0, .last_sect = 7 };
+	struct xenblk_req_hdr h = hdr(XENBLK_OP_READ, 1, 8);
 	u64 n;
 
 	l.lbs_sectors = 8;	/* 4 KiB logical blocks */
@@ -174,7 +174,7 @@ UNIT_TEST(logical_block_alignment)
 
 UNIT_TEST(flush_without_data_ignores_sector)
 {
-	struct xbb_req_hdr h = hdr(XBB_OP_FLUSH_DISKCACHE, 0, ~(sector_t)0);
+	struct xenblk_req_hdr h = hdr(XENBLK_OP_FLUSH_DISKCACHE, 0, ~(sector_t)0);
 	u64 n = 5;
 
 	EXPECT_EQ(xbb_check_header(&h, &lim512), 0);
@@ -185,7 +185,7 @@ UNIT_TEST(flush_without_data_ignores_sector)
 UNIT_TEST(discard_rules)
 {
 	struct xbb_limits l = lim512;
-	struct xbb_req_hdr h = hdr(XBB_OP_DISCARD, 0, 0);
+	struct xenblk_req_hdr h = hdr(XENBLK_OP_DISCARD, 0, 0);
 
 	h.nr_sectors = 2048;
 	EXPECT_EQ(xbb_check_header(&h, &l), 0);
@@ -196,7 +196,7 @@ UNIT_TEST(discard_rules)
 	EXPECT_EQ(xbb_check_header(&h, &l), -ERANGE);
 	h.sector = 0;
 	h.nr_sectors = 8;
-	h.discard_flag = XBB_DISCARD_SECURE;
+	h.discard_flag = XENBLK_DISCARD_SECURE;
 	EXPECT_EQ(xbb_check_header(&h, &l), -EOPNOTSUPP);
 	l.discard_secure = true;
 	EXPECT_EQ(xbb_check_header(&h, &l), 0);

@@ -44,47 +44,47 @@ UNIT_TEST(rsp_prod_wraps)
 
 UNIT_TEST(rsp_id_and_state)
 {
-	EXPECT_EQ(xbf_check_rsp(0, 32, true, XBF_OP_READ, 0, XBF_OP_READ),
+	EXPECT_EQ(xbf_check_rsp(0, 32, true, XENBLK_OP_READ, 0, XENBLK_OP_READ),
 		  XBF_RSP_VALID);
-	EXPECT_EQ(xbf_check_rsp(31, 32, true, XBF_OP_WRITE, 0, XBF_OP_WRITE),
+	EXPECT_EQ(xbf_check_rsp(31, 32, true, XENBLK_OP_WRITE, 0, XENBLK_OP_WRITE),
 		  XBF_RSP_VALID);
-	EXPECT_EQ(xbf_check_rsp(32, 32, true, XBF_OP_READ, 0, XBF_OP_READ),
+	EXPECT_EQ(xbf_check_rsp(32, 32, true, XENBLK_OP_READ, 0, XENBLK_OP_READ),
 		  XBF_RSP_BAD_ID);
-	EXPECT_EQ(xbf_check_rsp(1ULL << 40, 32, true, XBF_OP_READ, 0,
-				XBF_OP_READ), XBF_RSP_BAD_ID);
-	EXPECT_EQ(xbf_check_rsp(~0ULL, 32, true, XBF_OP_READ, 0, XBF_OP_READ),
+	EXPECT_EQ(xbf_check_rsp(1ULL << 40, 32, true, XENBLK_OP_READ, 0,
+				XENBLK_OP_READ), XBF_RSP_BAD_ID);
+	EXPECT_EQ(xbf_check_rsp(~0ULL, 32, true, XENBLK_OP_READ, 0, XENBLK_OP_READ),
 		  XBF_RSP_BAD_ID);
-	EXPECT_EQ(xbf_check_rsp(5, 32, false, XBF_OP_READ, 0, XBF_OP_READ),
+	EXPECT_EQ(xbf_check_rsp(5, 32, false, XENBLK_OP_READ, 0, XENBLK_OP_READ),
 		  XBF_RSP_NOT_INFLIGHT);
 }
 
 UNIT_TEST(rsp_operation)
 {
-	EXPECT_EQ(xbf_check_rsp(1, 32, true, XBF_OP_READ, 0, XBF_OP_WRITE),
+	EXPECT_EQ(xbf_check_rsp(1, 32, true, XENBLK_OP_READ, 0, XENBLK_OP_WRITE),
 		  XBF_RSP_BAD_OP);
-	EXPECT_EQ(xbf_check_rsp(1, 32, true, XBF_OP_FLUSH_DISKCACHE, 0,
-				XBF_OP_FLUSH_DISKCACHE), XBF_RSP_VALID);
-	EXPECT_EQ(xbf_check_rsp(1, 32, true, XBF_OP_FLUSH_DISKCACHE, 0,
-				XBF_OP_WRITE_BARRIER), XBF_RSP_BAD_OP);
-	EXPECT_EQ(xbf_check_rsp(1, 32, true, XBF_OP_DISCARD, 0,
-				XBF_OP_DISCARD), XBF_RSP_VALID);
+	EXPECT_EQ(xbf_check_rsp(1, 32, true, XENBLK_OP_FLUSH_DISKCACHE, 0,
+				XENBLK_OP_FLUSH_DISKCACHE), XBF_RSP_VALID);
+	EXPECT_EQ(xbf_check_rsp(1, 32, true, XENBLK_OP_FLUSH_DISKCACHE, 0,
+				XENBLK_OP_WRITE_BARRIER), XBF_RSP_BAD_OP);
+	EXPECT_EQ(xbf_check_rsp(1, 32, true, XENBLK_OP_DISCARD, 0,
+				XENBLK_OP_DISCARD), XBF_RSP_VALID);
 	/* indirect: either the outer or the inner operation */
-	EXPECT_EQ(xbf_check_rsp(1, 32, true, XBF_OP_INDIRECT, XBF_OP_WRITE,
-				XBF_OP_INDIRECT), XBF_RSP_VALID);
-	EXPECT_EQ(xbf_check_rsp(1, 32, true, XBF_OP_INDIRECT, XBF_OP_WRITE,
-				XBF_OP_WRITE), XBF_RSP_VALID);
-	EXPECT_EQ(xbf_check_rsp(1, 32, true, XBF_OP_INDIRECT, XBF_OP_WRITE,
-				XBF_OP_READ), XBF_RSP_BAD_OP);
+	EXPECT_EQ(xbf_check_rsp(1, 32, true, XENBLK_OP_INDIRECT, XENBLK_OP_WRITE,
+				XENBLK_OP_INDIRECT), XBF_RSP_VALID);
+	EXPECT_EQ(xbf_check_rsp(1, 32, true, XENBLK_OP_INDIRECT, XENBLK_OP_WRITE,
+				XENBLK_OP_WRITE), XBF_RSP_VALID);
+	EXPECT_EQ(xbf_check_rsp(1, 32, true, XENBLK_OP_INDIRECT, XENBLK_OP_WRITE,
+				XENBLK_OP_READ), XBF_RSP_BAD_OP);
 	/* a plain request never matches an inner operation it did not have */
-	EXPECT_EQ(xbf_check_rsp(1, 32, true, XBF_OP_READ, XBF_OP_WRITE,
-				XBF_OP_WRITE), XBF_RSP_BAD_OP);
+	EXPECT_EQ(xbf_check_rsp(1, 32, true, XENBLK_OP_READ, XENBLK_OP_WRITE,
+				XENBLK_OP_WRITE), XBF_RSP_BAD_OP);
 }
 
 UNIT_TEST(rsp_status)
 {
-	EXPECT_EQ(xbf_rsp_errno(XBF_RSP_OKAY), 0);
-	EXPECT_EQ(xbf_rsp_errno(XBF_RSP_ERROR), -EIO);
-	EXPECT_EQ(xbf_rsp_errno(XBF_RSP_EOPNOTSUPP), -EOPNOTSUPP);
+	EXPECT_EQ(xbf_rsp_errno(XENBLK_RSP_OKAY), 0);
+	EXPECT_EQ(xbf_rsp_errno(XENBLK_RSP_ERROR), -EIO);
+	EXPECT_EQ(xbf_rsp_errno(XENBLK_RSP_EOPNOTSUPP), -EOPNOTSUPP);
 	EXPECT_EQ(xbf_rsp_errno(7), -EIO);
 	EXPECT_EQ(xbf_rsp_errno(-32768), -EIO);
 }

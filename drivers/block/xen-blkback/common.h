@@ -259,10 +259,10 @@ struct xbb_req {
 	int status;
 	unsigned int nr_segs;
 	atomic_t pending;
-	struct xbb_req_hdr hdr;
-	struct xbb_seg segs[XBB_MAX_INDIRECT_SEGS];
+	struct xenblk_req_hdr hdr;
+	struct xenblk_seg segs[XBB_MAX_INDIRECT_SEGS];
 	struct xbb_map maps[XBB_MAX_INDIRECT_SEGS];
-	struct xbb_map indirect[XBB_MAX_INDIRECT_PAGES];
+	struct xbb_map indirect[XENBLK_MAX_INDIRECT_PAGES];
 };
 
 /* Bits in &struct xbb_ring.flags */
@@ -504,8 +504,8 @@ void xbb_reclaim_memory(struct xenbus_device *dev);
 
 /* validate.c */
 void xbb_copy_request(struct xbb_ring *ring, RING_IDX idx,
-		      struct blkif_request *dst);
-int xbb_check_request(struct xbb_ring *ring, const struct blkif_request *r,
+		      struct xenblk_req *dst);
+int xbb_check_request(struct xbb_ring *ring, const struct xenblk_req *r,
 		      struct xbb_req *req);
 int xbb_copy_indirect_segs(struct xbb_ring *ring, struct xbb_req *req);
 int xbb_check_data(struct xbb_ring *ring, struct xbb_req *req,

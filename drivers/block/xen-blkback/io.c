@@ -340,7 +340,7 @@ static int xbb_read_indirect(struct xbb_ring *ring, struct xbb_req *req)
 	return err;
 }
 
-static void xbb_dispatch(struct xbb_ring *ring, const struct blkif_request *r,
+static void xbb_dispatch(struct xbb_ring *ring, const struct xenblk_req *r,
 			 struct xbb_req *req)
 {
 	u64 sectors;
@@ -392,7 +392,7 @@ static void xbb_dispatch(struct xbb_ring *ring, const struct blkif_request *r,
 bool xbb_process_ring(struct xbb_ring *ring)
 {
 	struct xbb_common_back_ring *c = &ring->rings.common;
-	struct blkif_request r;
+	struct xenblk_req r;
 	struct blk_plug plug;
 	RING_IDX rc, rp;
 	int more;

@@ -15,135 +15,72 @@
 
 #include "common.h"
 
-/* The Xen-free rules use the protocol's numbers. */
-static_assert(XBB_OP_READ == BLKIF_OP_READ);
-static_assert(XBB_OP_WRITE == BLKIF_OP_WRITE);
-static_assert(XBB_OP_WRITE_BARRIER == BLKIF_OP_WRITE_BARRIER);
-static_assert(XBB_OP_FLUSH_DISKCACHE == BLKIF_OP_FLUSH_DISKCACHE);
-static_assert(XBB_OP_DISCARD == BLKIF_OP_DISCARD);
-static_assert(XBB_OP_INDIRECT == BLKIF_OP_INDIRECT);
-static_assert(XBB_DISCARD_SECURE == BLKIF_DISCARD_SECURE);
-static_assert(XBB_MAX_DIRECT_SEGS == BLKIF_MAX_SEGMENTS_PER_REQUEST);
-static_assert(XBB_MAX_INDIRECT_PAGES == BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST);
-static_assert(XBB_SEGS_PER_INDIRECT_PAGE ==
-	      XEN_PAGE_SIZE / sizeof(struct blkif_request_segment));
-static_assert(XBB_SECTORS_PER_GRANT * SECTOR_SIZE == XEN_PAGE_SIZE);
 static_assert(XBB_MAX_INDIRECT_SEGS <=
-	      XBB_MAX_INDIRECT_PAGES * XBB_SEGS_PER_INDIRECT_PAGE);
+	      XENBLK_MAX_INDIRECT_PAGES * XENBLK_SEGS_PER_INDIRECT_PAGE);
 
-/* The foreign layouts must match the ABIs they describe. */
-static_assert(sizeof(struct xbb_x86_32_request) == 108);
-static_assert(offsetof(struct xbb_x86_32_request, u.rw.id) == 4);
-static_assert(offsetof(struct xbb_x86_32_request, u.rw.seg) == 20);
+/*
+ * The ring types of the two foreign ABIs (common.h) place the slots; their
+ * contents are decoded by <xen-blkif/wire.h>.  Both must agree.
+ */
+static_assert(sizeof(struct xbb_x86_32_request) == XENBLK_SLOT_SIZE_32);
+static_assert(offsetof(struct xbb_x86_32_request, u.rw.id) ==
+	      XENBLK_OFF_ID_32);
+static_assert(offsetof(struct xbb_x86_32_request, u.rw.seg) ==
+	      XENBLK_OFF_ID_32 + XENBLK_REL_SEGS);
+static_assert(offsetof(struct xbb_x86_32_request, u.discard.nr_sectors) ==
+	      XENBLK_OFF_ID_32 + XENBLK_REL_NR_SECTORS);
+static_assert(offsetof(struct xbb_x86_32_request, u.indirect.nr_segments) ==
+	      XENBLK_OFF_INDIRECT_NR_SEGS);
 static_assert(offsetof(struct xbb_x86_32_request, u.indirect.indirect_grefs) ==
-	      24);
+	      XENBLK_OFF_ID_32 + XENBLK_REL_INDIRECT_GREFS);
 static_assert(sizeof(struct xbb_x86_32_req_indirect) == 63);
 static_assert(sizeof(struct xbb_x86_32_response) == 12);
 static_assert(offsetof(struct xbb_x86_32_response, status) == 10);
-static_assert(sizeof(struct xbb_x86_64_request) == 112);
-static_assert(offsetof(struct xbb_x86_64_request, u.rw.id) == 8);
-static_assert(offsetof(struct xbb_x86_64_request, u.rw.seg) == 24);
+static_assert(sizeof(struct xbb_x86_64_request) == XENBLK_SLOT_SIZE_64);
+static_assert(offsetof(struct xbb_x86_64_request, u.rw.id) ==
+	      XENBLK_OFF_ID_64);
+static_assert(offsetof(struct xbb_x86_64_request, u.rw.seg) ==
+	      XENBLK_OFF_ID_64 + XENBLK_REL_SEGS);
 static_assert(offsetof(struct xbb_x86_64_request, u.indirect.indirect_grefs) ==
-	      28);
+	      XENBLK_OFF_ID_64 + XENBLK_REL_INDIRECT_GREFS);
 static_assert(sizeof(struct xbb_x86_64_response) == 16);
 static_assert(offsetof(struct xbb_x86_64_response, status) == 10);
-#ifdef CONFIG_X86_64
-static_assert(sizeof(struct xbb_x86_64_request) ==
-	      sizeof(struct blkif_request));
-#endif
-
-/*
- * The conversions below read only the private copy of the slot (@src),
- * never the shared ring, so nothing can change between check and use.
- * The two foreign layouts have the same field names, hence one body.
- */
-#define XBB_DEFINE_CONVERT(abi)						\
-static void xbb_convert_##abi(struct blkif_request *dst,		\
-			      const struct xbb_##abi##_request *src)	\
-{									\
-	unsigned int i;							\
-									\
-	dst->operation = src->operation;				\
-	switch (src->operation) {					\
-	case BLKIF_OP_READ:						\
-	case BLKIF_OP_WRITE:						\
-	case BLKIF_OP_WRITE_BARRIER:					\
-	case BLKIF_OP_FLUSH_DISKCACHE:					\
-		dst->u.rw.nr_segments = src->u.rw.nr_segments;		\
-		dst->u.rw.handle = src->u.rw.handle;			\
-		dst->u.rw.id = src->u.rw.id;				\
-		dst->u.rw.sector_number = src->u.rw.sector_number;	\
-		for (i = 0; i < BLKIF_MAX_SEGMENTS_PER_REQUEST; i++)	\
-			dst->u.rw.seg[i] = src->u.rw.seg[i];		\
-		break;							\
-	case BLKIF_OP_DISCARD:						\
-		dst->u.discard.flag = src->u.discard.flag;		\
-		dst->u.discard.id = src->u.discard.id;			\
-		dst->u.discard.sector_number = src->u.discard.sector_number; \
-		dst->u.discard.nr_sectors = src->u.discard.nr_sectors;	\
-		break;							\
-	case BLKIF_OP_INDIRECT:						\
-		dst->u.indirect.indirect_op = src->u.indirect.indirect_op; \
-		dst->u.indirect.nr_segments = src->u.indirect.nr_segments; \
-		dst->u.indirect.id = src->u.indirect.id;		\
-		dst->u.indirect.sector_number =				\
-			src->u.indirect.sector_number;			\
-		dst->u.indirect.handle = src->u.indirect.handle;	\
-		for (i = 0; i < BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST; i++) \
-			dst->u.indirect.indirect_grefs[i] =		\
-				src->u.indirect.indirect_grefs[i];	\
-		break;							\
-	default:							\
-		dst->u.other.id = src->u.other.id;			\
-		break;							\
-	}								\
-}
-
-XBB_DEFINE_CONVERT(x86_32)
-XBB_DEFINE_CONVERT(x86_64)
 
 /**
- * xbb_copy_request() - copy one request out of the shared ring
+ * xbb_copy_request() - copy one request out of the shared ring and decode it
  * @ring: the ring
  * @idx: ring index of the slot
- * @dst: private copy, in the native layout
+ * @dst: the decoded request
  *
- * The slot is read exactly once; a compiler barrier keeps later accesses
- * on the private copy.
+ * The slot is read exactly once, into a private copy; a compiler barrier
+ * keeps the decode (<xen-blkif/wire.h>) on that copy.
  *
  * Context: ring thread.
  */
 void xbb_copy_request(struct xbb_ring *ring, RING_IDX idx,
-		      struct blkif_request *dst)
+		      struct xenblk_req *dst)
 {
-	memset(dst, 0, sizeof(*dst));
+	u8 slot[XENBLK_SLOT_MAX];
+	enum xenblk_abi abi = XENBLK_ABI_64;
+	const void *src;
 
 	switch (ring->be->protocol) {
-	case XBB_PROTO_X86_32: {
-		struct xbb_x86_32_request src;
-
-		memcpy(&src, RING_GET_REQUEST(&ring->rings.x86_32, idx),
-		       sizeof(src));
-		barrier();
-		xbb_convert_x86_32(dst, &src);
+	case XBB_PROTO_X86_32:
+		src = RING_GET_REQUEST(&ring->rings.x86_32, idx);
+		abi = XENBLK_ABI_32;
 		break;
-	}
-	case XBB_PROTO_X86_64: {
-		struct xbb_x86_64_request src;
-
-		memcpy(&src, RING_GET_REQUEST(&ring->rings.x86_64, idx),
-		       sizeof(src));
-		barrier();
-		xbb_convert_x86_64(dst, &src);
+	case XBB_PROTO_X86_64:
+		src = RING_GET_REQUEST(&ring->rings.x86_64, idx);
 		break;
-	}
 	case XBB_PROTO_NATIVE:
 	default:
-		memcpy(dst, RING_GET_REQUEST(&ring->rings.native, idx),
-		       sizeof(*dst));
+		/* Native is the 64-bit layout (asserted in wire.h). */
+		src = RING_GET_REQUEST(&ring->rings.native, idx);
 		break;
 	}
+	memcpy(slot, src, xenblk_slot_size(abi));
 	barrier();
+	xenblk_decode_request(slot, abi, dst);
 }
 
 static void xbb_limits(struct xbb_device *be, struct xbb_limits *lim)
@@ -171,9 +108,9 @@ static const char *xbb_reason(int err)
 }
 
 /**
- * xbb_check_request() - take in and check the header of a request copy
+ * xbb_check_request() - take in and check the header of a decoded request
  * @ring: the ring the request came from
- * @r: private copy of the request (see xbb_copy_request())
+ * @r: the request, as decoded by xbb_copy_request()
  * @req: request slot; its id, operation and header are filled in
  *
  * For direct requests the segment descriptors are taken from @r as well.
@@ -182,44 +119,18 @@ static const char *xbb_reason(int err)
  * Return: 0 if the request may proceed, else a negative errno as
  * documented for xbb_check_header(); the failure has been logged.
  */
-int xbb_check_request(struct xbb_ring *ring, const struct blkif_request *r,
+int xbb_check_request(struct xbb_ring *ring, const struct xenblk_req *r,
 		      struct xbb_req *req)
 {
-	struct xbb_req_hdr *hdr = &req->hdr;
+	struct xenblk_req_hdr *hdr = &req->hdr;
 	struct xbb_limits lim;
 	unsigned int i;
 	int err;
 
-	memset(hdr, 0, sizeof(*hdr));
-	req->operation = r->operation;
+	*hdr = r->hdr;
+	req->id = r->id;
+	req->operation = hdr->operation;
 	req->nr_segs = 0;
-	hdr->operation = r->operation;
-
-	switch (r->operation) {
-	case BLKIF_OP_READ:
-	case BLKIF_OP_WRITE:
-	case BLKIF_OP_WRITE_BARRIER:
-	case BLKIF_OP_FLUSH_DISKCACHE:
-		req->id = r->u.rw.id;
-		hdr->nr_segs = r->u.rw.nr_segments;
-		hdr->sector = r->u.rw.sector_number;
-		break;
-	case BLKIF_OP_DISCARD:
-		req->id = r->u.discard.id;
-		hdr->discard_flag = r->u.discard.flag;
-		hdr->sector = r->u.discard.sector_number;
-		hdr->nr_sectors = r->u.discard.nr_sectors;
-		break;
-	case BLKIF_OP_INDIRECT:
-		req->id = r->u.indirect.id;
-		hdr->indirect_op = r->u.indirect.indirect_op;
-		hdr->nr_segs = r->u.indirect.nr_segments;
-		hdr->sector = r->u.indirect.sector_number;
-		break;
-	default:
-		req->id = r->u.other.id;
-		break;
-	}
 	req->data_op = xbb_data_op(hdr);
 
 	xbb_limits(ring->be, &lim);
@@ -236,14 +147,10 @@ int xbb_check_request(struct xbb_ring *ring, const struct blkif_request *r,
 
 	if (hdr->operation == BLKIF_OP_INDIRECT) {
 		for (i = 0; i < xbb_indirect_pages(hdr->nr_segs); i++)
-			req->indirect[i].gref =
-				r->u.indirect.indirect_grefs[i];
+			req->indirect[i].gref = r->indirect_grefs[i];
 	} else if (hdr->operation != BLKIF_OP_DISCARD) {
-		for (i = 0; i < hdr->nr_segs; i++) {
-			req->segs[i].gref = r->u.rw.seg[i].gref;
-			req->segs[i].first_sect = r->u.rw.seg[i].first_sect;
-			req->segs[i].last_sect = r->u.rw.seg[i].last_sect;
-		}
+		for (i = 0; i < hdr->nr_segs; i++)
+			req->segs[i] = r->segs[i];
 		req->nr_segs = hdr->nr_segs;
 	}
 	return 0;
@@ -264,15 +171,15 @@ int xbb_copy_indirect_segs(struct xbb_ring *ring, struct xbb_req *req)
 	unsigned int n = req->hdr.nr_segs, i;
 
 	for (i = 0; i < n; i++) {
-		const struct blkif_request_segment *page, *s;
+		const u8 *page;
+		u8 desc[XENBLK_SEG_DESC_SIZE];
 
-		page = page_address(req->indirect[i / XBB_SEGS_PER_INDIRECT_PAGE].page);
-		s = &page[i % XBB_SEGS_PER_INDIRECT_PAGE];
-		req->segs[i].gref = READ_ONCE(s->gref);
-		req->segs[i].first_sect = READ_ONCE(s->first_sect);
-		req->segs[i].last_sect = READ_ONCE(s->last_sect);
+		page = page_address(req->indirect[i / XENBLK_SEGS_PER_INDIRECT_PAGE].page);
+		memcpy(desc, page + (i % XENBLK_SEGS_PER_INDIRECT_PAGE) *
+			     XENBLK_SEG_DESC_SIZE, sizeof(desc));
+		barrier();
+		xenblk_decode_seg(desc, &req->segs[i]);
 	}
-	barrier();
 	req->nr_segs = n;
 	return 0;
 }

@@ -112,7 +112,7 @@ struct blkfront_shadow {
 	unsigned int nr_indirect;
 	unsigned int next_free;
 	struct blkfront_use *uses;
-	struct blkfront_unit *indirect[XBF_MAX_INDIRECT_PAGES];
+	struct blkfront_unit *indirect[XENBLK_MAX_INDIRECT_PAGES];
 };
 
 struct blkfront_info;

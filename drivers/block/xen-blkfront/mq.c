@@ -271,7 +271,7 @@ static void blkfront_build_chunk(struct blkfront_build *b, struct page *page,
 		seg->last_sect = c->last_sect;
 	}
 	b->in_slot++;
-	b->slot_sectors += c->len >> XBF_SECTOR_SHIFT;
+	b->slot_sectors += c->len >> XENBLK_SECTOR_SHIFT;
 	if (b->in_slot == xbf_slot_grants(&ring->info->layout, b->grants,
 					  b->slot))
 		blkfront_build_close_slot(b);
@@ -479,7 +479,7 @@ void blkfront_apply_limits(struct blkfront_info *info)
 	/* ... so this many segments fit the slots of one request. */
 	blk_queue_max_segments(q, min(info->layout.max_segments, info->sg_max));
 	/* Chunks are described in whole sectors. */
-	blk_queue_dma_alignment(q, XBF_SECTOR_SIZE - 1);
+	blk_queue_dma_alignment(q, XENBLK_SECTOR_SIZE - 1);
 
 	blk_queue_write_cache(q, info->feature_flush, false);
 

@@ -363,7 +363,7 @@ static void blkfront_connect(struct blkfront_info *info)
 				 dev->otherend);
 		return;
 	}
-	if (ssize < XBF_SECTOR_SIZE || ssize > PAGE_SIZE ||
+	if (ssize < XENBLK_SECTOR_SIZE || ssize > PAGE_SIZE ||
 	    !is_power_of_2(ssize) || (!first && ssize != info->sector_size)) {
 		xenbus_dev_fatal(dev, -EINVAL, "unusable sector-size %u", ssize);
 		return;
