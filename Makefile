@@ -12,6 +12,7 @@
 #   make demo            the main job: attach a disk to a guest, fio, statistics
 #   make check           everything CI runs
 #   make check-arm64     every arm64 lab (4 KiB and 64 KiB-page guests, three pairs)
+#   make check-full      every lane of tests/lanes (make check's and check-arm64's)
 #   make fuzz            longer libFuzzer runs of both drivers' validators
 #   make bench           fio benchmarks, ours against stock and dom0-local
 #   make bench-memory    seed 004: page-pool squeezing under dom0 memory pressure
@@ -32,7 +33,7 @@ FRONT ?= ours
 BACK ?= ours
 TESTS ?=
 
-.PHONY: all modules back front install clean unit checkpatch lab demo check check-arm64 deps \
+.PHONY: all modules back front install clean unit checkpatch lab demo check check-arm64 check-full deps \
 	fuzz bench bench-memory bench-scale
 
 all: modules
@@ -81,18 +82,14 @@ demo:
 check:
 	scripts/check.sh
 
-# Every arm64 lab: the three pairs with 64 KiB-page and 4 KiB-page guests.
-ARM64_FULL := all,-hostile,-recovery
-ARM64_MIXED := smoke,split,fio,ext4,config,hotplug,resize
+# Every arm64 lab: the three pairs with 64 KiB-page and 4 KiB-page guests
+# (the lanes of tier arm64 in tests/lanes).
 check-arm64:
-	CHECK_FUZZ_SECONDS=10 CHECK_LABS="\
-	a64k-ours=ours/ours@arm64-64k:$(ARM64_FULL) \
-	a64k-stock-back=ours/stock@arm64-64k:$(ARM64_MIXED) \
-	a64k-stock-front=stock/ours@arm64-64k:$(ARM64_MIXED),test_backstats_02 \
-	a4k-ours=ours/ours@arm64-4k:$(ARM64_FULL) \
-	a4k-stock-back=ours/stock@arm64-4k:$(ARM64_MIXED) \
-	a4k-stock-front=stock/ours@arm64-4k:$(ARM64_MIXED),test_backstats_02" \
-		scripts/check.sh
+	CHECK_FUZZ_SECONDS=10 CHECK_TIERS=arm64 scripts/check.sh
+
+# Every lane of every tier in tests/lanes: make check's and make check-arm64's.
+check-full:
+	CHECK_TIERS="check arm64" scripts/check.sh
 
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)

@@ -9,13 +9,14 @@
 #   5. the arm64 kernel with 64 KiB pages the arm64 lab's guests run
 #      (scripts/lab/kernel-arm64.sh, built once per machine and cached), and
 #      our frontend built for it with W=1
-#   6. the labs: our pair (every test), the hostile suite, and the mixed pairs
-#      stock-front/ours-back and ours-front/stock-back (interoperability),
-#      then the same three pairs on Xen/ARM with 64 KiB-page guests (the
-#      tests that matter for splitting pages into grants; make check-arm64
-#      runs every arm64 lab), side by side (CHECK_JOBS at a time, default
-#      the number of CPUs).  CHECK_TESTS narrows every lab to those tests;
-#      CHECK_LABS replaces the list, CHECK_EXTRA_LABS adds to it
+#   6. the labs: the lanes of tests/lanes whose tier is in CHECK_TIERS
+#      (default "check": our pair with every test, the hostile suite, the
+#      mixed pairs stock-front/ours-back and ours-front/stock-back, and the
+#      same three pairs on Xen/ARM with 64 KiB-page guests; make
+#      check-arm64 runs tier arm64, make check-full every tier), side by
+#      side (CHECK_JOBS at a time, default the number of CPUs).
+#      CHECK_TESTS narrows every lab to those tests; CHECK_LABS replaces
+#      the list, CHECK_EXTRA_LABS adds to it
 #      (NAME=FRONT/BACK[@arm64-4k|@arm64-64k]:TEST,TEST...).
 # Prints a line per step and last "check: N passed, N failed".
 set -uo pipefail
@@ -99,33 +100,23 @@ if [ "$arm64" = 1 ]; then
 	step arm64-kernel scripts/lab/kernel-arm64.sh || arm64=0
 	step arm64-64k scripts/build-arm64-64k.sh
 fi
-# The labs, NAME=FRONT/BACK:TESTS, run side by side, as many at a time as
-# the host has CPUs (each QEMU emulates one), then report in order.  Our
-# pair runs everything; the hostile suite has a boot of its own; the mixed
-# pairs (a stock driver on one side) run what exercises interoperability:
-# verified I/O through every negotiated feature and attach, detach and
-# frontend reload (config; fio_03 adds indirect requests and two queues
-# under load), ext4, save/restore, and for the stock frontend the
-# steady-state grant reuse of our backend; and the live update of the
-# backend, reloaded and swapped for the other implementation and back
-# under verified I/O (liveupdate_03, ten reloads, runs in our pair's
-# boot).  fio_01/02 and hotplug repeat
-# for a mixed pair what config already does, so only our pair runs them.
-# Longest first, so that the two shorter mixed pairs fill in behind them;
-# three of the rogue-backend tests run in our pair's boot, which is shorter
-# than the hostile suite's by about that much (the two lanes measured
-# 2008 s and 1866 s with four there; one moved back evens them).
-moved=test_hostile_40,test_hostile_41,test_hostile_42
-labs=${CHECK_LABS:-"hostile=ours/ours:hostile,-${moved//,/,-}
-ours=ours/ours:all,-hostile,$moved
-stock-back=ours/stock:smoke,test_fio_03,ext4,config,recovery,resize,test_liveupdate_01,test_liveupdate_02
-stock-front=stock/ours:smoke,test_fio_03,ext4,config,recovery,test_backstats_02,test_liveupdate_01,test_liveupdate_02"}
-# Xen/ARM, 64 KiB-page guests: the split of pages into grants, through our
-# pair and each mixed one (CHECK_ARM64=0 leaves them out).
-arm64_labs=${CHECK_ARM64_LABS:-"arm64-64k=ours/ours@arm64-64k:smoke,split,test_fio_03,ext4
-arm64-64k-stock-back=ours/stock@arm64-64k:smoke,split,ext4
-arm64-64k-stock-front=stock/ours@arm64-64k:smoke,split,ext4"}
-[ "$arm64" = 1 ] && [ -z "${CHECK_LABS:-}" ] && labs="$labs $arm64_labs"
+# The labs: the lanes of the tiers in CHECK_TIERS (default "check") from
+# tests/lanes, as NAME=FRONT/BACK[@WHERE]:TESTS.  Without the arm64
+# prelude (CHECK_ARM64=0 or a failed step) the @arm64 lanes are left out.
+lanes() { # tiers...
+	local tier name pair tests rest t
+	while read -r tier name pair tests rest; do
+		case "$tier" in ''|'#'*) continue ;; esac
+		[ -z "$rest" ] || { echo "check: tests/lanes: too many columns in lane $name" >&2; continue; }
+		for t in "$@"; do
+			[ "$t" = "$tier" ] || continue
+			case "$pair" in *@arm64*) [ "$arm64" = 1 ] || continue ;; esac
+			echo "$name=$pair:$tests"
+		done
+	done <"$top/tests/lanes"
+}
+# shellcheck disable=SC2086
+labs=${CHECK_LABS:-$(lanes ${CHECK_TIERS:-check})}
 [ -n "${CHECK_TESTS:-}" ] && labs=$(echo "$labs" | sed "s/:[^ ]*/:$(echo "$CHECK_TESTS" | tr ' ' ,)/g")
 labs="$labs ${CHECK_EXTRA_LABS:-}"
 jobs_limit "${CHECK_JOBS:-$(nproc)}"
