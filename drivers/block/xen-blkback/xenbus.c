@@ -52,7 +52,8 @@ static int xbb_read_ring_refs(struct xbb_device *be, const char *dir,
 		return 0;
 	}
 	for (i = 0; i < nr; i++) {
-		char key[16];
+		/* Room for any unsigned int, not just the indices we allow. */
+		char key[sizeof("ring-ref4294967295")];
 
 		snprintf(key, sizeof(key), "ring-ref%u", i);
 		err = xenbus_scanf(XBT_NIL, dir, key, "%u", &grefs[i]);

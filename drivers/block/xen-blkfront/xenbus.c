@@ -58,7 +58,8 @@ static int blkfront_write_ring(struct xenbus_transaction xbt,
 			       struct blkfront_ring *ring, const char *dir)
 {
 	unsigned int i, nr = 1U << ring->info->ring_order;
-	char key[16];
+	/* Room for any unsigned int, not just the indices we allow. */
+	char key[sizeof("ring-ref4294967295")];
 	int err;
 
 	if (nr == 1) {
