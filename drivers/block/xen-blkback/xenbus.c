@@ -18,7 +18,7 @@
 static void xbb_close_bdev(struct xbb_device *be)
 {
 	if (be->bdev) {
-		blkdev_put(be->bdev, be->fmode);
+		xen_blk_bdev_close(&be->bdev_handle);
 		be->bdev = NULL;
 	}
 }
@@ -400,6 +400,7 @@ static void xbb_pdev_changed(struct xenbus_watch *watch, const char *path,
 					     pdev_watch);
 	struct xenbus_device *dev = be->dev;
 	unsigned int major, minor;
+	struct xen_blk_bdev_handle handle;
 	struct block_device *bdev;
 	char *mode, *type;
 	int err;
@@ -435,15 +436,14 @@ static void xbb_pdev_changed(struct xenbus_watch *watch, const char *path,
 	if (!IS_ERR(type))
 		kfree(type);
 
-	be->fmode = be->readonly ? FMODE_READ : FMODE_READ | FMODE_WRITE;
-	bdev = blkdev_get_by_dev(MKDEV(major, minor), be->fmode, NULL);
+	bdev = xen_blk_bdev_open(MKDEV(major, minor), !be->readonly, &handle);
 	if (IS_ERR(bdev)) {
 		xenbus_dev_fatal(dev, PTR_ERR(bdev),
 				 "opening backing device %x:%x", major, minor);
 		return;
 	}
 	if (!be->readonly && bdev_read_only(bdev)) {
-		blkdev_put(bdev, be->fmode);
+		xen_blk_bdev_close(&handle);
 		xenbus_dev_fatal(dev, -EROFS,
 				 "backing device %x:%x is read-only", major,
 				 minor);
@@ -452,6 +452,7 @@ static void xbb_pdev_changed(struct xenbus_watch *watch, const char *path,
 
 	mutex_lock(&be->lock);
 	be->bdev = bdev;
+	be->bdev_handle = handle;
 	be->major = major;
 	be->minor = minor;
 	be->size = bdev_nr_sectors(bdev);
