@@ -25,7 +25,7 @@ mod=$out/mod
 rm -rf "$mod"
 mkdir -p "$mod/drivers/block" "$mod/include"
 cp -r "$top/drivers/block/xen-blkfront" "$mod/drivers/block/"
-cp -r "$top/include/xen-blkfront" "$top/include/xen-blkif" "$mod/include/"
+cp -r "$top/include/xen-blkfront" "$top/include/xen-blkif" "$top/include/compat" "$mod/include/"
 find "$mod" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' \
 	-o -name 'modules.order' -o -name 'Module.symvers' \) -delete
 

@@ -382,7 +382,7 @@ struct xbb_prev_adv {
  * @pdev_watch: watch on our physical-device key
  * @watching: @pdev_watch is registered
  * @bdev: backing device, NULL until physical-device was read
- * @fmode: mode @bdev was opened with
+ * @bdev_handle: what closing @bdev takes (compat.h)
  * @major: backing device major number
  * @minor: backing device minor number
  * @size: backing device size in 512-byte sectors (last published)
@@ -417,7 +417,7 @@ struct xbb_device {
 	bool watching;
 
 	struct block_device *bdev;
-	fmode_t fmode;
+	struct xen_blk_bdev_handle bdev_handle;
 	unsigned int major;
 	unsigned int minor;
 	sector_t size;

@@ -54,8 +54,6 @@
  * step is idempotent and leaves pointers cleared.
  */
 
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/cpumask.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>

@@ -18,7 +18,7 @@
 static void xbb_close_bdev(struct xbb_device *be)
 {
 	if (be->bdev) {
-		blkdev_put(be->bdev, be->fmode);
+		xen_blk_bdev_close(&be->bdev_handle);
 		be->bdev = NULL;
 	}
 }
@@ -52,7 +52,8 @@ static int xbb_read_ring_refs(struct xbb_device *be, const char *dir,
 		return 0;
 	}
 	for (i = 0; i < nr; i++) {
-		char key[16];
+		/* Room for any unsigned int, not just the indices we allow. */
+		char key[sizeof("ring-ref4294967295")];
 
 		snprintf(key, sizeof(key), "ring-ref%u", i);
 		err = xenbus_scanf(XBT_NIL, dir, key, "%u", &grefs[i]);
@@ -399,6 +400,7 @@ static void xbb_pdev_changed(struct xenbus_watch *watch, const char *path,
 					     pdev_watch);
 	struct xenbus_device *dev = be->dev;
 	unsigned int major, minor;
+	struct xen_blk_bdev_handle handle;
 	struct block_device *bdev;
 	char *mode, *type;
 	int err;
@@ -434,15 +436,14 @@ static void xbb_pdev_changed(struct xenbus_watch *watch, const char *path,
 	if (!IS_ERR(type))
 		kfree(type);
 
-	be->fmode = be->readonly ? FMODE_READ : FMODE_READ | FMODE_WRITE;
-	bdev = blkdev_get_by_dev(MKDEV(major, minor), be->fmode, NULL);
+	bdev = xen_blk_bdev_open(MKDEV(major, minor), !be->readonly, &handle);
 	if (IS_ERR(bdev)) {
 		xenbus_dev_fatal(dev, PTR_ERR(bdev),
 				 "opening backing device %x:%x", major, minor);
 		return;
 	}
 	if (!be->readonly && bdev_read_only(bdev)) {
-		blkdev_put(bdev, be->fmode);
+		xen_blk_bdev_close(&handle);
 		xenbus_dev_fatal(dev, -EROFS,
 				 "backing device %x:%x is read-only", major,
 				 minor);
@@ -451,6 +452,7 @@ static void xbb_pdev_changed(struct xenbus_watch *watch, const char *path,
 
 	mutex_lock(&be->lock);
 	be->bdev = bdev;
+	be->bdev_handle = handle;
 	be->major = major;
 	be->minor = minor;
 	be->size = bdev_nr_sectors(bdev);

@@ -301,7 +301,8 @@ unsigned int blkfront_slots_free(struct blkfront_ring *ring);
 extern const struct blk_mq_ops blkfront_mq_ops;
 void blkfront_restart_work(struct work_struct *work);
 void blkfront_kick_queues(struct blkfront_info *info);
-void blkfront_apply_limits(struct blkfront_info *info);
+void blkfront_set_limits(struct blkfront_info *info, struct queue_limits *lim);
+int blkfront_update_limits(struct blkfront_info *info);
 
 /* xenbus.c */
 extern struct xenbus_driver blkfront_driver;

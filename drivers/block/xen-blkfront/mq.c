@@ -460,38 +460,58 @@ const struct blk_mq_ops blkfront_mq_ops = {
 };
 
 /**
- * blkfront_apply_limits() - set queue limits for the current connection
+ * blkfront_set_limits() - queue limits of the current connection
+ * @info: device
+ * @lim: limits to fill in: zeroed for a new disk, or the queue's own
+ *	between queue_limits_start_update() and queue_limits_commit_update()
+ *
+ * Context: any context.
+ */
+void blkfront_set_limits(struct blkfront_info *info, struct queue_limits *lim)
+{
+	lim->features &= ~BLK_FEAT_ROTATIONAL;
+	lim->logical_block_size = info->sector_size;
+	lim->physical_block_size = info->physical_sector_size;
+	lim->max_hw_sectors = info->layout.max_hw_sectors;
+	/* Each segment lies within one guest page ... */
+	lim->seg_boundary_mask = PAGE_SIZE - 1;
+	lim->max_segment_size = PAGE_SIZE;
+	/* ... so this many segments fit the slots of one request. */
+	lim->max_segments = min(info->layout.max_segments, info->sg_max);
+	/* Chunks are described in whole sectors. */
+	lim->dma_alignment = XENBLK_SECTOR_SIZE - 1;
+
+	/* No FUA: the block layer follows FUA writes with a flush. */
+	lim->features &= ~(BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA);
+	if (info->feature_flush)
+		lim->features |= BLK_FEAT_WRITE_CACHE;
+
+	if (info->feature_discard) {
+		lim->max_hw_discard_sectors = UINT_MAX;
+		lim->discard_granularity = info->discard_granularity ?:
+					   info->physical_sector_size;
+		lim->discard_alignment = info->discard_alignment;
+		lim->max_secure_erase_sectors = info->feature_secdiscard ?
+						UINT_MAX : 0;
+	} else {
+		lim->max_hw_discard_sectors = 0;
+		lim->max_secure_erase_sectors = 0;
+	}
+}
+
+/**
+ * blkfront_update_limits() - apply the limits of a new connection
  * @info: device with a gendisk
  *
  * Context: process context; info->mutex held.
+ * Return: 0, or a negative errno if the block layer refused the limits.
  */
-void blkfront_apply_limits(struct blkfront_info *info)
+int blkfront_update_limits(struct blkfront_info *info)
 {
 	struct request_queue *q = info->gd->queue;
+	struct queue_limits lim;
 
-	blk_queue_flag_set(QUEUE_FLAG_VIRT, q);
-	blk_queue_logical_block_size(q, info->sector_size);
-	blk_queue_physical_block_size(q, info->physical_sector_size);
-	blk_queue_max_hw_sectors(q, info->layout.max_hw_sectors);
-	/* Each segment lies within one guest page ... */
-	blk_queue_segment_boundary(q, PAGE_SIZE - 1);
-	blk_queue_max_segment_size(q, PAGE_SIZE);
-	/* ... so this many segments fit the slots of one request. */
-	blk_queue_max_segments(q, min(info->layout.max_segments, info->sg_max));
-	/* Chunks are described in whole sectors. */
-	blk_queue_dma_alignment(q, XENBLK_SECTOR_SIZE - 1);
-
-	blk_queue_write_cache(q, info->feature_flush, false);
-
-	if (info->feature_discard) {
-		blk_queue_max_discard_sectors(q, UINT_MAX);
-		q->limits.discard_granularity = info->discard_granularity ?:
-						info->physical_sector_size;
-		q->limits.discard_alignment = info->discard_alignment;
-		blk_queue_max_secure_erase_sectors(q, info->feature_secdiscard ?
-						   UINT_MAX : 0);
-	} else {
-		blk_queue_max_discard_sectors(q, 0);
-		blk_queue_max_secure_erase_sectors(q, 0);
-	}
+	lim = queue_limits_start_update(q);
+	blkfront_set_limits(info, &lim);
+	return queue_limits_commit_update(q, &lim);
 }

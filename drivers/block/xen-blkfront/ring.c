@@ -209,8 +209,8 @@ static void blkfront_feature_refused(struct blkfront_ring *ring, u8 op)
 				     info->gd->disk_name);
 		info->feature_discard = false;
 		info->feature_secdiscard = false;
-		blk_queue_max_discard_sectors(q, 0);
-		blk_queue_max_secure_erase_sectors(q, 0);
+		blk_queue_disable_discard(q);
+		blk_queue_disable_secure_erase(q);
 	} else if (op == BLKIF_OP_FLUSH_DISKCACHE ||
 		   op == BLKIF_OP_WRITE_BARRIER) {
 		dev_warn_ratelimited(&info->xbdev->dev,
@@ -219,7 +219,11 @@ static void blkfront_feature_refused(struct blkfront_ring *ring, u8 op)
 				     op == BLKIF_OP_WRITE_BARRIER ?
 				     "barrier" : "flush");
 		info->feature_flush = false;
-		blk_queue_write_cache(q, false, false);
+		/*
+		 * Where the kernel cannot drop the write cache from here,
+		 * flushes keep coming and blkfront_queue_one() ends them.
+		 */
+		xen_blk_queue_drop_write_cache(q);
 	}
 }
 

@@ -58,7 +58,8 @@ static int blkfront_write_ring(struct xenbus_transaction xbt,
 			       struct blkfront_ring *ring, const char *dir)
 {
 	unsigned int i, nr = 1U << ring->info->ring_order;
-	char key[16];
+	/* Room for any unsigned int, not just the indices we allow. */
+	char key[sizeof("ring-ref4294967295")];
 	int err;
 
 	if (nr == 1) {
@@ -240,6 +241,7 @@ static void blkfront_gather_features(struct blkfront_info *info)
 static int blkfront_alloc_disk(struct blkfront_info *info, sector_t sectors)
 {
 	struct blk_mq_tag_set *set = &info->tag_set;
+	struct queue_limits lim = {};
 	struct gendisk *gd;
 	int err;
 
@@ -262,7 +264,8 @@ static int blkfront_alloc_disk(struct blkfront_info *info, sector_t sectors)
 		goto out_minors;
 	info->nr_hw_queues = info->nr_rings;
 
-	gd = blk_mq_alloc_disk(set, info);
+	blkfront_set_limits(info, &lim);
+	gd = blk_mq_alloc_disk(set, &lim, info);
 	if (IS_ERR(gd)) {
 		err = PTR_ERR(gd);
 		goto out_tag_set;
@@ -393,7 +396,15 @@ static void blkfront_connect(struct blkfront_info *info)
 		return;
 	}
 
-	blkfront_apply_limits(info);
+	/* A new disk got its limits with its queue. */
+	if (!first) {
+		err = blkfront_update_limits(info);
+		if (err) {
+			xenbus_dev_fatal(dev, err, "setting queue limits");
+			blkfront_teardown_rings(info, BLKFRONT_SUSPENDED);
+			return;
+		}
+	}
 	set_disk_ro(info->gd, blkfront_backend_readonly(info));
 	if (!first && sectors != get_capacity(info->gd))
 		set_capacity_and_notify(info->gd, sectors);
