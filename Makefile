@@ -68,9 +68,10 @@ checkpatch:
 	scripts/checkpatch.sh
 
 # ARCH=arm64 runs the lab on Xen/ARM (qemu-system-aarch64); GUEST_PAGES=64k
-# gives its guests 64 KiB pages.  Without ARCH the lab is x86's.
+# gives its guests 64 KiB pages.  Without ARCH the lab is x86's.  KVER=6.12
+# boots Debian's 6.12 kernel in the x86 lab instead of 6.1.
 LAB_ARCH_OPTS = $(if $(ARCH),--arch $(ARCH)) $(if $(GUEST_PAGES),--guest-pages $(GUEST_PAGES)) \
-	$(if $(DOM0_PAGES),--dom0-pages $(DOM0_PAGES))
+	$(if $(DOM0_PAGES),--dom0-pages $(DOM0_PAGES)) $(if $(KVER),--kver $(KVER))
 
 lab:
 	scripts/lab/run.sh $(LAB_ARCH_OPTS) --front $(FRONT) --back $(BACK) --tests "$(TESTS)" \

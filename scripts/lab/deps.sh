@@ -6,12 +6,13 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-kver=$(cat "$here/KVER")
+# the x86 lab's kernel: LAB_KVER (run.sh --kver) or scripts/lab/KVER
+kver=${LAB_KVER:-$(cat "$here/KVER")}
 
 pkgs="build-essential bc bison flex libelf-dev libssl-dev kmod cpio
 busybox-static qemu-system-x86 xen-hypervisor-4.17-amd64 xen-utils-4.17
 xenstore-utils linux-image-$kver linux-headers-$kver fio e2fsprogs
-util-linux file ${LAB_EXTRA_PKGS:-}"
+util-linux file xz-utils ${LAB_EXTRA_PKGS:-}"
 
 missing=
 for p in $pkgs; do

@@ -17,7 +17,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-kver=$(cat "$here/KVER")
+# x86: LAB_KVER (run.sh --kver) or scripts/lab/KVER
+kver=${LAB_KVER:-$(cat "$here/KVER")}
 dom0_kver=$kver dom0_modroot=
 if [ -n "${LAB_DOM0_KERNEL:-}" ]; then
 	dom0_kver=$(cat "$LAB_DOM0_KERNEL/kver")
@@ -193,6 +194,11 @@ copy_modules() { # root kver modroot module...: modroot "" is the host's /
 		for f in $(modprobe ${mr:+-d "$mr"} -S "$kv" --show-depends "$m" |
 			   awk '$1 == "insmod" {print $2}'); do
 			[ -e "$root${f#"$mr"}" ] || copy_file "$root" "$f" "${f#"$mr"}"
+			# busybox's insmod takes plain modules only (Debian's
+			# 6.12 ships them xz-compressed); depmod below sees .ko
+			case "$f" in
+			*.ko.xz) xz -d -f "$root${f#"$mr"}" || return 1 ;;
+			esac
 		done
 	done
 	for f in modules.order modules.builtin modules.builtin.modinfo; do

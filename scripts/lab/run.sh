@@ -20,6 +20,10 @@ usage: $0 [options]
                          Debian's arm64 kernel, 64k the kernel that
                          scripts/lab/kernel-arm64.sh builds (cached)
   --dom0-pages 4k|64k    the same for the arm64 dom0 (default 4k)
+  --kver 6.1|6.12        x86: Debian's kernel for dom0 and the guests, 6.1
+                         (scripts/lab/KVER, default) or 6.12
+                         (scripts/lab/KVER-6.12); stock drivers are that
+                         kernel's, ours are built for it (make lab KVER=6.12)
   --front ours|stock     frontend in the guests (default ours)
   --back ours|stock      backend in dom0 (default ours)
   --tests "A B"          test names (test_fio_01) or groups (fio); default all;
@@ -49,12 +53,13 @@ USAGE
 top=$(cd "$(dirname "$0")/../.." && pwd)
 front=ours back=ours tests= extra_dom0= extra_domu= demo=0 bparams=
 timeout=3600 keep=0 outfile= arch=${LAB_ARCH:-x86} gpages=${LAB_GUEST_PAGES:-4k}
-d0pages=${LAB_DOM0_PAGES:-4k}
+d0pages=${LAB_DOM0_PAGES:-4k} kline=6.1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--arch) arch=$2; shift ;;
 	--guest-pages) gpages=$2; shift ;;
 	--dom0-pages) d0pages=$2; shift ;;
+	--kver) kline=$2; shift ;;
 	--front) front=$2; shift ;;
 	--back) back=$2; shift ;;
 	--tests) tests=$2; shift ;;
@@ -92,7 +97,13 @@ case "$arch/$d0pages" in
 *) echo "DOM0_PAGES must be 4k, or 64k on arm64" >&2; exit 2 ;;
 esac
 
-kver=$(cat "$top/scripts/lab/KVER")
+case "$arch/$kline" in
+*/6.1 | */) kver=$(cat "$top/scripts/lab/KVER") ;;
+x86/6.12) kver=$(cat "$top/scripts/lab/KVER-6.12") ;;
+*) echo "KVER must be 6.1, or 6.12 on x86" >&2; exit 2 ;;
+esac
+# deps.sh and mkimage.sh boot what this names (x86)
+export LAB_KVER=$kver
 kdir=${LAB_KDIR:-/usr/src/linux-headers-$kver}
 labdir=${LAB_DIR:-$top/build/lab}
 "$top/scripts/lab/deps.sh" || exit 1
@@ -218,6 +229,7 @@ done
 
 # Base images, shared by runs and rebuilt when the image recipe changes.
 stamp=$({ cat "$top/scripts/lab/mkimage.sh" "$top/scripts/lab/KVER"
+	  echo "$kver"
 	  [ -n "${LAB_DOM0_KERNEL:-}" ] && ls -l --time-style=+%s "$LAB_DOM0_KERNEL/ok" "$dom0_kernel"
 	  [ "$arch" = arm64 ] &&
 		echo "$arch $LAB_ARM64_ROOT ${LAB_GUEST_KERNEL:-} ${LAB_ARM64_DOM0_KERNEL:-}" &&
