@@ -56,6 +56,13 @@ queues=$(back_param max_queues)
 trap 'guest_stop $g; back_param feature_persistent $persist; back_param max_queues $queues' EXIT
 # The backend offers as many queues as dom0 has CPUs unless told otherwise.
 back_param max_queues 2
+# Ours never offers more queues than dom0 has CPUs: a dom0 with one (as
+# Debian's 6.12 boots in this lab, whatever dom0_max_vcpus says) gets one.
+q2=2
+if [ "$LAB_BACK" = ours ] && [ "$(nproc)" -lt 2 ]; then
+	q2=1
+	log "dom0 has $(nproc) CPU: our backend offers 1 queue, the 2-queue case is not exercised"
+fi
 # Grants one guest page takes (16 on 64 KiB-page guests): without indirect
 # descriptors a request carries at most 11 grants, or one page's worth.
 gpp=$((${LAB_GUEST_PAGE_SIZE:-4096} / 4096))
@@ -73,10 +80,11 @@ fi
 guest_start $g --front none || fail "guest did not start"
 
 # Three configurations cover the matrix; every setting is checked on its own.
-run_cfg "persistent on, indirect on, 2 queues, ring order $maxorder" \
+run_cfg "persistent on, indirect on, $q2 queues, ring order $maxorder" \
 	"max_queues=2 max_ring_page_order=$maxorder" \
 	'[ "$(be feature-persistent)" = 1 ] && [ "$(fe feature-persistent)" = 1 ] &&
-	 [ "$(fe multi-queue-num-queues)" = 2 ] && guest_run $g "test -d /sys/block/xvda/mq/1" &&
+	 [ "$(fe multi-queue-num-queues || echo 1)" = $q2 ] &&
+	 guest_run $g "test -d /sys/block/xvda/mq/$((q2 - 1))" &&
 	 [ "$(fe ring-page-order || echo 0)" = "$maxorder" ] &&
 	 guest_run $g "test \$((\$(cat /sys/block/xvda/queue/max_segments) * $gpp)) -gt 16"'
 run_cfg "frontend persistent off, indirect off, 1 queue, ring order 0" \
