@@ -18,7 +18,7 @@ wait_for 60 'guest_run -t 10 "$HF_GUEST" "grep -q b.good=ok /sys/module/rogue_fr
 	fail "the rogue's first read did not succeed"
 dev=vbd-$HF_ID-51728
 echo "$dev" >/sys/bus/xen-backend/drivers/vbd/unbind || fail "unbind $dev failed"
-guest_run -t 10 "$HF_GUEST" "echo 1 >/sys/module/rogue_front/parameters/go" ||
+guest_run -t 60 "$HF_GUEST" "echo 1 >/sys/module/rogue_front/parameters/go" ||
 	fail "could not tell the rogue to corrupt its ring"
 sleep 1
 echo "$dev" >/sys/bus/xen-backend/drivers/vbd/bind || fail "bind $dev failed"
