@@ -12,6 +12,7 @@
 #include <xen/page.h>
 
 #include "common.h"
+#include "trace.h"
 
 static unsigned long xbb_page_vaddr(struct page *page)
 {
@@ -78,6 +79,7 @@ static void xbb_try_persist(struct xbb_ring *ring, struct xbb_map *m)
 	}
 	m->pgnt = p;
 	m->handle = XBB_INVALID_HANDLE;
+	trace_xen_blkback_pgrant_add(ring, p->g.gref);
 }
 
 /*
@@ -324,6 +326,7 @@ static void xbb_unmap_victims(struct xbb_ring *ring, struct xbb_gnode *v)
 		struct xbb_pgnt *p = container_of(v, struct xbb_pgnt, g);
 
 		v = v->next_victim;
+		trace_xen_blkback_pgrant_evict(ring, p->g.gref);
 		n = xbb_queue_unmap(ring, n, p->page, p->handle);
 		kfree(p);
 	}
@@ -346,9 +349,12 @@ void xbb_gcache_purge(struct xbb_ring *ring)
 	struct xbb_gcache *c = &ring->gcache;
 	unsigned int target, timeout, dropped;
 	struct xbb_gnode *victims;
+	u64 start = 0;
 
 	if (!c->count)
 		return;
+	if (trace_xen_blkback_lru_purge_enabled())
+		start = ktime_get_ns();
 	target = xbb_lru_target(c->count, READ_ONCE(xbb_max_pgrants),
 				max(READ_ONCE(xbb_lru_num_clean), 1U),
 				c->overflow);
@@ -363,6 +369,8 @@ void xbb_gcache_purge(struct xbb_ring *ring)
 			ring->index, dropped, target);
 	ring->st.grants_purged += dropped;
 	xbb_unmap_victims(ring, victims);
+	if (start)
+		trace_xen_blkback_lru_purge(ring, dropped, start);
 }
 
 /**

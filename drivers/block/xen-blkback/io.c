@@ -9,6 +9,7 @@
 #include <linux/kthread.h>
 
 #include "common.h"
+#include "trace.h"
 
 /*
  * Write one response directly into the next private response slot, field
@@ -78,6 +79,7 @@ static void xbb_send_response(struct xbb_ring *ring, u64 id, u8 op,
 	xbb_put_response(ring, id, op, status);
 	notify = xbb_push_responses(ring);
 	spin_unlock_irqrestore(&ring->rsp_lock, flags);
+	trace_xen_blkback_respond(ring, id, op, status, notify);
 	if (notify)
 		notify_remote_via_irq(ring->irq);
 }
@@ -175,6 +177,7 @@ static void xbb_bio_end_io(struct bio *bio)
 {
 	struct xbb_req *req = bio->bi_private;
 
+	trace_xen_blkback_end_io(req, bio);
 	if (unlikely(bio->bi_status)) {
 		if (bio->bi_status == BLK_STS_NOTSUPP &&
 		    (req->data_op == BLKIF_OP_FLUSH_DISKCACHE ||
@@ -266,6 +269,11 @@ static void xbb_submit(struct xbb_ring *ring, struct xbb_req *req)
 	ring->inflight++;
 	spin_unlock_irq(&ring->done_lock);
 
+	/*
+	 * Before the first bio: a bio-based device (a RAM disk) completes
+	 * it inside submit_bio().
+	 */
+	trace_xen_blkback_submit(ring, req);
 	if (!nr) {
 		/* A flush without data. */
 		bio = xbb_bio_new(req, 0, opf, 0);
@@ -343,7 +351,8 @@ static int xbb_read_indirect(struct xbb_ring *ring, struct xbb_req *req)
 static void xbb_dispatch(struct xbb_ring *ring, const struct xenblk_req *r,
 			 struct xbb_req *req)
 {
-	u64 sectors;
+	u64 sectors, mapped0 = 0, hits0 = 0;
+	bool tr_map;
 	int err;
 
 	err = xbb_check_request(ring, r, req);
@@ -367,6 +376,12 @@ static void xbb_dispatch(struct xbb_ring *ring, const struct xenblk_req *r,
 		xbb_end_early(ring, req, err);
 		return;
 	}
+	/* The counters tell the map event what the mapping did. */
+	tr_map = trace_xen_blkback_map_enabled();
+	if (tr_map) {
+		mapped0 = ring->st.grants_mapped;
+		hits0 = ring->st.pgrant_hits;
+	}
 	/* Everything but a read only reads the guest's pages. */
 	err = xbb_map_grants(ring, req->maps, req->nr_segs,
 			     req->data_op != BLKIF_OP_READ);
@@ -375,6 +390,8 @@ static void xbb_dispatch(struct xbb_ring *ring, const struct xenblk_req *r,
 		xbb_end_early(ring, req, err == -EOPNOTSUPP ? -EIO : err);
 		return;
 	}
+	if (tr_map)
+		trace_xen_blkback_map(ring, req, mapped0, hits0);
 	xbb_account(ring, req->data_op, sectors);
 	xbb_submit(ring, req);
 }
@@ -431,6 +448,7 @@ bool xbb_process_ring(struct xbb_ring *ring)
 			return false;
 		}
 		xbb_copy_request(ring, rc, &r);
+		trace_xen_blkback_fetch(ring, rc, &r);
 		c->req_cons = ++rc;
 		ring->eoi_flags &= ~XEN_EOI_FLAG_SPURIOUS;
 
@@ -462,6 +480,8 @@ static void xbb_answer_list(struct xbb_ring *ring, struct list_head *list)
 	notify = xbb_push_responses(ring);
 	spin_unlock(&ring->rsp_lock);
 	list_for_each_entry_safe(req, tmp, list, node) {
+		trace_xen_blkback_respond(ring, req->id, req->data_op,
+					  READ_ONCE(req->status), notify);
 		list_del(&req->node);
 		__xbb_req_free(ring, req);
 	}

@@ -62,6 +62,10 @@
 
 #include "common.h"
 
+/* The tracepoints of trace.h are instantiated here, once per module. */
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 unsigned int xbb_max_pgrants = 1056;
 unsigned int xbb_lru_interval_ms = 100;
 unsigned int xbb_lru_num_clean = 53;

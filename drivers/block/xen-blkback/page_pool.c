@@ -12,6 +12,7 @@
 #include <linux/jiffies.h>
 
 #include "common.h"
+#include "trace.h"
 
 /**
  * xbb_pool_init() - set up an empty pool
@@ -77,11 +78,13 @@ void xbb_pool_put(struct xbb_ring *ring, struct page **pages, unsigned int nr)
  * Free the pages above @target, %XBB_BATCH per call into the grant table
  * (gnttab_page_cache_shrink() frees ten at a time; with ballooned pages
  * each call takes the balloon lock and wakes the balloon thread).
+ * Returns the number of pages freed.
  */
-static void xbb_pool_shrink(struct xbb_ring *ring, unsigned int target)
+static unsigned int xbb_pool_shrink(struct xbb_ring *ring,
+				    unsigned int target)
 {
 	struct page **pages = ring->pool_pages;
-	unsigned int excess, n, i;
+	unsigned int excess, n, i, freed = 0;
 
 	while ((excess = xbb_pool_excess(READ_ONCE(ring->pool.num_pages),
 					 target))) {
@@ -91,9 +94,11 @@ static void xbb_pool_shrink(struct xbb_ring *ring, unsigned int target)
 			if (gnttab_page_cache_get(&ring->pool, &pages[i]))
 				break;
 		if (!i)
-			return;
+			break;
 		gnttab_free_pages(i, pages);
+		freed += i;
 	}
+	return freed;
 }
 
 /**
@@ -109,7 +114,8 @@ void xbb_pool_trim(struct xbb_ring *ring)
 {
 	struct xbb_device *be = ring->be;
 	unsigned int gen = atomic_read(&be->squeeze_gen);
-	unsigned int target;
+	unsigned int target, freed;
+	bool squeezing;
 
 	if (gen != ring->squeeze_seen) {
 		ring->squeeze_seen = gen;
@@ -117,9 +123,11 @@ void xbb_pool_trim(struct xbb_ring *ring)
 		smp_rmb();
 		xbb_squeeze_arm(&ring->squeeze, READ_ONCE(be->squeeze_until));
 	}
-	target = xbb_pool_target(READ_ONCE(xbb_max_buffer_pages),
-				 xbb_squeeze_active(&ring->squeeze, jiffies));
-	xbb_pool_shrink(ring, target);
+	squeezing = xbb_squeeze_active(&ring->squeeze, jiffies);
+	target = xbb_pool_target(READ_ONCE(xbb_max_buffer_pages), squeezing);
+	freed = xbb_pool_shrink(ring, target);
+	if (freed)
+		trace_xen_blkback_pool_squeeze(ring, freed, target, squeezing);
 }
 
 /**
