@@ -101,6 +101,8 @@ struct blkfront_use {
  * @nr_uses: data grants in @uses
  * @nr_indirect: indirect frames in @indirect
  * @next_free: free-list link while the slot is free
+ * @submit_ns: when the slot went on the ring (ktime_get_ns()), for the
+ *	latency of the xen_blkfront_complete event; 0 when that event is off
  * @uses: data grants of this slot
  * @indirect: indirect frames of this slot
  */
@@ -111,6 +113,7 @@ struct blkfront_shadow {
 	unsigned int nr_uses;
 	unsigned int nr_indirect;
 	unsigned int next_free;
+	u64 submit_ns;
 	struct blkfront_use *uses;
 	struct blkfront_unit *indirect[XENBLK_MAX_INDIRECT_PAGES];
 };

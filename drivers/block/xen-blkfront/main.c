@@ -14,6 +14,10 @@
 
 #include "blkfront.h"
 
+/* The tracepoints of trace.h are instantiated here, once per module. */
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 /**
  * DOC: theory of operation
  *

@@ -10,6 +10,7 @@
 #include <xen/page.h>
 
 #include "blkfront.h"
+#include "trace.h"
 
 static struct scatterlist *blkfront_cmd_sg(struct blkfront_cmd *cmd)
 {
@@ -64,6 +65,20 @@ static unsigned int blkfront_take_slot(struct blkfront_ring *ring,
 	return id;
 }
 
+/*
+ * A slot is complete and placed on the ring (not yet published).  Its
+ * time is taken only while the complete event, which reports the
+ * latency, is on.
+ */
+static void blkfront_trace_submit(struct blkfront_ring *ring,
+				  struct request *rq, unsigned int id,
+				  u64 sector, unsigned int nr_segs)
+{
+	ring->shadow[id].submit_ns = trace_xen_blkfront_complete_enabled() ?
+				     ktime_get_ns() : 0;
+	trace_xen_blkfront_submit(ring, rq, id, sector, nr_segs);
+}
+
 static struct blkif_request *blkfront_next_req(struct blkfront_ring *ring)
 {
 	struct blkif_request *req;
@@ -103,6 +118,7 @@ static blk_status_t blkfront_queue_ctrl(struct blkfront_ring *ring,
 		req->u.rw.id = id;
 		req->u.rw.sector_number = blk_rq_pos(rq);
 	}
+	blkfront_trace_submit(ring, rq, id, blk_rq_pos(rq), 0);
 	return BLK_STS_OK;
 }
 
@@ -210,6 +226,7 @@ static void blkfront_build_close_slot(struct blkfront_build *b)
 		b->req->u.indirect.nr_segments = b->in_slot;
 	else
 		b->req->u.rw.nr_segments = b->in_slot;
+	blkfront_trace_submit(b->ring, b->rq, b->id, b->sector, b->in_slot);
 	b->sector += b->slot_sectors;
 	b->slot++;
 	b->req = NULL;
@@ -324,6 +341,7 @@ static blk_status_t blkfront_queue_rw(struct blkfront_ring *ring,
 	/* Persistent grants are always read-write (the spec says so). */
 	b.readonly = b.write && !info->persistent;
 	b.sector = blk_rq_pos(rq);
+	trace_xen_blkfront_grant(ring, rq, b.grants, refs, units, b.indirect);
 	for_each_sg(sgl, sg, nseg, i) {
 		xbf_split_init(&it, g, sg->offset, sg->length);
 		while (xbf_split_next(&it, g, &c))
@@ -416,6 +434,7 @@ static blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 	cmd->slots_left = 0;
 	cmd->collected = false;
 	blk_mq_start_request(rq);
+	trace_xen_blkfront_queue(ring, rq);
 
 	spin_lock_irqsave(&ring->lock, flags);
 	if (!ring->live) {

@@ -11,6 +11,7 @@
 #include <xen/page.h>
 
 #include "blkfront.h"
+#include "trace.h"
 
 static irqreturn_t blkfront_interrupt(int irq, void *dev_id);
 
@@ -263,6 +264,7 @@ static bool blkfront_handle_rsp(struct blkfront_ring *ring,
 		return false;
 	}
 
+	trace_xen_blkfront_complete(ring, rsp, s);
 	err = xbf_rsp_errno(rsp->status);
 	if (err == -EOPNOTSUPP && s->nr_uses == 0 &&
 	    s->op != BLKIF_OP_INDIRECT) {
