@@ -17,6 +17,7 @@
 #   make bench           fio benchmarks, ours against stock and dom0-local
 #   make bench-memory    seed 004: page-pool squeezing under dom0 memory pressure
 #   make bench-scale     seed 001: aggregate IOPS with 1, 2 and 3 guests
+#   make trace           per-stage request latency from the xen_blk tracepoints (lab)
 
 LAB_KVER ?= $(shell cat scripts/lab/KVER 2>/dev/null)
 ifneq ($(wildcard /lib/modules/$(shell uname -r)/build/Makefile),)
@@ -34,7 +35,7 @@ BACK ?= ours
 TESTS ?=
 
 .PHONY: all modules back front install clean unit checkpatch lab demo check check-arm64 check-full deps \
-	fuzz bench bench-memory bench-scale
+	fuzz bench bench-memory bench-scale trace
 
 all: modules
 
@@ -79,6 +80,16 @@ lab:
 
 demo:
 	scripts/lab/run.sh $(LAB_ARCH_OPTS) --demo --front $(FRONT) --back $(BACK)
+
+# fio 4 KiB random reads in the lab with the request lifecycle events on
+# in the guest and in dom0; the per-stage latencies land in
+# build/trace/latency.txt (scripts/trace/lab-latency.sh, latency.awk).
+# TESTS runs lab tests in the same boot first (none by default).
+trace:
+	@mkdir -p build/trace
+	scripts/lab/run.sh $(LAB_ARCH_OPTS) --front $(FRONT) --back $(BACK) --tests "$(or $(TESTS),none)" \
+		--extra-dom0 scripts/trace/lab-latency.sh --out $(CURDIR)/build/trace/latency.txt
+	@cat build/trace/latency.txt
 
 check:
 	scripts/check.sh

@@ -326,6 +326,9 @@ cp "$top/scripts/lab/rootfs/block" "$d0/etc/xen/scripts/block"
 cp "$top"/tests/e2e/test_common.sh "$top"/tests/e2e/test_*.sh "$d0/lab/tests/" 2>/dev/null
 cp "$top"/tests/e2e/demo.sh "$d0/lab/tests/demo.sh"
 [ -d "$top/tests/e2e/guest" ] && cp -r "$top"/tests/e2e/guest/. "$du/lab/guest/"
+# The xen_blk trace reduction, for scripts/trace/lab-latency.sh on both sides.
+cp "$top/scripts/trace/latency.awk" "$d0/lab/"
+cp "$top/scripts/trace/latency.awk" "$du/lab/"
 # Our backend is always there: the live-update tests swap it in for stock.
 if [ "$arch" = arm64 ]; then
 	cp "$bdir/back-$d0kver/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
