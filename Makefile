@@ -12,7 +12,11 @@
 #   make demo            the main job: attach a disk to a guest, fio, statistics
 #   make check           everything CI runs
 #   make check-arm64     every arm64 lab (4 KiB and 64 KiB-page guests, three pairs)
-#   make check-full      every lane of tests/lanes (make check's and check-arm64's)
+#   make check-612       the x86 labs on Debian's 6.12 kernel (tier k612)
+#   make check-full      every lane of tests/lanes (make check's, check-arm64's, check-612's)
+#   make deb             xen-blk-dkms_<version>_all.deb (DKMS source package) in build/deb
+#   make deb-test        that package installed in a fresh Debian 12 chroot, dkms
+#                        building both kernels, and the lab on the modules it built
 #   make fuzz            longer libFuzzer runs of both drivers' validators
 #   make bench           fio benchmarks, ours against stock and dom0-local
 #   make bench-memory    seed 004: page-pool squeezing under dom0 memory pressure
@@ -34,8 +38,8 @@ FRONT ?= ours
 BACK ?= ours
 TESTS ?=
 
-.PHONY: all modules back front install clean unit checkpatch lab demo check check-arm64 check-full deps \
-	fuzz bench bench-memory bench-scale trace
+.PHONY: all modules back front install clean unit checkpatch lab demo check check-arm64 check-612 check-full deps \
+	fuzz bench bench-memory bench-scale deb deb-test trace
 
 all: modules
 
@@ -99,9 +103,20 @@ check:
 check-arm64:
 	CHECK_FUZZ_SECONDS=10 CHECK_TIERS=arm64 scripts/check.sh
 
-# Every lane of every tier in tests/lanes: make check's and make check-arm64's.
+# The x86 labs on Debian's 6.12 kernel (tier k612 in tests/lanes).
+check-612:
+	CHECK_FUZZ_SECONDS=10 CHECK_ARM64=0 CHECK_TIERS=k612 scripts/check.sh
+
+# Every lane of every tier in tests/lanes: make check's, check-arm64's and
+# check-612's.
 check-full:
-	CHECK_TIERS="check arm64" scripts/check.sh
+	CHECK_TIERS="check arm64 k612" scripts/check.sh
+
+deb:
+	scripts/deb/build-deb.sh
+
+deb-test:
+	scripts/deb/test-deb.sh
 
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)

@@ -4,21 +4,23 @@
 # make check: everything CI runs.
 #   1. both modules built with W=1 against the lab kernel's headers (6.1)
 #      and against Debian's 6.12 headers (scripts/lab/KVER-6.12), no warnings
-#   2. checkpatch.pl --strict over our sources
+#   2. checkpatch.pl --strict over our sources; make deb, and the package
+#      holding dkms.conf and the sources kbuild needs
 #   3. the user-space unit tests
 #   4. the libFuzzer harnesses of tests/fuzz, a minute each, side by side
 #   5. the arm64 kernel with 64 KiB pages the arm64 lab's guests run
 #      (scripts/lab/kernel-arm64.sh, built once per machine and cached), and
-#      our frontend built for it with W=1
+#      both our modules built for it with W=1
 #   6. the labs: the lanes of tests/lanes whose tier is in CHECK_TIERS
 #      (default "check": our pair with every test, the hostile suite, the
 #      mixed pairs stock-front/ours-back and ours-front/stock-back, and the
 #      same three pairs on Xen/ARM with 64 KiB-page guests; make
-#      check-arm64 runs tier arm64, make check-full every tier), side by
+#      check-arm64 runs tier arm64, make check-612 tier k612 (Debian's
+#      6.12 kernel), make check-full every tier), side by
 #      side (CHECK_JOBS at a time, default the number of CPUs).
 #      CHECK_TESTS narrows every lab to those tests; CHECK_LABS replaces
 #      the list, CHECK_EXTRA_LABS adds to it
-#      (NAME=FRONT/BACK[@arm64-4k|@arm64-64k]:TEST,TEST...).
+#      (NAME=FRONT/BACK[@arm64-4k|@arm64-64k|@6.12]:TEST,TEST...).
 # Prints a line per step and last "check: N passed, N failed".
 set -uo pipefail
 
@@ -93,17 +95,43 @@ build_w1_612() {
 	make -C "/usr/src/linux-headers-$kv" M="$d" CONFIG_XEN_BLKDEV_BACKEND=m \
 		CONFIG_XEN_BLKDEV_FRONTEND=m W=1 modules 2>&1 | tee "$out/build-6.12.out"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || return 1
+	# the hostile suite's rogue peers, for make check-612's hostile lane
+	find tests/rogue \( -name Kbuild -o -name '*.[ch]' \) ! -name '*.mod.c' \
+		-exec cp --parents {} "$d/" \;
+	make -C "/usr/src/linux-headers-$kv" M="$d/tests/rogue" W=1 modules 2>&1 |
+		tee -a "$out/build-6.12.out"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || return 1
 	if grep -E 'warning:|error:' "$out/build-6.12.out"; then
 		echo "build: warnings are errors here"
 		return 1
 	fi
-	modinfo -F vermagic "$d"/drivers/block/xen-blk*/xen-blk*.ko
+	modinfo -F vermagic "$d"/drivers/block/xen-blk*/xen-blk*.ko "$d"/tests/rogue/*.ko
+}
+
+# make deb, and what the package holds: dkms.conf and every source kbuild
+# needs, the same files as the tree (make deb-test installs it for real).
+deb_pkg() {
+	local deb d f n=0
+	deb=$(scripts/deb/build-deb.sh "$out/deb" | tail -1) || return 1
+	dpkg-deb --info "$deb" | sed -n 's/^ \(Package\|Version\|Depends\):/&/p'
+	d=$out/deb/contents
+	rm -rf "$d"
+	dpkg-deb -x "$deb" "$d" || return 1
+	d=$(echo "$d"/usr/src/xen-blk-*)
+	[ -f "$d/dkms.conf" ] || { echo "deb: no dkms.conf in /usr/src"; return 1; }
+	for f in Kbuild $(git ls-files 'drivers/block/xen-blk*/*.[ch]' \
+			 'drivers/block/xen-blk*/Kbuild' 'include/*.h'); do
+		cmp -s "$f" "$d/$f" || { echo "deb: $f missing or different"; return 1; }
+		n=$((n + 1))
+	done
+	echo "deb: $(basename "$deb") holds dkms.conf and the $n files kbuild needs"
 }
 
 lab_run() { # front back tests [arch-pages]
 	local a=
 	case "${4:-}" in
 	arm64-*) a="--arch arm64 --guest-pages ${4#arm64-}" ;;
+	6.12) a="--kver 6.12" ;;
 	esac
 	# shellcheck disable=SC2086
 	LAB_PREBUILT=1 scripts/lab/run.sh $a --front "$1" --back "$2" --tests "$3"
@@ -120,6 +148,7 @@ step deps env LAB_EXTRA_PKGS="gcc-aarch64-linux-gnu linux-source-6.1 qemu-system
 step build-W1 build_w1
 step build-W1-6.12 build_w1_612
 step checkpatch scripts/checkpatch.sh
+step deb deb_pkg
 step unit make -C tests/unit run
 step fuzz scripts/fuzz.sh "${CHECK_FUZZ_SECONDS:-60}"
 grep -E '^(PASS|FAIL) fuzz_' "$out/fuzz.log" | sed 's/^/    /'

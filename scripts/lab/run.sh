@@ -35,7 +35,11 @@ usage: $0 [options]
   --timeout SECS         bound for the whole QEMU run (default 3600)
   --keep                 keep the run directory (always kept on failure)
   --out FILE             write every line dom0 reported with lab_out to FILE
-Environment: LAB_PREBUILT=1 (use the modules already built), LAB_KDIR (headers for the lab kernel), LAB_DIR (default build/lab),
+Environment: LAB_PREBUILT=1 (use the modules already built), LAB_MODULES=DIR
+  (x86: take our xen-blkback.ko and xen-blkfront.ko from DIR instead of
+  building them, e.g. the updates/dkms directory of an installed
+  xen-blk-dkms package; their vermagic must be the lab kernel's),
+  LAB_KDIR (headers for the lab kernel), LAB_DIR (default build/lab),
   LAB_SMP (QEMU CPUs, default 1: with 2, two emulators sharing the host
   slow each other down tenfold through preempted vCPU threads),
   LAB_DOM0_MEM (dom0 memory in MiB, default 1536), LAB_QEMU_EXTRA (more
@@ -102,6 +106,10 @@ case "$arch/$kline" in
 x86/6.12) kver=$(cat "$top/scripts/lab/KVER-6.12") ;;
 *) echo "KVER must be 6.1, or 6.12 on x86" >&2; exit 2 ;;
 esac
+if [ -n "${LAB_MODULES:-}" ] && [ "$arch" != x86 ]; then
+	echo "LAB_MODULES is for the x86 lab (Debian's kernels) only" >&2
+	exit 2
+fi
 # deps.sh and mkimage.sh boot what this names (x86)
 export LAB_KVER=$kver
 kdir=${LAB_KDIR:-/usr/src/linux-headers-$kver}
@@ -217,6 +225,24 @@ for side in back front; do
 		build_copy back "$LAB_DOM0_KERNEL/obj" "$dom0_kver" CONFIG_XEN_BLKDEV_BACKEND=m
 		continue
 	fi
+	if [ -n "${LAB_MODULES:-}" ]; then
+		m=$LAB_MODULES/xen-blk$side.ko
+		vm=$(modinfo -F vermagic "$m" 2>/dev/null | cut -d' ' -f1)
+		if [ "$vm" != "$kver" ]; then
+			echo "lab: $m is not a module for $kver (vermagic '${vm:-none}')"
+			echo "0 passed, 1 failed"
+			exit 1
+		fi
+		echo "lab: our $side module from $m"
+		continue
+	fi
+	# The tree's own build is for the default kernel; another one (6.12)
+	# gets a private copy, so labs of both can run side by side.
+	if [ "$kline" = 6.12 ]; then
+		build_copy "$side" "$kdir" "$kver" \
+			"CONFIG_XEN_BLKDEV_$([ "$side" = back ] && echo BACKEND || echo FRONTEND)=m"
+		continue
+	fi
 	# make check builds once before running labs side by side.
 	[ -n "${LAB_PREBUILT:-}" ] && continue
 	if ! make -s -C "$top" "$side" KDIR="$kdir" >"$labdir.build-$side.log" 2>&1; then
@@ -306,6 +332,9 @@ if [ -n "$rogue" ] && [ "$arch" = arm64 ]; then
 		build_copy rogue "$guest_kdir" "$guest_kver" $cross
 		cp "$bdir/rogue-$guest_kver"/tests/rogue/rogue_front*.ko "$rogue_dir/"
 	fi
+elif [ -n "$rogue" ] && [ "$kline" = 6.12 ]; then
+	build_copy rogue "$kdir" "$kver"
+	rogue_dir=$bdir/rogue-$kver/tests/rogue
 elif [ -n "$rogue" ] && { [ -z "${LAB_PREBUILT:-}" ] ||
 	! ls "$top"/tests/rogue/rogue_*.ko >/dev/null 2>&1; }; then
 	if ! make -s -C "$kdir" M="$top/tests/rogue" modules >"$labdir.build-rogue.log" 2>&1; then
@@ -334,12 +363,20 @@ if [ "$arch" = arm64 ]; then
 	cp "$bdir/back-$d0kver/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
 elif [ -n "${LAB_DOM0_KERNEL:-}" ]; then
 	cp "$bdir/back-$dom0_kver/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
+elif [ -n "${LAB_MODULES:-}" ]; then
+	cp "$LAB_MODULES/xen-blkback.ko" "$d0/lab/mod/"
+elif [ "$kline" = 6.12 ]; then
+	cp "$bdir/back-$kver/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
 else
 	cp "$top/drivers/block/xen-blkback/xen-blkback.ko" "$d0/lab/mod/"
 fi
 cp "$top/scripts/xen-blkback-swap" "$d0/lab/"
 if [ "$front" = ours ] && [ "$arch" = arm64 ]; then
 	cp "$bdir/front-$guest_kver/drivers/block/xen-blkfront/xen-blkfront.ko" "$du/lab/mod/"
+elif [ "$front" = ours ] && [ -n "${LAB_MODULES:-}" ]; then
+	cp "$LAB_MODULES/xen-blkfront.ko" "$du/lab/mod/"
+elif [ "$front" = ours ] && [ "$kline" = 6.12 ]; then
+	cp "$bdir/front-$kver/drivers/block/xen-blkfront/xen-blkfront.ko" "$du/lab/mod/"
 elif [ "$front" = ours ]; then
 	cp "$top/drivers/block/xen-blkfront/xen-blkfront.ko" "$du/lab/mod/"
 fi

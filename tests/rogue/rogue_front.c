@@ -966,7 +966,7 @@ again:
 		err = xenbus_printf(xbt, dev->nodename, "ring-page-order", "%u",
 				    order);
 		for (i = 0; !err && i < d->ring_pages; i++) {
-			char key[16];
+			char key[24];
 
 			snprintf(key, sizeof(key), "ring-ref%u", i);
 			err = xenbus_printf(xbt, dev->nodename, key, "%u",
@@ -990,7 +990,7 @@ again:
 		err = xenbus_printf(xbt, dev->nodename, "ring-page-order",
 				    "%u", max_order + 1);
 		for (i = 0; !err && i < (2U << max_order); i++) {
-			char key[16];
+			char key[24];
 
 			snprintf(key, sizeof(key), "ring-ref%u", i);
 			err = xenbus_printf(xbt, dev->nodename, key, "%u",

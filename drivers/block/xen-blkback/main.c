@@ -57,6 +57,7 @@
 #include <linux/cpumask.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/string.h>
 
 #include <xen/xen.h>
 
@@ -77,17 +78,32 @@ unsigned int xbb_max_ring_order = XENBUS_MAX_RING_GRANT_ORDER;
 bool xbb_log_stats;
 bool xbb_feature_persistent = true;
 
+/*
+ * Every parameter is checked once, when it is set (at load or through
+ * sysfs); the rest of the driver reads the stored value as it is.
+ * Runtime-writable parameters refuse a value out of range with -EINVAL and
+ * say why; the load-time max_ring_page_order caps, as the in-tree driver
+ * does, so that a configuration written for it still loads.
+ */
+/* A sysfs write ends in a newline; the message shows the value without. */
+static int xbb_param_refuse(const struct kernel_param *kp, const char *val,
+			    const char *why)
+{
+	pr_warn("%s=%.*s refused: %s\n", kp->name, (int)strcspn(val, "\n"),
+		val, why);
+	return -EINVAL;
+}
+
 static int xbb_param_set_range(const char *val, const struct kernel_param *kp,
 			       unsigned int min, unsigned int max)
 {
+	char why[48];
 	unsigned int v;
-	int err;
 
-	err = kstrtouint(val, 0, &v);
-	if (err)
-		return err;
-	if (v < min || v > max)
-		return -ERANGE;
+	if (kstrtouint(val, 0, &v) || v < min || v > max) {
+		snprintf(why, sizeof(why), "must be %u..%u", min, max);
+		return xbb_param_refuse(kp, val, why);
+	}
 	WRITE_ONCE(*(unsigned int *)kp->arg, v);
 	return 0;
 }
@@ -112,6 +128,21 @@ static int xbb_set_queues(const char *val, const struct kernel_param *kp)
 	return xbb_param_set_range(val, kp, 0, XBB_MAX_QUEUES_LIMIT);
 }
 
+static int xbb_set_ring_order(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v))
+		return xbb_param_refuse(kp, val, "not a number");
+	if (v > XENBUS_MAX_RING_GRANT_ORDER) {
+		pr_info("%s=%u capped at %u\n", kp->name, v,
+			XENBUS_MAX_RING_GRANT_ORDER);
+		v = XENBUS_MAX_RING_GRANT_ORDER;
+	}
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
 static const struct kernel_param_ops xbb_count_ops = {
 	.set = xbb_set_count,
 	.get = param_get_uint,
@@ -132,9 +163,14 @@ static const struct kernel_param_ops xbb_queues_ops = {
 	.get = param_get_uint,
 };
 
+static const struct kernel_param_ops xbb_ring_order_ops = {
+	.set = xbb_set_ring_order,
+	.get = param_get_uint,
+};
+
 module_param_cb(max_persistent_grants, &xbb_count_ops, &xbb_max_pgrants, 0644);
 MODULE_PARM_DESC(max_persistent_grants,
-		 "Persistent grants kept mapped per queue (0..INT_MAX, default 1056); a lowered value is reached within one lru_interval");
+		 "Persistent grants kept mapped per queue (grants, 0..INT_MAX, default 1056); a lowered value is reached within one lru_interval");
 
 module_param_cb(lru_interval, &xbb_interval_ops, &xbb_lru_interval_ms, 0644);
 MODULE_PARM_DESC(lru_interval,
@@ -142,36 +178,37 @@ MODULE_PARM_DESC(lru_interval,
 
 module_param_cb(lru_num_clean, &xbb_positive_ops, &xbb_lru_num_clean, 0644);
 MODULE_PARM_DESC(lru_num_clean,
-		 "Persistent grants dropped per LRU purge beyond the excess (1..INT_MAX, default 53 = 5% of 1056)");
+		 "Persistent grants dropped per LRU purge beyond the excess (grants, 1..INT_MAX, default 53 = 5% of 1056)");
 
 module_param_cb(persistent_grant_unused_seconds, &xbb_count_ops,
 		&xbb_pgrant_timeout_s, 0644);
 MODULE_PARM_DESC(persistent_grant_unused_seconds,
-		 "Unmap persistent grants unused for this many seconds (0 = never, default 60)");
+		 "Unmap persistent grants unused for this many seconds (s, 0..INT_MAX, 0 = never, default 60)");
 
 module_param_cb(max_buffer_pages, &xbb_count_ops, &xbb_max_buffer_pages, 0644);
 MODULE_PARM_DESC(max_buffer_pages,
-		 "Free pages kept in each queue's pool (0..INT_MAX, default 1024)");
+		 "Free pages kept in each queue's pool (pages, 0..INT_MAX, default 1024)");
 
 module_param_cb(buffer_squeeze_duration_ms, &xbb_count_ops, &xbb_squeeze_ms,
 		0644);
 MODULE_PARM_DESC(buffer_squeeze_duration_ms,
-		 "Duration in ms of emptying page pools after dom0 memory pressure (0..INT_MAX, default 10)");
+		 "Duration of emptying page pools after dom0 memory pressure (ms, 0..INT_MAX, default 10)");
 
 module_param_cb(max_queues, &xbb_queues_ops, &xbb_max_queues, 0644);
 MODULE_PARM_DESC(max_queues,
-		 "Maximum queues per device offered to frontends (0 = online CPUs, 1..256, default 0); read at probe");
+		 "Maximum queues per device offered to frontends (queues, 0..256, 0 = online CPUs, default 0); read at probe");
 
-module_param_named(max_ring_page_order, xbb_max_ring_order, uint, 0444);
+module_param_cb(max_ring_page_order, &xbb_ring_order_ops, &xbb_max_ring_order,
+		0444);
 MODULE_PARM_DESC(max_ring_page_order,
-		 "Maximum order of pages per shared ring (0..4, default 4)");
+		 "Maximum log2 of the pages per shared ring offered to frontends (0..4, larger is capped; default 4); load time only");
 
 module_param_named(log_stats, xbb_log_stats, bool, 0644);
-MODULE_PARM_DESC(log_stats, "Log per-queue statistics every 10 s (default N)");
+MODULE_PARM_DESC(log_stats, "Log per-queue statistics every 10 s (bool, default N)");
 
 module_param_named(feature_persistent, xbb_feature_persistent, bool, 0644);
 MODULE_PARM_DESC(feature_persistent,
-		 "Offer persistent grants to frontends (default Y); sampled at each connect");
+		 "Offer persistent grants to frontends (bool, default Y); sampled at each connect");
 
 /**
  * xbb_effective_max_queues() - queues a new device may offer
@@ -194,12 +231,6 @@ static int __init xbb_init(void)
 {
 	if (!xen_domain())
 		return -ENODEV;
-
-	if (xbb_max_ring_order > XENBUS_MAX_RING_GRANT_ORDER) {
-		pr_info("max_ring_page_order %u too large, using %u\n",
-			xbb_max_ring_order, XENBUS_MAX_RING_GRANT_ORDER);
-		xbb_max_ring_order = XENBUS_MAX_RING_GRANT_ORDER;
-	}
 
 	return xbb_xenbus_init();
 }

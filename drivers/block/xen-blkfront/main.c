@@ -7,6 +7,7 @@
 #include <linux/moduleparam.h>
 #include <linux/bitmap.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/major.h>
 #include <xen/xen.h>
 #include <xen/page.h>
@@ -59,33 +60,95 @@
  * depends on the old backend.
  */
 
+/*
+ * The load-time parameters are checked once, as they are set: a value
+ * above the limit is capped with a message (as the in-tree driver does,
+ * so that its configuration still loads), anything not a number is
+ * refused.  The driver reads the stored values as they are.
+ */
+static int blkfront_param_set_capped(const char *val,
+				     const struct kernel_param *kp,
+				     unsigned int min, unsigned int max)
+{
+	unsigned int v;
+
+	if (kstrtouint(val, 0, &v)) {
+		pr_warn("%s: %s=%.*s refused: not a number\n", BLKFRONT_NAME,
+			kp->name, (int)strcspn(val, "\n"), val);
+		return -EINVAL;
+	}
+	if (v < min || v > max) {
+		pr_info("%s: %s=%u out of %u..%u, using %u\n", BLKFRONT_NAME,
+			kp->name, v, min, max, clamp(v, min, max));
+		v = clamp(v, min, max);
+	}
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static int blkfront_set_indirect(const char *val, const struct kernel_param *kp)
+{
+	return blkfront_param_set_capped(val, kp, 0, XENBLK_MAX_INDIRECT_PAGES *
+					 (XEN_PAGE_SIZE / sizeof(struct blkif_request_segment)));
+}
+
+/* A bound for the parameter; online CPUs cap it further at connect. */
+#define BLKFRONT_MAX_QUEUES_LIMIT	256
+
+static int blkfront_set_queues(const char *val, const struct kernel_param *kp)
+{
+	return blkfront_param_set_capped(val, kp, 1, BLKFRONT_MAX_QUEUES_LIMIT);
+}
+
+static int blkfront_set_ring_order(const char *val,
+				   const struct kernel_param *kp)
+{
+	return blkfront_param_set_capped(val, kp, 0,
+					 XENBUS_MAX_RING_GRANT_ORDER);
+}
+
+static const struct kernel_param_ops blkfront_indirect_ops = {
+	.set = blkfront_set_indirect,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops blkfront_queues_ops = {
+	.set = blkfront_set_queues,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops blkfront_ring_order_ops = {
+	.set = blkfront_set_ring_order,
+	.get = param_get_uint,
+};
+
 unsigned int blkfront_max_indirect_segments = 32;
-module_param_named(max_indirect_segments, blkfront_max_indirect_segments,
-		   uint, 0444);
+module_param_cb(max_indirect_segments, &blkfront_indirect_ops,
+		&blkfront_max_indirect_segments, 0444);
 MODULE_PARM_DESC(max_indirect_segments,
-		 "Maximum grants per indirect request, capped by the backend and at 4096; 11 or less disables indirect descriptors (default 32)");
+		 "Maximum 4 KiB grants per indirect request (segments, 0..4096, larger is capped; default 32); the backend's maximum caps it too, and 11 or less disables indirect descriptors");
 
 unsigned int blkfront_max_queues = 4;
-module_param_named(max_queues, blkfront_max_queues, uint, 0444);
+module_param_cb(max_queues, &blkfront_queues_ops, &blkfront_max_queues, 0444);
 MODULE_PARM_DESC(max_queues,
-		 "Maximum hardware queues (rings) per device, capped at online CPUs and the backend's maximum (default 4)");
+		 "Maximum hardware queues (rings) per device (queues, 1..256, 0 is taken as 1, larger is capped; default 4); online CPUs and the backend's maximum cap it at connect");
 
 unsigned int blkfront_max_ring_page_order;
-module_param_named(max_ring_page_order, blkfront_max_ring_page_order,
-		   uint, 0444);
+module_param_cb(max_ring_page_order, &blkfront_ring_order_ops,
+		&blkfront_max_ring_page_order, 0444);
 MODULE_PARM_DESC(max_ring_page_order,
-		 "Maximum log2 of the pages per shared ring, 0..4, capped by the backend (default 0)");
+		 "Maximum log2 of the pages per shared ring (0..4, larger is capped; default 0); the backend's maximum caps it too");
 
 bool blkfront_trusted = true;
 module_param_named(trusted, blkfront_trusted, bool, 0644);
 MODULE_PARM_DESC(trusted,
-		 "Trust backends; if N every unit shared with a backend is zeroed before use, like the toolstack's trusted=0 (default Y)");
+		 "Trust backends; if N every unit shared with a backend is zeroed before use, like the toolstack's trusted=0 (bool, default Y)");
 
 bool blkfront_feature_persistent = true;
 module_param_named(feature_persistent, blkfront_feature_persistent,
 		   bool, 0644);
 MODULE_PARM_DESC(feature_persistent,
-		 "Advertise persistent grants; sampled at each connect (default Y)");
+		 "Advertise persistent grants; sampled at each connect (bool, default Y)");
 
 static DEFINE_SPINLOCK(blkfront_minor_lock);
 static unsigned long *blkfront_minors;
@@ -162,15 +225,6 @@ static int __init blkfront_init(void)
 		return -ENODEV;
 	if (!xen_has_pv_disk_devices())
 		return -ENODEV;
-
-	if (blkfront_max_ring_page_order > XENBUS_MAX_RING_GRANT_ORDER) {
-		pr_info("%s: max_ring_page_order %u capped at %u\n",
-			BLKFRONT_NAME, blkfront_max_ring_page_order,
-			XENBUS_MAX_RING_GRANT_ORDER);
-		blkfront_max_ring_page_order = XENBUS_MAX_RING_GRANT_ORDER;
-	}
-	if (!blkfront_max_queues)
-		blkfront_max_queues = 1;
 
 	ret = register_blkdev(XENVBD_MAJOR, "xvd");
 	if (ret) {

@@ -1,0 +1,81 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# lab-timeout: 240
+#
+# Our modules' parameters as an administrator meets them: modinfo gives
+# each one's unit or type, range and default; a runtime write out of range
+# (or not a number) is refused with EINVAL, leaves the value as it was and
+# says why in dmesg; a value in range is taken.  The frontend's load-time
+# parameters hold values in their documented ranges.
+. /lab/tests/test_common.sh
+
+[ "$LAB_BACK" = ours ] || skip "only for our backend"
+
+# modinfo: every parameter's description names its default, and every
+# numeric one its range ("lo..hi"), or says it is a bool.
+check_parm() { # module lines
+	echo "$2" | while IFS= read -r l; do
+		case "$l" in *default*) ;; *) echo "no default: $l" ;; esac
+		case "$l" in *"(bool"* | *[0-9]..[0-9A-Z]*) ;; *) echo "no range or type: $l" ;; esac
+	done >/tmp/parm.bad
+	[ -s /tmp/parm.bad ] && fail "$1 modinfo: $(cat /tmp/parm.bad)"
+	log "modinfo $1: $(echo "$2" | wc -l) parameters, each with its range or type and default"
+}
+desc=$(modinfo -F parm /lab/mod/xen-blkback.ko 2>/dev/null)
+[ -n "$desc" ] || fail "modinfo -F parm gives nothing for xen-blkback.ko"
+check_parm xen-blkback "$desc"
+if [ "$LAB_FRONT" = ours ]; then
+	# one line per parameter, carried back as one line
+	desc=$(guest_out domu 'modinfo -F parm /lab/mod/xen-blkfront.ko | sed "s/$/|/"' |
+		tr '|' '\n' | sed 's/^ *//; /^$/d')
+	[ -n "$desc" ] || fail "modinfo -F parm gives nothing for xen-blkfront.ko"
+	check_parm xen-blkfront "$desc"
+fi
+
+P=/sys/module/xen_blkback/parameters
+refused() { # name value range-text
+	old=$(cat "$P/$1")
+	if echo "$2" >"$P/$1" 2>/tmp/perr; then
+		fail "$1=$2 accepted (now $(cat "$P/$1"))"
+	fi
+	grep -q 'Invalid argument' /tmp/perr || fail "$1=$2: '$(cat /tmp/perr)', not EINVAL"
+	[ "$(cat "$P/$1")" = "$old" ] || fail "$1 changed to $(cat "$P/$1") by a refused write"
+	dmesg | grep -q "$1=$2 refused: $3" || fail "no dmesg line '$1=$2 refused: $3'"
+}
+taken() { # name value
+	old=$(cat "$P/$1")
+	echo "$2" >"$P/$1" || fail "$1=$2 refused"
+	[ "$(cat "$P/$1")" = "$2" ] || fail "$1 reads $(cat "$P/$1") after writing $2"
+	echo "$old" >"$P/$1" || fail "restoring $1=$old refused"
+}
+refused lru_interval 0 "must be 1..60000"
+refused lru_interval 60001 "must be 1..60000"
+taken lru_interval 60000
+refused lru_num_clean 0 "must be 1..2147483647"
+taken lru_num_clean 1
+refused max_queues 257 "must be 0..256"
+taken max_queues 256
+refused max_persistent_grants 2147483648 "must be 0..2147483647"
+refused max_persistent_grants -1 "must be 0..2147483647"
+refused max_buffer_pages lots "must be 0..2147483647"
+taken max_buffer_pages 0
+refused buffer_squeeze_duration_ms 4294967296 "must be 0..2147483647"
+refused persistent_grant_unused_seconds 1e3 "must be 0..2147483647"
+taken persistent_grant_unused_seconds 0
+# (root may write any file: the mode is what says read-only)
+m=$(stat -c %a "$P/max_ring_page_order")
+[ "$m" = 444 ] || fail "max_ring_page_order has mode $m, not 444 (load time only)"
+log "runtime parameters: out-of-range writes refused with EINVAL and named in dmesg"
+
+# The disk still works after all that.
+guest_run domu 'dd if=/dev/xvda of=/dev/null bs=4k count=64 iflag=direct 2>/dev/null' ||
+	fail "guest I/O failed after the parameter writes"
+
+if [ "$LAB_FRONT" = ours ]; then
+	guest_run domu 'p=/sys/module/xen_blkfront/parameters
+		o=$(cat $p/max_ring_page_order) q=$(cat $p/max_queues) s=$(cat $p/max_indirect_segments)
+		[ "$o" -le 4 ] && [ "$q" -ge 1 ] && [ "$s" -le 4096 ]' ||
+		fail "frontend load-time parameters out of their ranges"
+	log "frontend parameters within their ranges"
+fi
+log "parameters verified"
