@@ -4,7 +4,7 @@
 # xen_blk trace events (Documentation/xen-blkfront.rst, "Tracing", and
 # Documentation/xen-blkback.rst):
 #
-#   awk -f scripts/trace/latency.awk [-v op=read] TRACE...
+#   awk -f scripts/trace/latency.awk [-v op=read] [-v bar=US] TRACE...
 #
 # TRACE is the text of /sys/kernel/tracing/trace or trace_pipe, of a guest
 # (frontend events) or of dom0 (backend events), any number of each.  The
@@ -23,7 +23,8 @@
 # With -v op=read (or write) only requests of that operation count (a
 # frontend request by the op of its queue event, a backend request by the
 # op of its submit event).  Prints, per stage, the number of requests and
-# the median and 90th percentile in microseconds (nearest rank).  POSIX awk:
+# the median and 90th percentile in microseconds (nearest rank), and the
+# median as a bar of one # per US microseconds (bar, default 50).  POSIX awk:
 # runs with busybox awk in the lab as well as with gawk or mawk.
 
 function us(ts)
@@ -159,7 +160,11 @@ END {
 	n = split("front queue->submit,front submit->complete," \
 		  "back fetch->submit,back submit->end_io," \
 		  "back end_io->respond,back fetch->respond", order, ",")
-	printf "%-24s %8s %12s %12s\n", "stage", "n", "median_us", "p90_us"
+	# the picture: one # per "bar" microseconds of median (-v bar=N)
+	if (bar <= 0)
+		bar = 50
+	printf "%-24s %8s %12s %12s  median, # = %d us\n", "stage", "n",
+	       "median_us", "p90_us", bar
 	for (s = 1; s <= n; s++) {
 		stage = order[s]
 		m = cnt[stage] + 0
@@ -169,7 +174,11 @@ END {
 		for (i = 1; i <= m; i++)
 			a[i] = val[stage, i]
 		qsort(a, 1, m)
-		printf "%-24s %8d %12.1f %12.1f\n", stage, m,
-		       rank(a, m, 0.5), rank(a, m, 0.9)
+		med = rank(a, m, 0.5)
+		hashes = ""
+		for (i = 1; i <= int(med / bar + 0.5) && i <= 200; i++)
+			hashes = hashes "#"
+		printf "%-24s %8d %12.1f %12.1f  |%s\n", stage, m,
+		       med, rank(a, m, 0.9), hashes
 	}
 }
