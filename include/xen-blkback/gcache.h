@@ -211,6 +211,23 @@ static inline unsigned int xbb_lru_target(unsigned int held, unsigned int max,
 	return want > held ? held : (unsigned int)want;
 }
 
+/**
+ * xbb_idle_jiffies() - persistent_grant_unused_seconds as a timeout in jiffies
+ * @secs: the parameter, 0..INT_MAX (0: never)
+ * @hz: jiffies per second
+ *
+ * The product is taken in 64 bits (in 32 it wraps from 17179870 s at
+ * HZ=250, giving a short timeout that drops every idle grant) and capped
+ * at LONG_MAX / 2, beyond which jiffies comparisons lose their meaning.
+ *
+ * Return: 0 for 0, else the timeout in jiffies.
+ */
+static inline unsigned long xbb_idle_jiffies(unsigned int secs,
+					     unsigned int hz)
+{
+	return min_t(u64, (u64)secs * hz, LONG_MAX / 2);
+}
+
 static inline void xbb_gcache_take(struct xbb_gcache *c, struct xbb_gnode *g,
 				   struct xbb_gnode **victims)
 {

@@ -112,6 +112,18 @@ UNIT_TEST(lru_target)
 	EXPECT_EQ(xbb_lru_target(10, 20, 5, true), 0);
 }
 
+UNIT_TEST(idle_timeout_never_wraps)
+{
+	EXPECT_EQ(xbb_idle_jiffies(0, 250), 0);
+	EXPECT_EQ(xbb_idle_jiffies(60, 250), 15000);
+	/* 17179870 s x 250 is 2^32 + 220: no wrap to a short timeout. */
+	EXPECT(xbb_idle_jiffies(17179870, 250) > 4294967295UL);
+	EXPECT_EQ(xbb_idle_jiffies(17179870, 250), 4294967500UL);
+	/* The largest value stays a long timeout, comparable with jiffies. */
+	EXPECT_EQ(xbb_idle_jiffies(2147483647U, 1000), 2147483647000UL);
+	EXPECT(xbb_idle_jiffies(2147483647U, 1000) <= LONG_MAX / 2);
+}
+
 UNIT_TEST(purge_prefers_unused_then_any_idle)
 {
 	struct xbb_gcache c;
@@ -254,6 +266,7 @@ int main(void)
 		UNIT_CASE(insert_lookup_duplicate),
 		UNIT_CASE(in_flight_grant_refused),
 		UNIT_CASE(lru_target),
+		UNIT_CASE(idle_timeout_never_wraps),
 		UNIT_CASE(purge_prefers_unused_then_any_idle),
 		UNIT_CASE(purge_falls_back_to_used_but_never_in_flight),
 		UNIT_CASE(idle_grants_expire),

@@ -360,7 +360,7 @@ void xbb_gcache_purge(struct xbb_ring *ring)
 				c->overflow);
 	timeout = READ_ONCE(xbb_pgrant_timeout_s);
 	dropped = xbb_gcache_collect(c, target, jiffies,
-				     timeout ? timeout * HZ : 0, &victims);
+				     xbb_idle_jiffies(timeout, HZ), &victims);
 	if (!dropped)
 		return;
 	if (dropped < target)
