@@ -497,8 +497,12 @@ void blkfront_set_limits(struct blkfront_info *info, struct queue_limits *lim)
 	lim->max_segment_size = PAGE_SIZE;
 	/* ... so this many segments fit the slots of one request. */
 	lim->max_segments = min(info->layout.max_segments, info->sg_max);
-	/* Chunks are described in whole sectors. */
-	lim->dma_alignment = XENBLK_SECTOR_SIZE - 1;
+	/*
+	 * A chunk keeps the offset of its data in the page, and the protocol
+	 * wants each one to start and end on a logical block: so must the
+	 * memory of every request (O_DIRECT from elsewhere gets EINVAL).
+	 */
+	lim->dma_alignment = info->sector_size - 1;
 
 	/* No FUA: the block layer follows FUA writes with a flush. */
 	lim->features &= ~(BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA);

@@ -418,8 +418,8 @@ static void blkfront_connect(struct blkfront_info *info)
 	xenbus_switch_state(dev, XenbusStateConnected);
 
 	dev_info(&dev->dev,
-		 "%s: %llu sectors of %u bytes; %u queue(s), ring order %u; %s; persistent grants %s; indirect %u; discard %s%s\n",
-		 info->gd->disk_name, sectors, ssize, info->nr_rings,
+		 "%s: %llu sectors of 512 bytes, logical/physical block %u/%u; %u queue(s), ring order %u; %s; persistent grants %s; indirect %u; discard %s%s\n",
+		 info->gd->disk_name, sectors, ssize, pssize, info->nr_rings,
 		 info->ring_order,
 		 !info->feature_flush ? "no flush" :
 		 info->flush_op == BLKIF_OP_WRITE_BARRIER ? "barrier" :
