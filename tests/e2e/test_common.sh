@@ -475,14 +475,21 @@ rb_victim_check() {
 }
 
 # The guest answers, and I/O to the rogue disk errors out promptly.
+# I/O to the failed disk must end at once without data: an error, or, on
+# kernels whose blk_mark_disk_dead() sets the capacity to 0 (6.2 on), the
+# end of the device (dd exits 0 having read "0+0 records").
 rb_assert_failed_fast() {
+	local out
 	lab_guest_alive $RB_GUEST || fail "guest $RB_GUEST no longer answers"
-	guest_run -t 40 $RB_GUEST "timeout 20 dd if=/dev/$RB_NAME of=/dev/null bs=4k count=1 skip=7 iflag=direct"
-	case $? in
-	0) fail "I/O to the failed $RB_NAME still succeeds" ;;
-	124) fail "I/O to the failed $RB_NAME hung" ;;
+	guest_run -t 40 $RB_GUEST "timeout 20 dd if=/dev/$RB_NAME of=/dev/null bs=4k count=1 skip=7 iflag=direct 2>/tmp/rbff.err; echo \$? >/tmp/rbff.rc"
+	out=$(rb_gout "cat /tmp/rbff.rc; grep 'records in' /tmp/rbff.err")
+	case "$out" in
+	124*) fail "I/O to the failed $RB_NAME hung" ;;
+	"0 0+0 records in"*) log "I/O to $RB_NAME ends at once, at a device end of 0 (the dead disk's size)" ;;
+	0*) fail "I/O to the failed $RB_NAME still succeeds ($out)" ;;
+	"") fail "no result from the guest for I/O to $RB_NAME" ;;
+	*) log "I/O to $RB_NAME fails promptly (dd exit ${out%% *})" ;;
 	esac
-	log "I/O to $RB_NAME fails promptly"
 }
 
 rb_guest_dev_state() {
