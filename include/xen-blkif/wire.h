@@ -35,6 +35,16 @@
 #define XENBLK_OP_DISCARD		5
 #define XENBLK_OP_INDIRECT		6
 
+/* An operation by name, in both drivers' trace events (TP_printk). */
+#define xenblk_show_op(op)					\
+	__print_symbolic(op,					\
+			 { XENBLK_OP_READ, "read" },		\
+			 { XENBLK_OP_WRITE, "write" },		\
+			 { XENBLK_OP_WRITE_BARRIER, "barrier" },	\
+			 { XENBLK_OP_FLUSH_DISKCACHE, "flush" },	\
+			 { XENBLK_OP_DISCARD, "discard" },	\
+			 { XENBLK_OP_INDIRECT, "indirect" })
+
 /* Response status */
 #define XENBLK_RSP_OKAY			0
 #define XENBLK_RSP_ERROR		(-1)

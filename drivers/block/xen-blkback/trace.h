@@ -19,15 +19,6 @@
 
 #include "common.h"
 
-#define xbb_show_op(op)						\
-	__print_symbolic(op,					\
-			 { BLKIF_OP_READ, "read" },		\
-			 { BLKIF_OP_WRITE, "write" },		\
-			 { BLKIF_OP_WRITE_BARRIER, "barrier" },	\
-			 { BLKIF_OP_FLUSH_DISKCACHE, "flush" },	\
-			 { BLKIF_OP_DISCARD, "discard" },	\
-			 { BLKIF_OP_INDIRECT, "indirect" })
-
 TRACE_EVENT(xen_blkback_fetch,
 	    TP_PROTO(const struct xbb_ring *ring, unsigned int idx,
 		     const struct xenblk_req *r),
@@ -52,7 +43,7 @@ TRACE_EVENT(xen_blkback_fetch,
 			   __entry->sector = r->hdr.sector;),
 	    TP_printk("dom=%u dev=%u q=%u idx=%u id=%llu op=%s iop=%u sector=%llu nr_segs=%u",
 		      __entry->dom, __entry->dev, __entry->q, __entry->idx,
-		      __entry->id, xbb_show_op(__entry->op), __entry->iop,
+		      __entry->id, xenblk_show_op(__entry->op), __entry->iop,
 		      __entry->sector, __entry->nr_segs)
 );
 
@@ -101,7 +92,7 @@ TRACE_EVENT(xen_blkback_submit,
 			   __entry->sector = req->hdr.sector;),
 	    TP_printk("dom=%u dev=%u q=%u id=%llu op=%s sector=%llu nr_segs=%u",
 		      __entry->dom, __entry->dev, __entry->q, __entry->id,
-		      xbb_show_op(__entry->op), __entry->sector,
+		      xenblk_show_op(__entry->op), __entry->sector,
 		      __entry->nr_segs)
 );
 
@@ -143,7 +134,7 @@ TRACE_EVENT(xen_blkback_respond,
 			   __entry->notify = notify;),
 	    TP_printk("dom=%u dev=%u q=%u id=%llu op=%s status=%d notify=%u",
 		      __entry->dom, __entry->dev, __entry->q, __entry->id,
-		      xbb_show_op(__entry->op), __entry->status,
+		      xenblk_show_op(__entry->op), __entry->status,
 		      __entry->notify)
 );
 

@@ -32,15 +32,6 @@ TRACE_DEFINE_ENUM(REQ_OP_SECURE_ERASE);
 			 { REQ_OP_DISCARD, "discard" },		\
 			 { REQ_OP_SECURE_ERASE, "secure_erase" })
 
-#define xbf_show_op(op)						\
-	__print_symbolic(op,					\
-			 { BLKIF_OP_READ, "read" },		\
-			 { BLKIF_OP_WRITE, "write" },		\
-			 { BLKIF_OP_WRITE_BARRIER, "barrier" },	\
-			 { BLKIF_OP_FLUSH_DISKCACHE, "flush" },	\
-			 { BLKIF_OP_DISCARD, "discard" },	\
-			 { BLKIF_OP_INDIRECT, "indirect" })
-
 TRACE_EVENT(xen_blkfront_queue,
 	    TP_PROTO(const struct blkfront_ring *ring, struct request *rq),
 	    TP_ARGS(ring, rq),
@@ -111,7 +102,7 @@ TRACE_EVENT(xen_blkfront_submit,
 			   __entry->nr_segs = nr_segs;),
 	    TP_printk("vdev=%u q=%u tag=%d id=%u op=%s iop=%u sector=%llu nr_segs=%u",
 		      __entry->vdev, __entry->q, __entry->tag, __entry->id,
-		      xbf_show_op(__entry->op), __entry->iop,
+		      xenblk_show_op(__entry->op), __entry->iop,
 		      __entry->sector, __entry->nr_segs)
 );
 
@@ -137,7 +128,7 @@ TRACE_EVENT(xen_blkfront_complete,
 					 ktime_get_ns() - s->submit_ns : 0;),
 	    TP_printk("vdev=%u q=%u tag=%d id=%u op=%s status=%d ns=%llu",
 		      __entry->vdev, __entry->q, __entry->tag, __entry->id,
-		      xbf_show_op(__entry->op), __entry->status, __entry->ns)
+		      xenblk_show_op(__entry->op), __entry->status, __entry->ns)
 );
 
 #endif /* XEN_BLKFRONT_TRACE_H */
