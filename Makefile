@@ -13,7 +13,7 @@
 #   make check           everything CI runs
 #   make check-arm64     every arm64 lab (4 KiB and 64 KiB-page guests, three pairs)
 #   make check-612       the x86 labs on Debian's 6.12 kernel (tier k612)
-#   make check-full      every lane of tests/lanes (make check's, check-arm64's, check-612's)
+#   make check-full      every lane of tests/lab/lanes (make check's, check-arm64's, check-612's)
 #   make deb             xen-blk-dkms_<version>_all.deb (DKMS source package) in build/deb
 #   make deb-test        that package installed in a fresh Debian 12 chroot, dkms
 #                        building both kernels, and the lab on the modules it built
@@ -23,7 +23,7 @@
 #   make bench-scale     seed 001: aggregate IOPS with 1, 2 and 3 guests
 #   make trace           per-stage request latency from the xen_blk tracepoints (lab)
 
-LAB_KVER ?= $(shell cat scripts/lab/KVER 2>/dev/null)
+LAB_KVER ?= $(shell cat tests/lab/host/KVER 2>/dev/null)
 ifneq ($(wildcard /lib/modules/$(shell uname -r)/build/Makefile),)
 KDIR ?= /lib/modules/$(shell uname -r)/build
 else
@@ -64,7 +64,7 @@ clean:
 	rm -rf build
 
 deps:
-	scripts/lab/deps.sh
+	tests/lab/host/deps.sh
 
 unit:
 	$(MAKE) -C tests/unit run
@@ -79,11 +79,11 @@ LAB_ARCH_OPTS = $(if $(ARCH),--arch $(ARCH)) $(if $(GUEST_PAGES),--guest-pages $
 	$(if $(DOM0_PAGES),--dom0-pages $(DOM0_PAGES)) $(if $(KVER),--kver $(KVER))
 
 lab:
-	scripts/lab/run.sh $(LAB_ARCH_OPTS) --front $(FRONT) --back $(BACK) --tests "$(TESTS)" \
-		--extra-dom0 "$(EXTRA_DOM0)" --extra-domu "$(EXTRA_DOMU)"
+	tests/lab/run.sh $(LAB_ARCH_OPTS) --front $(FRONT) --back $(BACK) --tests "$(TESTS)" \
+		--extra-dom0 "$(EXTRA_DOM0)" --extra-domu "$(EXTRA_DOMU)" --bparams "$(BPARAMS)"
 
 demo:
-	scripts/lab/run.sh $(LAB_ARCH_OPTS) --demo --front $(FRONT) --back $(BACK)
+	tests/lab/run.sh $(LAB_ARCH_OPTS) --demo --front $(FRONT) --back $(BACK)
 
 # fio 4 KiB random reads in the lab with the request lifecycle events on
 # in the guest and in dom0; the per-stage latencies land in
@@ -91,7 +91,7 @@ demo:
 # TESTS runs lab tests in the same boot first (none by default).
 trace:
 	@mkdir -p build/trace
-	scripts/lab/run.sh $(LAB_ARCH_OPTS) --front $(FRONT) --back $(BACK) --tests "$(or $(TESTS),none)" \
+	tests/lab/run.sh $(LAB_ARCH_OPTS) --front $(FRONT) --back $(BACK) --tests "$(or $(TESTS),none)" \
 		--extra-dom0 scripts/trace/lab-latency.sh --out $(CURDIR)/build/trace/latency.txt
 	@cat build/trace/latency.txt
 
@@ -99,15 +99,15 @@ check:
 	scripts/check.sh
 
 # Every arm64 lab: the three pairs with 64 KiB-page and 4 KiB-page guests
-# (the lanes of tier arm64 in tests/lanes).
+# (the lanes of tier arm64 in tests/lab/lanes).
 check-arm64:
 	CHECK_FUZZ_SECONDS=10 CHECK_TIERS=arm64 scripts/check.sh
 
-# The x86 labs on Debian's 6.12 kernel (tier k612 in tests/lanes).
+# The x86 labs on Debian's 6.12 kernel (tier k612 in tests/lab/lanes).
 check-612:
 	CHECK_FUZZ_SECONDS=10 CHECK_ARM64=0 CHECK_TIERS=k612 scripts/check.sh
 
-# Every lane of every tier in tests/lanes: make check's, check-arm64's and
+# Every lane of every tier in tests/lab/lanes: make check's, check-arm64's and
 # check-612's.
 check-full:
 	CHECK_TIERS="check arm64 k612" scripts/check.sh

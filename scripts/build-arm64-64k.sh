@@ -4,7 +4,7 @@
 # Build both modules for arm64 with 64 KiB pages (PAGE_SIZE > XEN_PAGE_SIZE),
 # warning-free with W=1, against the kernel the arm64 lab's 64 KiB-page
 # guests (and its 64 KiB-page dom0, DOM0_PAGES=64k) run
-# (scripts/lab/kernel-arm64.sh: built once per machine, cached).
+# (tests/lab/host/kernel-arm64.sh: built once per machine, cached).
 #
 #   scripts/build-arm64-64k.sh            build into build/arm64-64k
 #   OUT=dir KDIR=dir CROSS=prefix         override the defaults
@@ -15,7 +15,7 @@ out=${OUT:-$top/build/arm64-64k}
 cross=${CROSS:-aarch64-linux-gnu-}
 
 if [ -z "${KDIR:-}" ]; then
-	k=$("$top/scripts/lab/kernel-arm64.sh" | tail -1)
+	k=$("$top/tests/lab/host/kernel-arm64.sh" | tail -1)
 	KDIR=${k##* in }/obj
 fi
 grep -q '^CONFIG_ARM64_64K_PAGES=y' "$KDIR/.config" ||

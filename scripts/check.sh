@@ -3,15 +3,15 @@
 #
 # make check: everything CI runs.
 #   1. both modules built with W=1 against the lab kernel's headers (6.1)
-#      and against Debian's 6.12 headers (scripts/lab/KVER-6.12), no warnings
+#      and against Debian's 6.12 headers (tests/lab/host/KVER-6.12), no warnings
 #   2. checkpatch.pl --strict over our sources; make deb, and the package
 #      holding dkms.conf and the sources kbuild needs
 #   3. the user-space unit tests
 #   4. the libFuzzer harnesses of tests/fuzz, a minute each, side by side
 #   5. the arm64 kernel with 64 KiB pages the arm64 lab's guests run
-#      (scripts/lab/kernel-arm64.sh, built once per machine and cached), and
+#      (tests/lab/host/kernel-arm64.sh, built once per machine and cached), and
 #      both our modules built for it with W=1
-#   6. the labs: the lanes of tests/lanes whose tier is in CHECK_TIERS
+#   6. the labs: the lanes of tests/lab/lanes whose tier is in CHECK_TIERS
 #      (default "check": our pair with every test, the hostile suite, the
 #      mixed pairs stock-front/ours-back and ours-front/stock-back, and the
 #      same three pairs on Xen/ARM with 64 KiB-page guests; make
@@ -28,7 +28,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 # shellcheck source-path=SCRIPTDIR source=lib/jobs.sh
 . "$top/scripts/lib/jobs.sh"
-kver=$(cat scripts/lab/KVER)
+kver=$(cat tests/lab/host/KVER)
 kdir=/usr/src/linux-headers-$kver
 out=$top/build/check
 mkdir -p "$out"
@@ -75,17 +75,17 @@ build_w1() {
 	ls -l tests/rogue/*.ko
 }
 
-# Both modules against the second supported kernel (scripts/lab/KVER-6.12),
+# Both modules against the second supported kernel (tests/lab/host/KVER-6.12),
 # in a copy of the sources so that no object mixes with the lab's build.
 build_w1_612() {
 	local kv d
-	kv=$(cat scripts/lab/KVER-6.12)
-	if ! LAB_EXTRA_PKGS="linux-headers-$kv" scripts/lab/deps.sh; then
+	kv=$(cat tests/lab/host/KVER-6.12)
+	if ! LAB_EXTRA_PKGS="linux-headers-$kv" tests/lab/host/deps.sh; then
 		# the archive moved on: the newest 6.12 headers it has
 		kv=$(apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' |
 		     awk '{print $1}' | sed 's/^linux-headers-//' | sort -V | tail -1)
-		[ -n "$kv" ] && LAB_EXTRA_PKGS="linux-headers-$kv" scripts/lab/deps.sh || return 1
-		echo "build: $(cat scripts/lab/KVER-6.12) is not in the archive; building against $kv"
+		[ -n "$kv" ] && LAB_EXTRA_PKGS="linux-headers-$kv" tests/lab/host/deps.sh || return 1
+		echo "build: $(cat tests/lab/host/KVER-6.12) is not in the archive; building against $kv"
 	fi
 	d=$out/src-6.12
 	rm -rf "$d"
@@ -134,7 +134,7 @@ lab_run() { # front back tests [arch-pages]
 	6.12) a="--kver 6.12" ;;
 	esac
 	# shellcheck disable=SC2086
-	LAB_PREBUILT=1 scripts/lab/run.sh $a --front "$1" --back "$2" --tests "$3"
+	LAB_PREBUILT=1 tests/lab/run.sh $a --front "$1" --back "$2" --tests "$3"
 }
 
 lab_job() { # name front back tests [arch-pages]: lab_run, its exit status and seconds to NAME.rc
@@ -144,7 +144,7 @@ lab_job() { # name front back tests [arch-pages]: lab_run, its exit status and s
 }
 
 echo "check: kernel $kver, headers $kdir"
-step deps env LAB_EXTRA_PKGS="gcc-aarch64-linux-gnu linux-source-6.1 qemu-system-arm xz-utils bc libssl-dev clang ${LAB_EXTRA_PKGS:-}" scripts/lab/deps.sh || { echo "check: 0 passed, 1 failed"; exit 1; }
+step deps env LAB_EXTRA_PKGS="gcc-aarch64-linux-gnu linux-source-6.1 qemu-system-arm xz-utils bc libssl-dev clang ${LAB_EXTRA_PKGS:-}" tests/lab/host/deps.sh || { echo "check: 0 passed, 1 failed"; exit 1; }
 step build-W1 build_w1
 step build-W1-6.12 build_w1_612
 step checkpatch scripts/checkpatch.sh
@@ -154,24 +154,24 @@ step fuzz scripts/fuzz.sh "${CHECK_FUZZ_SECONDS:-60}"
 grep -E '^(PASS|FAIL) fuzz_' "$out/fuzz.log" | sed 's/^/    /'
 arm64=${CHECK_ARM64:-1}
 if [ "$arm64" = 1 ]; then
-	step arm64-root scripts/lab/arm64-root.sh || arm64=0
-	step arm64-kernel scripts/lab/kernel-arm64.sh || arm64=0
+	step arm64-root tests/lab/host/arm64-root.sh || arm64=0
+	step arm64-kernel tests/lab/host/kernel-arm64.sh || arm64=0
 	step arm64-64k scripts/build-arm64-64k.sh
 fi
 # The labs: the lanes of the tiers in CHECK_TIERS (default "check") from
-# tests/lanes, as NAME=FRONT/BACK[@WHERE]:TESTS.  Without the arm64
+# tests/lab/lanes, as NAME=FRONT/BACK[@WHERE]:TESTS.  Without the arm64
 # prelude (CHECK_ARM64=0 or a failed step) the @arm64 lanes are left out.
 lanes() { # tiers...
 	local tier name pair tests rest t
 	while read -r tier name pair tests rest; do
 		case "$tier" in ''|'#'*) continue ;; esac
-		[ -z "$rest" ] || { echo "check: tests/lanes: too many columns in lane $name" >&2; continue; }
+		[ -z "$rest" ] || { echo "check: tests/lab/lanes: too many columns in lane $name" >&2; continue; }
 		for t in "$@"; do
 			[ "$t" = "$tier" ] || continue
 			case "$pair" in *@arm64*) [ "$arm64" = 1 ] || continue ;; esac
 			echo "$name=$pair:$tests"
 		done
-	done <"$top/tests/lanes"
+	done <"$top/tests/lab/lanes"
 }
 # shellcheck disable=SC2086
 labs=${CHECK_LABS:-$(lanes ${CHECK_TIERS:-check})}

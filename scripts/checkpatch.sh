@@ -12,7 +12,7 @@ cp=$tools/scripts/checkpatch.pl
 if [ ! -x "$cp" ]; then
 	tarball=$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -1)
 	if [ -z "$tarball" ]; then
-		LAB_EXTRA_PKGS=linux-source-6.1 "$top/scripts/lab/deps.sh"
+		LAB_EXTRA_PKGS=linux-source-6.1 "$top/tests/lab/host/deps.sh"
 		tarball=$(ls /usr/src/linux-source-6.1.tar.* | head -1)
 	fi
 	mkdir -p "$tools"

@@ -30,7 +30,7 @@ have_libfuzzer() {
 
 if ! have_libfuzzer; then
 	# Debian 12's clang (clang-14) ships libFuzzer's runtime.
-	LAB_EXTRA_PKGS=clang "$top/scripts/lab/deps.sh" || exit 1
+	LAB_EXTRA_PKGS=clang "$top/tests/lab/host/deps.sh" || exit 1
 	if ! have_libfuzzer; then
 		echo "fuzz: clang with libFuzzer (-fsanitize=fuzzer) is required" >&2
 		exit 1

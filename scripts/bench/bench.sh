@@ -8,7 +8,7 @@
 #
 # A mode is two files, nothing else to register:
 #
-#   tests/bench/MODE.sh   runs in dom0 as the lab's only test (it sources
+#   tests/lab/bench/MODE.sh   runs in dom0 as the lab's only test (it sources
 #                         /lab/tests/test_common.sh like any e2e test; its
 #                         "# lab-timeout: SECS" header bounds it).  Every
 #                         number it measures goes to the host as a line
@@ -30,7 +30,7 @@
 # inserted after its header, so a mode can be tuned from the host, e.g.
 # BENCH_ROUNDS=1 BENCH_RUNTIME=3 make bench.  BENCH_FRONT and BENCH_BACK
 # (default ours: then both our builds are in the images and stock is a
-# modprobe away), BENCH_LAB_ARGS (more scripts/lab/run.sh options) and
+# modprobe away), BENCH_LAB_ARGS (more tests/lab/run.sh options) and
 # BENCH_DOM0 (bench-memory's dom0 kernel: ballooned, the default, or
 # debian) are for this script only.
 #
@@ -43,10 +43,10 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 mode=${1:-}
-script=$top/tests/bench/$mode.sh
+script=$top/tests/lab/bench/$mode.sh
 report=$top/scripts/bench/report-$mode.py
 if [ -z "$mode" ] || [ ! -f "$script" ] || [ ! -f "$report" ]; then
-	echo "usage: $0 MODE (with tests/bench/MODE.sh and scripts/bench/report-MODE.py)" >&2
+	echo "usage: $0 MODE (with tests/lab/bench/MODE.sh and scripts/bench/report-MODE.py)" >&2
 	exit 2
 fi
 
@@ -104,8 +104,8 @@ memory)
 	# which no squeezing can give back (BENCH_DOM0=debian runs it anyway).
 	case "${BENCH_DOM0:-ballooned}" in
 	ballooned)
-		echo "bench: dom0 kernel with ballooned grant pages (scripts/lab/kernel.sh; the first build takes 20-40 minutes)"
-		"$top/scripts/lab/kernel.sh" "$top/build/kernel-ballooned" >"$res/kernel.log" 2>&1 ||
+		echo "bench: dom0 kernel with ballooned grant pages (tests/lab/host/kernel.sh; the first build takes 20-40 minutes)"
+		"$top/tests/lab/host/kernel.sh" "$top/build/kernel-ballooned" >"$res/kernel.log" 2>&1 ||
 			{ tail -20 "$res/kernel.log"; echo "bench: building the dom0 kernel failed"; exit 1; }
 		export LAB_DOM0_KERNEL=$top/build/kernel-ballooned
 		;;
@@ -155,7 +155,7 @@ fi
 echo "bench: mode $mode, results in $res"
 out=$res/lab-out.txt
 # shellcheck disable=SC2086
-"$top/scripts/lab/run.sh" --front "${BENCH_FRONT:-ours}" --back "${BENCH_BACK:-ours}" \
+"$top/tests/lab/run.sh" --front "${BENCH_FRONT:-ours}" --back "${BENCH_BACK:-ours}" \
 	--tests none --extra-dom0 "$stage" --out "$out" --timeout "$timeout" \
 	--keep ${BENCH_LAB_ARGS:-} 2>&1 | tee "$res/lab.log"
 lab_rc=${PIPESTATUS[0]}
@@ -172,7 +172,7 @@ fi
 sed -n 's/^BENCH //p' "$out" >"$res/bench.jsonl"
 
 # Facts about the host and this run, for the report's setup section.
-kver=$(cat "$top/scripts/lab/KVER")
+kver=$(cat "$top/tests/lab/host/KVER")
 cat >"$res/meta.txt" <<META
 mode=$mode
 arch=$arch
@@ -187,12 +187,12 @@ date=$stamp
 META
 H_MODE=$mode H_STAMP=$stamp H_GIT=$rev \
 H_QEMU=$($qemu_bin --version 2>/dev/null | head -1) H_ACCEL=$qemu_how H_ARCH=$arch \
-H_XEN=$(dpkg-query -W -f '${Version}' $xen_pkg 2>/dev/null || echo "$xen_pkg (arm64 package unpacked by scripts/lab/arm64-root.sh)") \
+H_XEN=$(dpkg-query -W -f '${Version}' $xen_pkg 2>/dev/null || echo "$xen_pkg (arm64 package unpacked by tests/lab/host/arm64-root.sh)") \
 H_KVER="$kver $(dpkg-query -W -f '${Version}' "linux-image-$kver" 2>/dev/null)" \
 H_CLOCK=${BENCH_CLOCK:-host} H_LAB_RC=$lab_rc H_LAB_SECS=$((lab_end - start)) H_START=$start \
 H_LOG=$res/lab.log H_SMP=${LAB_SMP:-1} H_DOM0_MEM=${LAB_DOM0_MEM:-1536} \
 H_DOM0_KVER=$( [ -n "${LAB_DOM0_KERNEL:-}" ] &&
-	echo "$(cat "$LAB_DOM0_KERNEL/kver") (scripts/lab/kernel.sh, no CONFIG_XEN_UNPOPULATED_ALLOC)" ) \
+	echo "$(cat "$LAB_DOM0_KERNEL/kver") (tests/lab/host/kernel.sh, no CONFIG_XEN_UNPOPULATED_ALLOC)" ) \
 python3 - "$res/host.json" <<'PY'
 import json, os, sys, time
 

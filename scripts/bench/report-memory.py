@@ -7,7 +7,7 @@
 #   report-memory.py LAB_OUT RESULTDIR
 #
 # LAB_OUT holds the lines dom0 reported with lab_out; the "BENCH {json}"
-# ones come from tests/bench/memory.sh.  Writes RESULTDIR/report.md,
+# ones come from tests/lab/bench/memory.sh.  Writes RESULTDIR/report.md,
 # results.json and chart.png (if gnuplot is installed).
 import os
 import shutil
@@ -165,7 +165,7 @@ def main():
                  m.get("lab_rc", "?")))
     if ballooned:
         o.append("dom0 runs the lab's own build of Debian's linux-source-6.1 "
-                 "(scripts/lab/kernel.sh) without CONFIG_XEN_UNPOPULATED_ALLOC: "
+                 "(tests/lab/host/kernel.sh) without CONFIG_XEN_UNPOPULATED_ALLOC: "
                  "grant pages are ballooned out of dom0's RAM, as on the "
                  "kernel the seed was measured on.  Both backends are built "
                  "for it (stock: that tree's in-tree xen-blkback); the guests "

@@ -7,7 +7,7 @@
 #   report-scale.py LAB_OUT RESULTDIR
 #
 # LAB_OUT holds the lines dom0 reported with lab_out; the "BENCH {json}"
-# ones come from tests/bench/scale.sh.  Writes RESULTDIR/report.md,
+# ones come from tests/lab/bench/scale.sh.  Writes RESULTDIR/report.md,
 # results.json and chart.png (if gnuplot is installed).
 import os
 import shutil

@@ -3,7 +3,7 @@
 #
 # make deb-test: the package as an administrator meets it.  A fresh Debian
 # 12 (debootstrap, in a chroot under build/deb; the base with the headers
-# of the lab's two kernels, scripts/lab/KVER and KVER-6.12, is built once
+# of the lab's two kernels, tests/lab/host/KVER and KVER-6.12, is built once
 # and copied for each run) gets `apt-get install ./xen-blk-dkms_*.deb`;
 # then
 #   - dkms status shows xen-blk installed for both kernels,
@@ -20,7 +20,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 out=$top/build/deb
-kvs="$(cat scripts/lab/KVER) $(cat scripts/lab/KVER-6.12)"
+kvs="$(cat tests/lab/host/KVER) $(cat tests/lab/host/KVER-6.12)"
 tests=${DEB_TEST_TESTS:-smoke test_fio_03 ext4}
 pass=0 fail=0
 
@@ -155,9 +155,9 @@ fi
 if [ "${DEB_TEST_LAB:-1}" != 0 ]; then
 	for k in $kvs; do
 		line=6.1
-		[ "$k" = "$(cat scripts/lab/KVER-6.12)" ] && line=6.12
+		[ "$k" = "$(cat tests/lab/host/KVER-6.12)" ] && line=6.12
 		echo "== lab on $k with the modules dkms built (tests: $tests)"
-		LAB_MODULES=$out/modules-$k scripts/lab/run.sh --kver $line \
+		LAB_MODULES=$out/modules-$k tests/lab/run.sh --kver $line \
 			--tests "$tests" >"$out/lab-$k.log" 2>&1
 		rc=$?
 		grep -E '^(lab: our|    PASS|    FAIL|PASS|FAIL|[0-9]+ passed)' "$out/lab-$k.log" |

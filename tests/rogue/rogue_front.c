@@ -11,7 +11,7 @@
  * What came back is published in the read-only parameter "report" as
  * tokens "<disk>.<case>=<result>" (disk is the xvd letter, result ok, err,
  * eop, none for no answer, or a number), and "done" counts the devices
- * whose scenario has finished.  The lab's tests (tests/e2e/test_hostile_*)
+ * whose scenario has finished.  The lab's tests (tests/lab/e2e/test_hostile_*)
  * read both and decide; this module only ever records.
  *
  * Never built into a kernel or installed: see tests/rogue/Kbuild.

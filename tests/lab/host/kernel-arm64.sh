@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the lab's arm64 kernel with 64 KiB pages from Debian's
-# linux-source-6.1: arm64 allnoconfig + scripts/lab/arm64-64k.config,
+# linux-source-6.1: arm64 allnoconfig + tests/lab/host/arm64-64k.config,
 # cross-compiled with aarch64-linux-gnu-gcc.  The same Image boots as a
 # Xen/ARM dom0 and domU; blkfront, blkback and the Xen user devices are
 # modules.

@@ -19,12 +19,7 @@ RW=randread BS=4k QD=32
 bench() { lab_out "BENCH $*"; }
 
 load_back() { # ours|stock persistent(0|1)
-	lab_unload_back
-	if [ "$1" = ours ]; then
-		insmod /lab/mod/xen-blkback.ko feature_persistent="$2"
-	else
-		modprobe xen-blkback feature_persistent="$2"
-	fi || fail "cannot load the $1 backend"
+	lab_reload_back "$1" feature_persistent="$2"
 }
 
 # feature-persistent as the backend wrote it for guest NAME's xvda

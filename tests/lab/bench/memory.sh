@@ -255,12 +255,7 @@ pool_probe() {
 }
 
 load_back() { # ours|stock
-	lab_unload_back
-	if [ "$1" = ours ]; then
-		insmod /lab/mod/xen-blkback.ko feature_persistent=0
-	else
-		modprobe xen-blkback feature_persistent=0
-	fi || fail "cannot load the $1 backend"
+	lab_reload_back "$1" feature_persistent=0
 }
 
 # --- setup ------------------------------------------------------------------

@@ -12,12 +12,12 @@
 # kernel's modules the lab needs (stock xen-blkback/xen-blkfront included).
 # Per-run files (our modules, tests, configuration) go into a small overlay
 # cpio that is appended: the kernel unpacks concatenated archives in order.
-# With LAB_DOM0_KERNEL=DIR (scripts/lab/kernel.sh), dom0's modules are that
+# With LAB_DOM0_KERNEL=DIR (tests/lab/host/kernel.sh), dom0's modules are that
 # kernel's, from DIR/root; the guests' stay Debian's.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-# x86: LAB_KVER (run.sh --kver) or scripts/lab/KVER
+# x86: LAB_KVER (run.sh --kver) or tests/lab/host/KVER
 kver=${LAB_KVER:-$(cat "$here/KVER")}
 dom0_kver=$kver dom0_modroot=
 if [ -n "${LAB_DOM0_KERNEL:-}" ]; then

@@ -233,12 +233,7 @@ use_back() { # ours|stock
 	[ -d /sys/module/xen_blkback ] && [ "$(back_kind)" = "$1" ] && return 0
 	t=$(date +%s)
 	wait_for 60 no_vbd || fail "a vbd is still present; cannot swap the backend"
-	lab_unload_back || fail "rmmod xen_blkback failed"
-	if [ "$1" = ours ]; then
-		insmod /lab/mod/xen-blkback.ko || fail "insmod of our backend failed"
-	else
-		modprobe xen-blkback || fail "modprobe of the stock backend failed"
-	fi
+	lab_reload_back "$1"
 	[ "$(back_kind)" = "$1" ] || fail "loaded backend is not $1"
 	emit "\"k\":\"swap\",\"side\":\"back\",\"to\":\"$1\",\"srcversion\":$(jstr "$(cat /sys/module/xen_blkback/srcversion 2>/dev/null)"),\"secs\":$(($(date +%s) - t))"
 }
@@ -247,12 +242,7 @@ use_back() { # ours|stock
 # that frontend is loaded already with QUEUES, only its feature_persistent
 # parameter is written (both frontends sample it at connect).
 use_front() {
-	local kind=$1 q=$2 p=$3 taint load
-	if [ "$kind" = ours ]; then
-		load="insmod /lab/mod/xen-blkfront.ko"
-	else
-		load="modprobe xen-blkfront"
-	fi
+	local kind=$1 q=$2 p=$3 taint
 	taint=$(gout "m=/sys/module/xen_blkfront; k=stock;
 		case \"\$(cat \$m/taint 2>/dev/null)\" in *O*) k=ours ;; esac;
 		if [ -d \$m ] && [ \$k = $kind ] &&
@@ -260,7 +250,7 @@ use_front() {
 		   echo $p >\$m/parameters/feature_persistent; then :;
 		else
 			if [ -d \$m ]; then rmmod xen_blkfront || exit 1; fi;
-			$load max_queues=$q feature_persistent=$p || exit 2;
+			sh /lab/guest/load_front $kind max_queues=$q feature_persistent=$p || exit 2;
 		fi;
 		echo taint=\$(cat \$m/taint)") ||
 		fail "loading the $kind frontend in the guest failed: $taint"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the lab's alternative dom0 kernel from Debian's linux-source-6.1:
-# x86_64_defconfig + xen.config + scripts/lab/dom0-ballooned.config, i.e.
+# x86_64_defconfig + xen.config + tests/lab/host/dom0-ballooned.config, i.e.
 # grant pages ballooned out of dom0 RAM (no CONFIG_XEN_UNPOPULATED_ALLOC).
 #
 #   kernel.sh OUTDIR    build (cached: nothing to do when OUTDIR/ok holds

@@ -19,10 +19,7 @@ be() { xenstore-read "/local/domain/0/backend/vbd/$(domid $g)/$vd/$1" 2>/dev/nul
 
 # Load the frontend under test in the guest with PARAMS (a=b c=d).
 load_front() {
-	local load="modprobe xen-blkfront"
-
-	[ "$LAB_FRONT" = ours ] && load="insmod /lab/mod/xen-blkfront.ko"
-	guest_run $g "$load $1"
+	guest_run $g "sh /lab/guest/load_front $LAB_FRONT $1"
 }
 
 # run_cfg LABEL FPARAMS CHECK: CHECK is a dom0 shell condition over fe/be

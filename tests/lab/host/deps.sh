@@ -6,7 +6,7 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-# the x86 lab's kernel: LAB_KVER (run.sh --kver) or scripts/lab/KVER
+# the x86 lab's kernel: LAB_KVER (run.sh --kver) or tests/lab/host/KVER
 kver=${LAB_KVER:-$(cat "$here/KVER")}
 
 pkgs="build-essential bc bison flex libelf-dev libssl-dev kmod cpio

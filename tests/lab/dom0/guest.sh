@@ -1,0 +1,194 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# dom0 test library, guests: start and stop them, run a command in one
+# (guest_run, guest_out), stream their consoles into dom0's, wait for their
+# disks, verified fio, and keep the default guest alive between tests.
+# Sourced through /lab/tests/test_common.sh.
+
+domid() { # name
+	xl domid "$1" 2>/dev/null
+}
+
+# Start streaming a guest's console into dom0's, prefixed with its name.
+lab_tail_console() { # name
+	local n=$1 f=/run/lab/tail-$1.fifo
+
+	lab_untail_console "$n"
+	: >>"/var/log/xen/guest-$n.log"
+	rm -f "$f"
+	mkfifo "$f"
+	# The reader ends by itself when tail, the only writer, is killed.
+	(while IFS= read -r l; do echo "[$n] $l"; done <"$f" >/dev/console) &
+	tail -n 0 -F "/var/log/xen/guest-$n.log" >"$f" 2>/dev/null &
+	echo $! >"/run/lab/tail-$n.pid"
+}
+
+lab_untail_console() { # name
+	[ -f "/run/lab/tail-$1.pid" ] || return 0
+	kill "$(cat "/run/lab/tail-$1.pid")" 2>/dev/null
+	rm -f "/run/lab/tail-$1.pid" "/run/lab/tail-$1.fifo"
+}
+
+# guest_start NAME [--mem MiB] [--vcpus N] [--front ours|stock|none]
+#	[--fparams a=b,c=d] [DISK...]
+# DISK is an xl disk spec such as phy:/dev/ram0,xvda,w.  --front none starts
+# the guest without any frontend loaded.  Waits until the guest's agent
+# answers, bounded by LAB_READY_TIMEOUT seconds.
+guest_start() {
+	local n=$1 mem=512 vcpus=2 front=$LAB_FRONT fparams= disks= d i id
+	shift
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--mem) mem=$2; shift ;;
+		--front) front=$2; shift ;;
+		--vcpus) vcpus=$2; shift ;;
+		--fparams) fparams=$2; shift ;;
+		*) disks="$disks${disks:+, }'$1'" ;;
+		esac
+		shift
+	done
+	# Xen/ARM has one kind of guest, and no "type" for it.
+	local type='type = "pv"'
+	[ "${LAB_ARCH:-x86}" = arm64 ] && type=
+	cat >"/run/lab/$n.cfg" <<CFG
+name = "$n"
+$type
+kernel = "/lab/domu/vmlinuz"
+ramdisk = "/lab/domu/initrd.cpio"
+extra = "console=hvc0 rdinit=/init loglevel=4 rootfstype=ramfs lab.front=$front${fparams:+ lab.fparams=$fparams}"
+memory = $mem
+vcpus = $vcpus
+disk = [ $disks ]
+on_poweroff = "destroy"
+on_reboot = "destroy"
+on_crash = "destroy"
+CFG
+	lab_tail_console "$n"
+	if ! timeout 120 xl create -q "/run/lab/$n.cfg"; then
+		log "xl create $n failed"
+		return 1
+	fi
+	id=$(domid "$n")
+	i=0
+	while [ -z "$(xenstore-read "/local/domain/$id/data/lab/ready" 2>/dev/null)" ]; do
+		i=$((i + 1))
+		if [ $i -gt $((LAB_READY_TIMEOUT * 5)) ] || [ -z "$(domid "$n")" ]; then
+			log "guest $n did not come up within ${LAB_READY_TIMEOUT}s"
+			xenstore-ls -f "/local/domain/$id" 2>/dev/null | head -40
+			xl destroy "$n" 2>/dev/null
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+guest_stop() { # name
+	local i=0
+
+	[ -n "$(domid "$1")" ] || return 0
+	xl shutdown "$1" >/dev/null 2>&1
+	while [ -n "$(domid "$1")" ]; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			xl destroy "$1"
+			break
+		fi
+		sleep 0.2
+	done
+	lab_untail_console "$1"
+}
+
+# guest_run [-t SECS] NAME COMMAND...: run a shell command in the guest.
+# Returns its exit status, or 124 if it did not finish within SECS (300).
+guest_run() {
+	local t=300 n id seq rc end i
+	if [ "$1" = -t ]; then
+		t=$2
+		shift 2
+	fi
+	n=$1
+	shift
+	id=$(domid "$n") || return 125
+	[ -n "$id" ] || return 125
+	# A fresh id per call, from the kernel: calls running at once (one per
+	# guest, as the benchmarks make them) share no counter that could
+	# hand two of them the same id.
+	read -r seq </proc/sys/kernel/random/uuid || return 125
+	xenstore-write -R "/local/domain/$id/data/lab/cmd" "$seq $*"
+	end=$(($(date +%s) + t))
+	i=0
+	while :; do
+		rc=$(xenstore-read "/local/domain/$id/data/lab/rc" 2>/dev/null)
+		[ "${rc%% *}" = "$seq" ] && break
+		if [ "$(date +%s)" -ge $end ]; then
+			log "guest $n: '$*' still running after ${t}s"
+			return 124
+		fi
+		# Most commands take well under a second: poll for the first
+		# two, then wait on a watch (it fires once when set up, then on
+		# the change; the timeout covers a change made before that).
+		# LAB_RUN_POLL=0 (the benchmarks) keeps dom0 off the CPU.
+		i=$((i + 1))
+		if [ $i -le "${LAB_RUN_POLL:-20}" ]; then
+			sleep 0.1
+		else
+			timeout 2 xenstore-watch -n 2 "/local/domain/$id/data/lab/rc" >/dev/null 2>&1
+		fi
+	done
+	sleep 0.1	# let xenconsoled pass on the last lines
+	return "${rc#* }"
+}
+
+# guest_out [-t SECS] NAME COMMAND...: run a shell command in the guest and
+# print its output here (one line, at most 1000 bytes), carried back through
+# the guest's own xenstore directory: guest-controlled text, use it as data.
+guest_out() {
+	local t=60 id
+	if [ "$1" = -t ]; then
+		t=$2
+		shift 2
+	fi
+	id=$(domid "$1") || return 125
+	xenstore-rm "/local/domain/$id/data/lab/out" 2>/dev/null
+	guest_run -t "$t" "$1" "o=\$( ($2) 2>&1 | tr '\n' ' ' | cut -c1-1000);
+		xenstore-write data/lab/out \"\$o.\"" >/dev/null || return
+	xenstore-read "/local/domain/$id/data/lab/out" 2>/dev/null | sed 's/ *\.$//'
+}
+
+# guest_wait_bdev NAME DEV [gone]: wait up to 50 s until the block device
+# /dev/DEV (xvdb) shows up in guest NAME, or with "gone" until it is gone.
+guest_wait_bdev() {
+	local cond="-b /dev/$2"
+
+	[ "${3:-}" = gone ] && cond="! -b /dev/$2"
+	guest_run -t 60 "$1" "i=0; until [ $cond ] || [ \$i -ge 250 ]; do
+		sleep 0.2; i=\$((i + 1)); done; [ $cond ]"
+}
+
+# Linux xvd numbering: xvda=51712, xvdb=51728, ... (202 << 8 | 16 * n).
+xvd_num() { # letter
+	local idx
+	idx=$(printf '%d' "'$1")
+	echo $(((202 << 8) | ((idx - 97) << 4)))
+}
+
+# Run fio in the guest with crc32c verification: guest_fio NAME ARGS...
+guest_fio() {
+	local n=$1
+	shift
+	guest_run -t 600 "$n" "fio --output-format=terse --terse-version=3 \
+		--ioengine=libaio --direct=1 --verify=crc32c --verify_fatal=1 \
+		--do_verify=1 --group_reporting --name=lab $* >/tmp/fio.out 2>&1; \
+		rc=\$?; cut -d';' -f3,5,6,8,46,47,48,50 /tmp/fio.out | head -3; \
+		grep -iE 'error|verify|bad' /tmp/fio.out | head -5; exit \$rc"
+}
+
+lab_guest_alive() { # name
+	[ -n "$(domid "$1")" ] && guest_run -t 30 "$1" true
+}
+
+lab_ensure_default_guest() {
+	lab_guest_alive "$LAB_DEFAULT_GUEST" && return 0
+	xl destroy "$LAB_DEFAULT_GUEST" >/dev/null 2>&1
+	guest_start "$LAB_DEFAULT_GUEST" phy:/dev/ram0,xvda,w
+}

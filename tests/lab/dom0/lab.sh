@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# dom0 test library, lab core: how a test reports (lab_mark, lab_out, log,
+# fail, skip, lab_cases), wait_for, and the runner /init calls
+# (lab_run_all).  Sourced through /lab/tests/test_common.sh.
+
+lab_mark() { # TAG text...
+	echo "@@$LAB_NONCE@@ $*" >/dev/console
+}
+
+# Text for the host to print in the run's summary (make demo uses it).
+lab_out() {
+	lab_mark OUT "$*"
+}
+
+# Seconds since dom0 booted, whole (no fork).
+lab_uptime() {
+	local up rest
+	read -r up rest </proc/uptime
+	echo "${up%.*}"
+}
+
+# Log lines carry dom0's uptime, so a slow step shows in the console log.
+log() {
+	echo "[$(basename "${0%.sh}") $(lab_uptime)s] $*"
+}
+
+fail() {
+	log "FAIL: $*"
+	echo "$*" >/run/lab/case-fail 2>/dev/null
+	exit 1
+}
+
+# A test that checks several scenarios at once (one per disk of one guest,
+# say) names them with lab_cases; each is then also reported as a test of
+# its own, "<test>/<case>".  The verdict is the test's: every case passes
+# when it passes; when it fails, the case being checked (lab_case) fails
+# with the reason and the others fail as not verified.
+lab_cases() { # NAME...
+	echo "$*" >/run/lab/cases
+	: >/run/lab/case-cur
+}
+
+lab_case() { # NAME, or nothing for checks shared by every case
+	echo "$1" >/run/lab/case-cur
+}
+
+skip() {
+	log "SKIP: $*"
+	exit 77
+}
+
+# Wait (bounded) until a shell condition holds: wait_for SECS CMD...
+wait_for() {
+	local t=$1 i=0
+	shift
+	until eval "$@"; do
+		i=$((i + 1))
+		[ $i -gt $((t * 5)) ] && return 1
+		sleep 0.2
+	done
+}
+
+
+lab_test_timeout() { # script
+	local t
+	t=$(sed -n 's/^# lab-timeout: *\([0-9]*\).*/\1/p' "$1" | head -1)
+	echo "${t:-600}"
+}
+
+# Report the cases a test declared with lab_cases (see there).
+lab_report_cases() { # test rc
+	local c cur why
+
+	[ -s /run/lab/cases ] || { rm -f /run/lab/case-fail; return 0; }
+	cur=$(cat /run/lab/case-cur 2>/dev/null)
+	why=$(head -c 300 /run/lab/case-fail 2>/dev/null)
+	[ -n "$why" ] || why="exit $2"
+	[ "$2" = 124 ] || [ "$2" = 137 ] && why="timeout"
+	for c in $(cat /run/lab/cases); do
+		case "$2" in
+		0) lab_mark RESULT "$1/$c" PASS "verified by $1" ;;
+		77) lab_mark RESULT "$1/$c" SKIP "$why" ;;
+		*)
+			if [ "$c" = "$cur" ]; then
+				lab_mark RESULT "$1/$c" FAIL "$why"
+			elif [ -z "$cur" ]; then
+				lab_mark RESULT "$1/$c" FAIL "a check shared by every case failed: $why"
+			else
+				lab_mark RESULT "$1/$c" FAIL "not verified: $1 failed in case $cur"
+			fi
+			;;
+		esac
+	done
+	rm -f /run/lab/cases /run/lab/case-cur /run/lab/case-fail
+}
+
+# Run every test named in LAB_TESTS: "name" for /lab/tests/name.sh,
+# "domu:name" for a guest-side script /lab/guest/name run in the default guest.
+lab_run_all() {
+	local t rc s secs start
+
+	for t in $LAB_TESTS; do
+		lab_mark START "$t"
+		if ! lab_ensure_default_guest; then
+			lab_mark RESULT "$t" FAIL "default guest did not start"
+			continue
+		fi
+		start=$(date +%s)
+		case "$t" in
+		domu:*)
+			s=/lab/guest/${t#domu:}
+			secs=600	# the script lives in the guest image only
+			guest_run -t "$secs" "$LAB_DEFAULT_GUEST" "sh $s"
+			rc=$?
+			;;
+		*)
+			s=/lab/tests/$t.sh
+			secs=$(lab_test_timeout "$s")
+			timeout -s KILL "$secs" sh "$s"
+			rc=$?
+			;;
+		esac
+		secs=$(($(date +%s) - start))
+		lab_report_cases "$t" "$rc"
+		case $rc in
+		0) lab_mark RESULT "$t" PASS "${secs}s" ;;
+		77) lab_mark RESULT "$t" SKIP "${secs}s" ;;
+		124 | 137) lab_mark RESULT "$t" FAIL "timeout after ${secs}s" ;;
+		*) lab_mark RESULT "$t" FAIL "exit $rc after ${secs}s" ;;
+		esac
+	done
+}
