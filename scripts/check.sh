@@ -35,21 +35,26 @@ mkdir -p "$out"
 pass=0 fail=0
 failed=
 
+# verdict NAME RC SECS [WHAT-FOLLOWS]: count one step or lab and say so.
+verdict() {
+	if [ "$2" -eq 0 ]; then
+		pass=$((pass + 1))
+		echo "PASS $1 (${3}s)"
+	else
+		fail=$((fail + 1))
+		failed="$failed $1"
+		echo "FAIL $1 (${3}s)${4:-}"
+	fi
+}
+
 step() { # name command...
 	local name=$1 t0=$SECONDS rc
 	shift
 	echo "== $name"
 	"$@" >"$out/$name.log" 2>&1
 	rc=$?
-	if [ $rc -eq 0 ]; then
-		pass=$((pass + 1))
-		echo "PASS $name ($((SECONDS - t0))s)"
-	else
-		fail=$((fail + 1))
-		failed="$failed $name"
-		echo "FAIL $name ($((SECONDS - t0))s); last lines of $out/$name.log:"
-		tail -30 "$out/$name.log" | sed 's/^/    | /'
-	fi
+	verdict "$name" $rc $((SECONDS - t0)) "; last lines of $out/$name.log:"
+	[ $rc -eq 0 ] || tail -30 "$out/$name.log" | sed 's/^/    | /'
 	return $rc
 }
 
@@ -192,14 +197,7 @@ jobs_wait
 for lab in $labs; do
 	name=lab-${lab%%=*}
 	read -r rc secs <"$out/$name.rc"
-	if [ "$rc" = 0 ]; then
-		pass=$((pass + 1))
-		echo "PASS $name (${secs}s)"
-	else
-		fail=$((fail + 1))
-		failed="$failed $name"
-		echo "FAIL $name (${secs}s); see $out/$name.log"
-	fi
+	verdict "$name" "$rc" "$secs" "; see $out/$name.log"
 	grep -E '^(PASS|FAIL|SKIP) |passed, .* failed' "$out/$name.log" | sed 's/^/    /'
 done
 [ -n "$failed" ] && echo "check: failed:$failed"

@@ -15,6 +15,7 @@ by scripts/bench/bench.sh; it typically does::
 
 import json
 import os
+import sys
 import shutil
 import statistics
 import subprocess
@@ -102,13 +103,13 @@ def write_json(outdir, obj, name="results.json"):
         json.dump(obj, f, indent=1, sort_keys=False)
 
 
-def gnuplot(outdir, script, name="chart"):
+def gnuplot(outdir, script, name="chart", size="1200,900"):
     """Run a gnuplot SCRIPT in OUTDIR (kept as NAME.gp).  The script should
     draw to NAME.png; the terminal line is prepended here.  Returns True if
     the PNG was written."""
     gp = shutil.which("gnuplot")
     path = os.path.join(outdir, name + ".gp")
-    terms = ["pngcairo size 1200,900 font ',10'", "png size 1200,900"]
+    terms = ["pngcairo size %s font ',10'" % size, "png size %s" % size]
     for term in terms:
         with open(path, "w") as f:
             f.write("set terminal %s\nset output '%s.png'\n%s" %
@@ -122,3 +123,27 @@ def gnuplot(outdir, script, name="chart"):
             return True
     print("gnuplot failed:", r.stderr.strip()[:500])
     return False
+
+
+def start_report(prog):
+    """The common start of a report-MODE.py: its two arguments (the lab's
+    output and the result directory), the records and the rejected lines
+    of the former, the run's metadata and its setup record."""
+    if len(sys.argv) != 3:
+        sys.exit("usage: %s LAB_OUT RESULTDIR" % prog)
+    recs, badlines = load(sys.argv[1])
+    resdir = sys.argv[2]
+    setup = next((r for r in recs if r.get("kind") == "setup"), {})
+    return recs, len(badlines), resdir, meta(resdir), setup
+
+
+def finish_report(resdir, lines, chart_alt, bad):
+    """Write RESULTDIR/report.md: LINES, the chart (if one was drawn, with
+    CHART_ALT as its text) and how many BENCH lines were unreadable."""
+    if chart_alt:
+        lines.append("![%s](chart.png)\n" % chart_alt)
+    if bad:
+        lines.append("(%d BENCH lines could not be parsed: console "
+                     "interleaving.)\n" % bad)
+    with open(os.path.join(resdir, "report.md"), "w") as f:
+        f.write("\n".join(lines))

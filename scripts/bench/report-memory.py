@@ -10,8 +10,6 @@
 # ones come from tests/lab/bench/memory.sh.  Writes RESULTDIR/report.md,
 # results.json and chart.png (if gnuplot is installed).
 import os
-import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -80,7 +78,7 @@ def find(mem, back, sq, mp):
 
 
 def chart(mem, resdir):
-    if not shutil.which("gnuplot") or not mem:
+    if not mem:
         return False
     dat = os.path.join(resdir, "chart.dat")
     keys = []
@@ -97,9 +95,7 @@ def chart(mem, resdir):
                 row += [str(r["pswpin"]) if r else "0",
                         str(r["pswpout"]) if r else "0"]
             f.write(" ".join(row) + "\n")
-    gp = """set terminal png size 1000,520
-set output '%s'
-set title 'dom0 swap traffic per setting (buffer\\_squeeze\\_duration\\_ms / max\\_buffer\\_pages)'
+    gp = """set title 'dom0 swap traffic per setting (buffer\\_squeeze\\_duration\\_ms / max\\_buffer\\_pages)'
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
@@ -109,20 +105,12 @@ set xtics rotate by -30
 set key top right
 plot '%s' using 2:xtic(1) title 'ours pswpin', '' using 3 title 'ours pswpout', \\
      '' using 4 title 'stock pswpin', '' using 5 title 'stock pswpout'
-""" % (os.path.join(resdir, "chart.png"), dat)
-    r = subprocess.run(["gnuplot"], input=gp, text=True,
-                       capture_output=True)
-    return r.returncode == 0
+""" % dat
+    return benchlib.gnuplot(resdir, gp, size="1000,520")
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: report-memory.py LAB_OUT RESULTDIR")
-    recs, badlines = benchlib.load(sys.argv[1])
-    bad = len(badlines)
-    resdir = sys.argv[2]
-    m = benchlib.meta(resdir)
-    setup = next((r for r in recs if r.get("kind") == "setup"), {})
+    recs, bad, resdir, m, setup = benchlib.start_report("report-memory.py")
     mem = [r for r in recs if r.get("kind") == "mem"]
     cal = [r for r in recs if r.get("kind") == "cal"]
     probe = next((r for r in recs if r.get("kind") == "probe"), None)
@@ -380,13 +368,7 @@ def main():
   probe shows that emptying the pools frees no RAM, squeezing cannot lower
   swap traffic here, whatever the backend does.
 """ % (setup.get("secs", "?")))
-    if have_chart:
-        o.append("![swap traffic per setting](chart.png)\n")
-    if bad:
-        o.append("(%d BENCH lines could not be parsed: console "
-                 "interleaving.)\n" % bad)
-    with open(os.path.join(resdir, "report.md"), "w") as f:
-        f.write("\n".join(o))
+    benchlib.finish_report(resdir, o, have_chart and "swap traffic per setting", bad)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,6 @@
 # ones come from tests/lab/bench/scale.sh.  Writes RESULTDIR/report.md,
 # results.json and chart.png (if gnuplot is installed).
 import os
-import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -23,7 +21,7 @@ def series_name(back, pers):
 
 
 def chart(curves, maxg, resdir):
-    if not shutil.which("gnuplot") or not curves:
+    if not curves:
         return False
     dat = os.path.join(resdir, "chart.dat")
     names = sorted(curves)
@@ -33,29 +31,19 @@ def chart(curves, maxg, resdir):
                 str(curves[s].get(n, "NaN")) for s in names)))
     plots = ", ".join("'%s' using 1:%d with linespoints lw 2 title '%s'" % (
         dat, i + 2, s) for i, s in enumerate(names))
-    gp = """set terminal png size 900,520
-set output '%s'
-set title 'aggregate 4 KiB random-read IOPS, one null\\_blk disk per guest'
+    gp = """set title 'aggregate 4 KiB random-read IOPS, one null\\_blk disk per guest'
 set xlabel 'guests'
 set ylabel 'IOPS (sum over guests)'
 set xtics 1
 set yrange [0:*]
 set key bottom right
 plot %s
-""" % (os.path.join(resdir, "chart.png"), plots)
-    r = subprocess.run(["gnuplot"], input=gp, text=True,
-                       capture_output=True)
-    return r.returncode == 0
+""" % plots
+    return benchlib.gnuplot(resdir, gp, size="900,520")
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: report-scale.py LAB_OUT RESULTDIR")
-    recs, badlines = benchlib.load(sys.argv[1])
-    bad = len(badlines)
-    resdir = sys.argv[2]
-    m = benchlib.meta(resdir)
-    setup = next((r for r in recs if r.get("kind") == "setup"), {})
+    recs, bad, resdir, m, setup = benchlib.start_report("report-scale.py")
     pts = [r for r in recs if r.get("kind") == "scale"]
     curves = {}
     for r in pts:
@@ -163,13 +151,7 @@ def main():
   tens of percent (more when another lab runs on the host): read the
   direction of large differences, not small ones.
 """ % (m.get("lab_smp", "1"), m.get("lab_smp", "1"), setup.get("secs", "?")))
-    if have_chart:
-        o.append("![aggregate IOPS](chart.png)\n")
-    if bad:
-        o.append("(%d BENCH lines could not be parsed: console "
-                 "interleaving.)\n" % bad)
-    with open(os.path.join(resdir, "report.md"), "w") as f:
-        f.write("\n".join(o))
+    benchlib.finish_report(resdir, o, have_chart and "aggregate IOPS", bad)
 
 
 if __name__ == "__main__":

@@ -63,6 +63,19 @@ function rank(a, n, p,	r)
 	return a[r < 1 ? 1 : r]
 }
 
+# A request's key: in the guest, its disk, queue and blk-mq tag (from
+# queue to submit) or ring id (from submit to complete); in dom0, its
+# domain, disk, ring and id.  The file name keeps domains apart.
+function fkey(which)
+{
+	return FILENAME " " f["vdev"] " " f["q"] " " f[which]
+}
+
+function bkey()
+{
+	return FILENAME " " f["dom"] " " f["dev"] " " f["q"] " " f["id"]
+}
+
 # Each file is one domain: nothing is carried from one to the next.
 FNR == 1 {
 	split("", qt); split("", qop); split("", st); split("", sok)
@@ -85,28 +98,28 @@ FNR == 1 {
 }
 
 ev == "xen_blkfront_queue" {
-	k = FILENAME " " f["vdev"] " " f["q"] " " f["tag"]
+	k = fkey("tag")
 	qt[k] = t
 	qop[k] = wanted
 	next
 }
 
 ev == "xen_blkfront_submit" {
-	k = FILENAME " " f["vdev"] " " f["q"] " " f["tag"]
+	k = fkey("tag")
 	ok = (k in qop) ? qop[k] : (op == "")
 	if (k in qt) {
 		if (ok)
 			add("front queue->submit", t - qt[k])
 		delete qt[k]
 	}
-	k = FILENAME " " f["vdev"] " " f["q"] " " f["id"]
+	k = fkey("id")
 	st[k] = t
 	sok[k] = ok
 	next
 }
 
 ev == "xen_blkfront_complete" {
-	k = FILENAME " " f["vdev"] " " f["q"] " " f["id"]
+	k = fkey("id")
 	if (k in st && sok[k])
 		add("front submit->complete", t - st[k])
 	delete st[k]
@@ -115,7 +128,7 @@ ev == "xen_blkfront_complete" {
 }
 
 ev == "xen_blkback_fetch" {
-	k = FILENAME " " f["dom"] " " f["dev"] " " f["q"] " " f["id"]
+	k = bkey()
 	ft[k] = t
 	delete bt[k]
 	delete et[k]
@@ -123,7 +136,7 @@ ev == "xen_blkback_fetch" {
 }
 
 ev == "xen_blkback_submit" {
-	k = FILENAME " " f["dom"] " " f["dev"] " " f["q"] " " f["id"]
+	k = bkey()
 	if (!wanted) {
 		delete ft[k]
 		next
@@ -135,13 +148,13 @@ ev == "xen_blkback_submit" {
 }
 
 ev == "xen_blkback_end_io" {
-	k = FILENAME " " f["dom"] " " f["dev"] " " f["q"] " " f["id"]
+	k = bkey()
 	et[k] = t
 	next
 }
 
 ev == "xen_blkback_respond" {
-	k = FILENAME " " f["dom"] " " f["dev"] " " f["q"] " " f["id"]
+	k = bkey()
 	if (k in bt) {
 		if (k in et) {
 			add("back submit->end_io", et[k] - bt[k])

@@ -121,28 +121,20 @@ stop_guests() {
 
 # Run fio in every guest at once; sets RES_KIB RES_IOPS RES_FAIL.
 run_guests() { # key
-	local g pids= id r
-	for g in $(seq 1 "$NG"); do
-		guest_run -t $((SECS + 300)) "m$g" \
-			"sh /lab/guest/bench_fio $1 $RW $BS $QD $SECS $(guest_devs)" &
-		pids="$pids $!"
-	done
-	# shellcheck disable=SC2086
-	wait $pids
+	local g n rc kib iops
+	# shellcheck disable=SC2046
+	guests_bench_fio $((SECS + 300)) "$1" "$RW $BS $QD $SECS $(guest_devs)" \
+		$(for g in $(seq 1 "$NG"); do echo "m$g"; done) >/run/lab/mem-fio
 	RES_KIB=0 RES_IOPS=0 RES_FAIL=0
-	for g in $(seq 1 "$NG"); do
-		id=$(domid "m$g")
-		r=$(xenstore-read "/local/domain/$id/data/lab/$1" 2>/dev/null)
-		# guest-written: take numbers only
-		set -- "$1" $(echo "$r" | tr -cd '0-9 \n')
-		if [ $# -eq 4 ] && [ "$2" = 0 ]; then
-			RES_KIB=$((RES_KIB + $3))
-			RES_IOPS=$((RES_IOPS + $4))
+	while read -r n rc kib iops; do
+		if [ "$rc" = 0 ] && [ -n "$iops" ]; then
+			RES_KIB=$((RES_KIB + kib))
+			RES_IOPS=$((RES_IOPS + iops))
 		else
 			RES_FAIL=$((RES_FAIL + 1))
-			log "guest m$g: fio failed ($r)"
+			log "guest $n: fio failed ($rc $kib $iops)"
 		fi
-	done
+	done </run/lab/mem-fio
 }
 
 # Once per backend: push the root's cold files to swap, then size the hog

@@ -40,29 +40,19 @@ run_round() { # back persistent
 	done
 	pers=$(negotiated s1)
 	for n in $(seq 1 $NG); do
-		pids=
-		for g in $(seq 1 "$n"); do
-			guest_run -t $((SECS + 120)) "s$g" \
-				"sh /lab/guest/bench_fio sc$n $RW $BS $QD $SECS /dev/xvda" &
-			pids="$pids $!"
-			done
-		# shellcheck disable=SC2086
-		wait $pids
+		# shellcheck disable=SC2046
+		guests_bench_fio $((SECS + 120)) "sc$n" "$RW $BS $QD $SECS /dev/xvda" \
+			$(for g in $(seq 1 "$n"); do echo "s$g"; done) >/run/lab/scale-fio
 		sum=0 fails=0 per=
-		for g in $(seq 1 "$n"); do
-			id=$(domid "s$g")
-			r=$(xenstore-read "/local/domain/$id/data/lab/sc$n" 2>/dev/null)
-			# guest-written: take numbers only
-			# shellcheck disable=SC2046
-			set -- $(echo "$r" | tr -cd '0-9 \n')
-			if [ $# -eq 3 ] && [ "$1" = 0 ]; then
-				sum=$((sum + $3))
-				per="$per${per:+,}$3"
+		while read -r g rc kib iops; do
+			if [ "$rc" = 0 ] && [ -n "$iops" ]; then
+				sum=$((sum + iops))
+				per="$per${per:+,}$iops"
 			else
 				fails=$((fails + 1))
-				log "guest s$g: fio failed ($r)"
+				log "guest $g: fio failed ($rc $kib $iops)"
 			fi
-		done
+		done </run/lab/scale-fio
 		bench "{\"kind\":\"scale\",\"back\":\"$back\",\"persistent\":$pers_req,\"negotiated\":\"$pers\",\"guests\":$n,\"iops\":$sum,\"per_guest\":[$per],\"fio_fail\":$fails}"
 	done
 	for g in $(seq 1 $NG); do

@@ -192,3 +192,23 @@ lab_ensure_default_guest() {
 	xl destroy "$LAB_DEFAULT_GUEST" >/dev/null 2>&1
 	guest_start "$LAB_DEFAULT_GUEST" phy:/dev/ram0,xvda,w
 }
+
+# guests_bench_fio SECS KEY "ARGS" NAME...: run /lab/guest/bench_fio KEY
+# ARGS in every guest NAME at once, each bounded by SECS, and print a line
+# "NAME RC KIB IOPS" per guest from what it stored under data/lab/KEY
+# (guest-written: numbers only are kept; a guest that stored nothing gets
+# a short line).
+guests_bench_fio() {
+	local t=$1 key=$2 args=$3 n pids=
+	shift 3
+	for n in "$@"; do
+		guest_run -t "$t" "$n" "sh /lab/guest/bench_fio $key $args" >&2 &
+		pids="$pids $!"
+	done
+	# shellcheck disable=SC2086
+	wait $pids
+	for n in "$@"; do
+		echo "$n $(xenstore-read "/local/domain/$(domid "$n")/data/lab/$key" 2>/dev/null |
+			tr -cd '0-9 ')"
+	done
+}

@@ -202,6 +202,17 @@ rb_finish() {
 	fi
 }
 
+# rb_run WHAT CMD: run CMD in the rogue's guest (60 s at most), log its
+# exit status, fail the test if it hung; returns that status.
+rb_run() {
+	local st
+	guest_run -t 60 $RB_GUEST "$2"
+	st=$?
+	log "$1: exit $st"
+	[ $st = 124 ] && fail "$1 hung"
+	return $st
+}
+
 # Scenarios that end in a failed device: attach, start the victim, turn
 # the rogue, provoke one read, check the device failed with a clear message.
 rb_attack() { # mode message-pattern [dd-bs]
@@ -209,10 +220,8 @@ rb_attack() { # mode message-pattern [dd-bs]
 	rb_setup
 	rb_victim_start
 	rb_mode "$1"
-	guest_run -t 60 $RB_GUEST "timeout 30 dd if=/dev/$RB_NAME of=/dev/null bs=${3:-4k} count=1 iflag=direct"
-	st=$?
-	log "read against the $1 rogue: exit $st"
-	[ $st = 124 ] && fail "read against the $1 rogue hung"
+	rb_run "read against the $1 rogue" \
+		"timeout 30 dd if=/dev/$RB_NAME of=/dev/null bs=${3:-4k} count=1 iflag=direct"
 	[ "$(rb_param misbehaved)" -gt 0 ] || fail "the rogue never misbehaved"
 	st=$(rb_guest_dev_state)
 	[ "$st" = error ] || fail "frontend state '$st' after the $1 attack, expected error"
