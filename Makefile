@@ -13,7 +13,7 @@
 #   make check           everything CI runs
 #   make check-arm64     every arm64 lab (4 KiB and 64 KiB-page guests, three pairs)
 #   make check-612       the x86 labs on Debian's 6.12 kernel (tier k612)
-#   make check-full      every lane of tests/lab/lanes (make check's, check-arm64's, check-612's)
+#   make check-full      every lane of tests/lab/lanes (make check's, check-arm64's, check-612's and the full tier's)
 #   make deb             xen-blk-dkms_<version>_all.deb (DKMS source package) in build/deb
 #   make deb-test        that package installed in a fresh Debian 12 chroot, dkms
 #                        building both kernels, and the lab on the modules it built
@@ -110,7 +110,7 @@ check-612:
 # Every lane of every tier in tests/lab/lanes: make check's, check-arm64's and
 # check-612's.
 check-full:
-	CHECK_TIERS="check arm64 k612" scripts/check.sh
+	CHECK_TIERS="check full arm64 k612" scripts/check.sh
 
 deb:
 	scripts/deb/build-deb.sh
