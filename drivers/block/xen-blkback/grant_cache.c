@@ -19,7 +19,12 @@ static unsigned long xbb_page_vaddr(struct page *page)
 	return (unsigned long)pfn_to_kaddr(page_to_pfn(page));
 }
 
-/* Unmap one batch synchronously and give the pages back to the pool. */
+/*
+ * Unmap one batch synchronously and give the pages back to the pool.  The
+ * hypercall can succeed while single operations of it fail: a page whose
+ * own unmap failed may still hold the guest's frame, so it is never
+ * reused, only counted and named.
+ */
 static void xbb_unmap_batch(struct xbb_ring *ring, unsigned int n)
 {
 	struct gntab_unmap_queue_data unmap_data = {
@@ -28,6 +33,7 @@ static void xbb_unmap_batch(struct xbb_ring *ring, unsigned int n)
 		.pages = ring->batch_pages,
 		.count = n,
 	};
+	unsigned int i, kept = 0;
 	int err;
 
 	if (!n)
@@ -40,8 +46,19 @@ static void xbb_unmap_batch(struct xbb_ring *ring, unsigned int n)
 				    ring->index, n, err);
 		return;
 	}
-	ring->st.grants_unmapped += n;
-	xbb_pool_put(ring, ring->batch_pages, n);
+	for (i = 0; i < n; i++) {
+		s16 st = ring->unmap_ops[i].status;
+
+		if (st == GNTST_okay) {
+			ring->batch_pages[kept++] = ring->batch_pages[i];
+			continue;
+		}
+		dev_err_ratelimited(xbb_dev(ring),
+				    "queue %u: unmapping handle %u failed (status %d), leaking its page\n",
+				    ring->index, ring->unmap_ops[i].handle, st);
+	}
+	ring->st.grants_unmapped += kept;
+	xbb_pool_put(ring, ring->batch_pages, kept);
 }
 
 static unsigned int xbb_queue_unmap(struct xbb_ring *ring, unsigned int n,
