@@ -805,6 +805,37 @@ static void sc_watchflood(struct rf_dev *d)
 	rf_good_read(d, 20, "after", 1, 8);
 }
 
+/*
+ * Write A (eight pages at sector 0), barrier B (one page at 2048) and
+ * write C (one page at 4096), pushed together.  All three must succeed;
+ * the order in which they reach the disk, A done before B starts and B
+ * done before C starts, is read by the test from dom0's block trace.
+ */
+static void sc_barrier(struct rf_dev *d)
+{
+	struct blkif_request *r;
+	unsigned int i, want;
+
+	rf_good_read(d, 0, "good", 0, 0);
+	want = d->nr_rsp + 3;
+	r = rf_slot(d, BLKIF_OP_WRITE, 1, "a");
+	rf_rw(r, 8, 0);
+	for (i = 0; i < 8; i++)
+		rf_seg(&r->u.rw.seg[i], d->data_ref[i], 0, 7);
+	r = rf_slot(d, BLKIF_OP_WRITE_BARRIER, 2, "b");
+	rf_rw(r, 1, 2048);
+	rf_seg(&r->u.rw.seg[0], d->data_ref[8], 0, 7);
+	r = rf_slot(d, BLKIF_OP_WRITE, 3, "c");
+	rf_rw(r, 1, 4096);
+	rf_seg(&r->u.rw.seg[0], d->data_ref[9], 0, 7);
+	rf_push(d);
+	if (!rf_wait(d, want, 30000))
+		rf_say(d, "answers=%u/3", d->nr_rsp + 3 - want);
+	for (i = 1; i <= 3; i++)
+		rf_result(d, i);
+	rf_good_read(d, 20, "after", 1, 8);
+}
+
 static const struct {
 	const char *name;
 	void (*run)(struct rf_dev *d);
@@ -822,6 +853,7 @@ static const struct {
 	{ "vanish", sc_vanish },
 	{ "watchflood", sc_watchflood },
 	{ "attach", sc_attach },
+	{ "barrier", sc_barrier },
 };
 
 static int rf_thread(void *arg)
