@@ -309,6 +309,22 @@ static void xbb_submit(struct xbb_ring *ring, struct xbb_req *req)
 	xbb_req_put(req);
 }
 
+static bool xbb_ring_idle(struct xbb_ring *ring)
+{
+	bool idle;
+
+	spin_lock_irq(&ring->done_lock);
+	idle = !ring->inflight;
+	spin_unlock_irq(&ring->done_lock);
+	return idle;
+}
+
+/* Wait until no request of @ring has I/O outstanding. */
+static void xbb_wait_idle(struct xbb_ring *ring)
+{
+	wait_event(ring->inflight_wq, xbb_ring_idle(ring));
+}
+
 static void xbb_do_discard(struct xbb_ring *ring, struct xbb_req *req)
 {
 	struct xbb_device *be = ring->be;
@@ -393,7 +409,19 @@ static void xbb_dispatch(struct xbb_ring *ring, const struct xenblk_req *r,
 	if (tr_map)
 		trace_xen_blkback_map(ring, req, mapped0, hits0);
 	xbb_account(ring, req->data_op, sectors);
+	if (req->data_op != BLKIF_OP_WRITE_BARRIER) {
+		xbb_submit(ring, req);
+		return;
+	}
+	/*
+	 * A barrier orders, which REQ_PREFLUSH alone does not (it covers
+	 * only writes already completed): every request before it
+	 * completes before it starts, and none after it starts before it
+	 * has completed.  Sleeping here submits what is plugged.
+	 */
+	xbb_wait_idle(ring);
 	xbb_submit(ring, req);
+	xbb_wait_idle(ring);
 }
 
 /**
@@ -519,16 +547,6 @@ void xbb_finish_done(struct xbb_ring *ring)
 	xbb_answer_list(ring, &done);
 }
 
-static bool xbb_ring_idle(struct xbb_ring *ring)
-{
-	bool idle;
-
-	spin_lock_irq(&ring->done_lock);
-	idle = !ring->inflight;
-	spin_unlock_irq(&ring->done_lock);
-	return idle;
-}
-
 /**
  * xbb_drain_done() - wait for all outstanding I/O of a ring and answer it
  * @ring: the ring, whose thread has been stopped
@@ -538,6 +556,6 @@ static bool xbb_ring_idle(struct xbb_ring *ring)
  */
 void xbb_drain_done(struct xbb_ring *ring)
 {
-	wait_event(ring->inflight_wq, xbb_ring_idle(ring));
+	xbb_wait_idle(ring);
 	xbb_finish_done(ring);
 }
