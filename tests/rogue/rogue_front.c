@@ -836,6 +836,22 @@ static void sc_barrier(struct rf_dev *d)
 	rf_good_read(d, 20, "after", 1, 8);
 }
 
+/*
+ * One bad request, three seconds in: while another disk of this guest
+ * floods the backend with bad requests, this disk's own message must
+ * still be printed (the backend ratelimits per device).
+ */
+static void sc_late(struct rf_dev *d)
+{
+	struct blkif_request *r;
+
+	rf_good_read(d, 0, "good", 0, 0);
+	msleep(3000);
+	r = rf_slot(d, 4, 1, "late");
+	rf_case(d, 1, "late", r);
+	rf_good_read(d, 20, "after", 1, 8);
+}
+
 static const struct {
 	const char *name;
 	void (*run)(struct rf_dev *d);
@@ -854,6 +870,7 @@ static const struct {
 	{ "watchflood", sc_watchflood },
 	{ "attach", sc_attach },
 	{ "barrier", sc_barrier },
+	{ "late", sc_late },
 };
 
 static int rf_thread(void *arg)
