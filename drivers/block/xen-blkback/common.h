@@ -8,6 +8,7 @@
 #include <linux/blkdev.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/ratelimit.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -407,6 +408,7 @@ struct xbb_prev_adv {
  * @squeeze_until: end of the current memory-pressure squeeze (jiffies)
  * @squeeze_gen: memory-pressure notifications received
  * @retired: counters of rings already torn down
+ * @rs: ratelimit of the messages about this device (xbb_ring_err())
  */
 struct xbb_device {
 	struct xenbus_device *dev;
@@ -442,6 +444,7 @@ struct xbb_device {
 	unsigned long squeeze_until;
 	atomic_t squeeze_gen;
 	struct xbb_stats retired;
+	struct ratelimit_state rs;
 };
 
 /* Queues per device, whatever max_queues says. */
@@ -521,5 +524,23 @@ static inline struct device *xbb_dev(struct xbb_ring *ring)
 {
 	return &ring->be->dev->dev;
 }
+
+/*
+ * Messages about a device's I/O and what its frontend sent are
+ * ratelimited per device, not per call site: a frontend flooding one disk
+ * with bad requests cannot hide what another disk's messages say.
+ */
+#define xbb_ring_msg(level, ring, fmt, ...)				\
+	do {								\
+		struct xbb_ring *__r = (ring);				\
+									\
+		if (__ratelimit(&__r->be->rs))				\
+			dev_printk(level, xbb_dev(__r), fmt,		\
+				   ##__VA_ARGS__);			\
+	} while (0)
+#define xbb_ring_err(ring, fmt, ...)	\
+	xbb_ring_msg(KERN_ERR, ring, fmt, ##__VA_ARGS__)
+#define xbb_ring_warn(ring, fmt, ...)	\
+	xbb_ring_msg(KERN_WARNING, ring, fmt, ##__VA_ARGS__)
 
 #endif /* XEN_BLKBACK_COMMON_H */

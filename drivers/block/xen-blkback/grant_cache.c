@@ -41,9 +41,9 @@ static void xbb_unmap_batch(struct xbb_ring *ring, unsigned int n)
 	err = gnttab_unmap_refs_sync(&unmap_data);
 	if (err) {
 		/* The pages may still hold foreign frames: never reuse them. */
-		dev_err_ratelimited(xbb_dev(ring),
-				    "queue %u: unmapping %u grants failed (%d), leaking their pages\n",
-				    ring->index, n, err);
+		xbb_ring_err(ring,
+			     "queue %u: unmapping %u grants failed (%d), leaking their pages\n",
+			     ring->index, n, err);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -53,9 +53,9 @@ static void xbb_unmap_batch(struct xbb_ring *ring, unsigned int n)
 			ring->batch_pages[kept++] = ring->batch_pages[i];
 			continue;
 		}
-		dev_err_ratelimited(xbb_dev(ring),
-				    "queue %u: unmapping handle %u failed (status %d), leaking its page\n",
-				    ring->index, ring->unmap_ops[i].handle, st);
+		xbb_ring_err(ring,
+			     "queue %u: unmapping handle %u failed (status %d), leaking its page\n",
+			     ring->index, ring->unmap_ops[i].handle, st);
 	}
 	ring->st.grants_unmapped += kept;
 	xbb_pool_put(ring, ring->batch_pages, kept);
@@ -116,9 +116,9 @@ static int xbb_map_batch(struct xbb_ring *ring, unsigned int n,
 		ring->map_ops[i].status = GNTST_general_error;
 	err = gnttab_map_refs(ring->map_ops, NULL, ring->batch_pages, n);
 	if (err) {
-		dev_err_ratelimited(xbb_dev(ring),
-				    "queue %u: mapping %u grants failed (%d)\n",
-				    ring->index, n, err);
+		xbb_ring_err(ring,
+			     "queue %u: mapping %u grants failed (%d)\n",
+			     ring->index, n, err);
 		ret = err;
 	}
 
@@ -126,10 +126,10 @@ static int xbb_map_batch(struct xbb_ring *ring, unsigned int n,
 		struct xbb_map *m = ring->batch_maps[i];
 
 		if (ring->map_ops[i].status != GNTST_okay) {
-			dev_err_ratelimited(xbb_dev(ring),
-					    "queue %u: mapping grant %u failed (status %d)\n",
-					    ring->index, m->gref,
-					    ring->map_ops[i].status);
+			xbb_ring_err(ring,
+				     "queue %u: mapping grant %u failed (status %d)\n",
+				     ring->index, m->gref,
+				     ring->map_ops[i].status);
 			/* The page goes back to the pool on release. */
 			m->handle = XBB_INVALID_HANDLE;
 			ret = ret ?: -EIO;
@@ -190,9 +190,9 @@ int xbb_map_grants(struct xbb_ring *ring, struct xbb_map *maps,
 			g = xbb_gcache_lookup(&ring->gcache, m->gref);
 			if (g) {
 				if (xbb_gcache_get(g, jiffies)) {
-					dev_err_ratelimited(xbb_dev(ring),
-							    "queue %u: grant %u is already in use\n",
-							    ring->index, m->gref);
+					xbb_ring_err(ring,
+						     "queue %u: grant %u is already in use\n",
+						     ring->index, m->gref);
 					err = -EBUSY;
 					goto out_flush;
 				}
@@ -205,9 +205,9 @@ int xbb_map_grants(struct xbb_ring *ring, struct xbb_map *maps,
 		}
 
 		if (xbb_pool_get(ring, &m->page, nr - i)) {
-			dev_warn_ratelimited(xbb_dev(ring),
-					     "queue %u: no page to map a grant into\n",
-					     ring->index);
+			xbb_ring_warn(ring,
+				      "queue %u: no page to map a grant into\n",
+				      ring->index);
 			m->page = NULL;
 			err = -ENOMEM;
 			goto out_flush;

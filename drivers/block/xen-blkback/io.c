@@ -184,12 +184,12 @@ static void xbb_bio_end_io(struct bio *bio)
 		     req->data_op == BLKIF_OP_WRITE_BARRIER)) {
 			WRITE_ONCE(req->status, BLKIF_RSP_EOPNOTSUPP);
 		} else {
-			pr_err_ratelimited("xen-blkback: domain %u device %u: I/O error %d, op %u sector %llu\n",
-					   req->ring->be->domid,
-					   req->ring->be->handle,
-					   blk_status_to_errno(bio->bi_status),
-					   req->data_op,
-					   (unsigned long long)req->hdr.sector);
+			xbb_ring_err(req->ring,
+				     "queue %u: I/O error %d, op %u sector %llu\n",
+				     req->ring->index,
+				     blk_status_to_errno(bio->bi_status),
+				     req->data_op,
+				     (unsigned long long)req->hdr.sector);
 			WRITE_ONCE(req->status, BLKIF_RSP_ERROR);
 		}
 	}
@@ -343,11 +343,11 @@ static void xbb_do_discard(struct xbb_ring *ring, struct xbb_req *req)
 		err = blkdev_issue_discard(be->bdev, req->hdr.sector,
 					   req->hdr.nr_sectors, GFP_KERNEL);
 	if (err && err != -EOPNOTSUPP)
-		dev_err_ratelimited(xbb_dev(ring),
-				    "queue %u: discard of %llu sectors at %llu failed (%d)\n",
-				    ring->index,
-				    (unsigned long long)req->hdr.nr_sectors,
-				    (unsigned long long)req->hdr.sector, err);
+		xbb_ring_err(ring,
+			     "queue %u: discard of %llu sectors at %llu failed (%d)\n",
+			     ring->index,
+			     (unsigned long long)req->hdr.nr_sectors,
+			     (unsigned long long)req->hdr.sector, err);
 	xbb_end_early(ring, req, err);
 }
 
@@ -451,9 +451,9 @@ bool xbb_process_ring(struct xbb_ring *ring)
 
 	if (RING_REQUEST_PROD_OVERFLOW(c, rp)) {
 		ring->halted = true;
-		dev_err_ratelimited(xbb_dev(ring),
-				    "queue %u: bogus request producer %u (consumer %u, ring size %u), halting queue\n",
-				    ring->index, rp, rc, RING_SIZE(c));
+		xbb_ring_err(ring,
+			     "queue %u: bogus request producer %u (consumer %u, ring size %u), halting queue\n",
+			     ring->index, rp, rc, RING_SIZE(c));
 		return false;
 	}
 

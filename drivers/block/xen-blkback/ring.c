@@ -115,9 +115,9 @@ static int xbb_ring_attach(struct xbb_ring *ring)
 	rsp_prod = READ_ONCE(c->sring->rsp_prod);
 	req_prod = READ_ONCE(c->sring->req_prod);
 	if (!xbb_attach_indexes_ok(req_prod, rsp_prod, RING_SIZE(c))) {
-		dev_err_ratelimited(xbb_dev(ring),
-				    "queue %u: live ring has request producer %u, responses at %u, ring size %u: refusing to attach\n",
-				    ring->index, req_prod, rsp_prod, RING_SIZE(c));
+		xbb_ring_err(ring,
+			     "queue %u: live ring has request producer %u, responses at %u, ring size %u: refusing to attach\n",
+			     ring->index, req_prod, rsp_prod, RING_SIZE(c));
 		return -EPROTO;
 	}
 	c->rsp_prod_pvt = rsp_prod;

@@ -136,12 +136,12 @@ int xbb_check_request(struct xbb_ring *ring, const struct xenblk_req *r,
 	xbb_limits(ring->be, &lim);
 	err = xbb_check_header(hdr, &lim);
 	if (err) {
-		dev_err_ratelimited(xbb_dev(ring),
-				    "queue %u: op %u (%u) segs %u sector %llu: %s\n",
-				    ring->index, hdr->operation,
-				    hdr->indirect_op, hdr->nr_segs,
-				    (unsigned long long)hdr->sector,
-				    xbb_reason(err));
+		xbb_ring_err(ring,
+			     "queue %u: op %u (%u) segs %u sector %llu: %s\n",
+			     ring->index, hdr->operation,
+			     hdr->indirect_op, hdr->nr_segs,
+			     (unsigned long long)hdr->sector,
+			     xbb_reason(err));
 		return err;
 	}
 
@@ -207,11 +207,11 @@ int xbb_check_data(struct xbb_ring *ring, struct xbb_req *req,
 	err = xbb_check_segs(&req->hdr, req->segs, req->nr_segs, &lim,
 			     nr_sectors);
 	if (err) {
-		dev_err_ratelimited(xbb_dev(ring),
-				    "queue %u: op %u segs %u sector %llu: bad segment (%s)\n",
-				    ring->index, req->data_op, req->nr_segs,
-				    (unsigned long long)req->hdr.sector,
-				    xbb_reason(err));
+		xbb_ring_err(ring,
+			     "queue %u: op %u segs %u sector %llu: bad segment (%s)\n",
+			     ring->index, req->data_op, req->nr_segs,
+			     (unsigned long long)req->hdr.sector,
+			     xbb_reason(err));
 		return err;
 	}
 	for (i = 0; i < req->nr_segs; i++)

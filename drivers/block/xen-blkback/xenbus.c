@@ -621,6 +621,8 @@ static int xbb_probe(struct xenbus_device *dev,
 	be->domid = dev->otherend_id;
 	mutex_init(&be->lock);
 	atomic_set(&be->squeeze_gen, 0);
+	ratelimit_state_init(&be->rs, DEFAULT_RATELIMIT_INTERVAL,
+			     DEFAULT_RATELIMIT_BURST);
 	last = strrchr(dev->nodename, '/');
 	if (!last || kstrtouint(last + 1, 0, &be->handle))
 		be->handle = 0;
