@@ -138,26 +138,20 @@ static int rogue_copy(struct rogue_dev *rd, const struct blkif_request *req)
 			unsigned int chunk = min_t(unsigned int, len,
 						   PAGE_SIZE - doff);
 			xen_pfn_t gfn = xen_page_to_gfn(rd->disk[pos >> PAGE_SHIFT]);
+			typeof(op->source) *theirs, *ours;
 
 			memset(op, 0, sizeof(*op));
 			op->len = chunk;
-			if (write) {
-				op->flags = GNTCOPY_source_gref;
-				op->source.u.ref = seg->gref;
-				op->source.domid = rd->xbdev->otherend_id;
-				op->source.offset = goff;
-				op->dest.u.gmfn = gfn;
-				op->dest.domid = DOMID_SELF;
-				op->dest.offset = doff;
-			} else {
-				op->flags = GNTCOPY_dest_gref;
-				op->dest.u.ref = seg->gref;
-				op->dest.domid = rd->xbdev->otherend_id;
-				op->dest.offset = goff;
-				op->source.u.gmfn = gfn;
-				op->source.domid = DOMID_SELF;
-				op->source.offset = doff;
-			}
+			/* A write copies from the frontend's grant, a read to it. */
+			op->flags = write ? GNTCOPY_source_gref : GNTCOPY_dest_gref;
+			theirs = write ? &op->source : &op->dest;
+			ours = write ? &op->dest : &op->source;
+			theirs->u.ref = seg->gref;
+			theirs->domid = rd->xbdev->otherend_id;
+			theirs->offset = goff;
+			ours->u.gmfn = gfn;
+			ours->domid = DOMID_SELF;
+			ours->offset = doff;
 			goff += chunk;
 			pos += chunk;
 			len -= chunk;

@@ -260,14 +260,23 @@ static void rf_result(struct rf_dev *d, u64 id)
 	       rf_status_str(d->status[id], buf, sizeof(buf)));
 }
 
+/* Queue a request of one segment: all 4 KiB of grant @ref, at @sector. */
+static struct blkif_request *rf_page(struct rf_dev *d, u8 op, u64 id,
+				     const char *label, grant_ref_t ref,
+				     u64 sector)
+{
+	struct blkif_request *r = rf_slot(d, op, id, label);
+
+	rf_rw(r, 1, sector);
+	rf_seg(&r->u.rw.seg[0], ref, 0, 7);
+	return r;
+}
+
 /* A well-formed one-page read into data page @pg at @sector. */
 static void rf_good_read(struct rf_dev *d, u64 id, const char *label,
 			 unsigned int pg, u64 sector)
 {
-	struct blkif_request *r = rf_slot(d, BLKIF_OP_READ, id, label);
-
-	rf_rw(r, 1, sector);
-	rf_seg(&r->u.rw.seg[0], d->data_ref[pg], 0, 7);
+	rf_page(d, BLKIF_OP_READ, id, label, d->data_ref[pg], sector);
 	rf_send_wait(d, 1);
 	rf_result(d, id);
 }
@@ -432,9 +441,7 @@ static void sc_indirect(struct rf_dev *d)
 	rf_seg(&r->u.rw.seg[0], d->data_ref[0], 0, 7);
 	rf_seg(&r->u.rw.seg[1], d->dead_ref, 0, 7);
 	rf_case(d, 16, "deaddirect", r);
-	r = rf_slot(d, BLKIF_OP_WRITE, 17, "otherdirect");
-	rf_rw(r, 1, 0);
-	rf_seg(&r->u.rw.seg[0], d->other_ref, 0, 7);
+	r = rf_page(d, BLKIF_OP_WRITE, 17, "otherdirect", d->other_ref, 0);
 	rf_case(d, 17, "otherdirect", r);
 	rf_good_read(d, 20, "after", 1, 8);
 }
@@ -523,36 +530,28 @@ static void sc_range(struct rf_dev *d)
 
 static void sc_ids(struct rf_dev *d)
 {
-	struct blkif_request *r;
 	unsigned int i, want;
 
 	rf_good_read(d, 0, "good", 0, 0);
 	/* Eight requests in flight with one id. */
 	want = d->nr_rsp + 8;
-	for (i = 0; i < 8; i++) {
-		r = rf_slot(d, i & 1 ? BLKIF_OP_WRITE : BLKIF_OP_READ, 42,
-			    "dup");
-		rf_rw(r, 1, 8 * i);
-		rf_seg(&r->u.rw.seg[0], d->data_ref[i], 0, 7);
-	}
+	for (i = 0; i < 8; i++)
+		rf_page(d, i & 1 ? BLKIF_OP_WRITE : BLKIF_OP_READ, 42, "dup",
+			d->data_ref[i], 8 * i);
 	rf_push(d);
 	rf_wait(d, want, 5000);
 	rf_say(d, "dup=%u/8", d->count[42]);
 	/* The last status seen for the id. */
 	rf_result(d, 42);
 	/* Ids the frontend could never have handed out. */
-	r = rf_slot(d, BLKIF_OP_READ, U64_MAX, "maxid");
-	rf_rw(r, 1, 0);
-	rf_seg(&r->u.rw.seg[0], d->data_ref[0], 0, 7);
+	rf_page(d, BLKIF_OP_READ, U64_MAX, "maxid", d->data_ref[0], 0);
 	rf_send_wait(d, 1);
 	rf_say(d, "maxid=%s", d->last_id == U64_MAX ? "echoed" : "lost");
 	/* Reuse an id still owned by a request in flight, many times over. */
 	want = d->nr_rsp + 24;
-	for (i = 0; i < 24; i++) {
-		r = rf_slot(d, BLKIF_OP_READ, 7, "reuse");
-		rf_rw(r, 1, 8 * i);
-		rf_seg(&r->u.rw.seg[0], d->data_ref[8 + i], 0, 7);
-	}
+	for (i = 0; i < 24; i++)
+		rf_page(d, BLKIF_OP_READ, 7, "reuse", d->data_ref[8 + i],
+			8 * i);
 	rf_push(d);
 	rf_wait(d, want, 5000);
 	rf_say(d, "reuse=%u/24", d->count[7]);
@@ -567,12 +566,8 @@ static void sc_dupgref(struct rf_dev *d)
 	rf_good_read(d, 0, "good", 0, 0);
 	/* Two requests with the same grant in flight at once. */
 	want = d->nr_rsp + 2;
-	r = rf_slot(d, BLKIF_OP_READ, 1, "first");
-	rf_rw(r, 1, 0);
-	rf_seg(&r->u.rw.seg[0], d->data_ref[3], 0, 7);
-	r = rf_slot(d, BLKIF_OP_READ, 2, "second");
-	rf_rw(r, 1, 8);
-	rf_seg(&r->u.rw.seg[0], d->data_ref[3], 0, 7);
+	rf_page(d, BLKIF_OP_READ, 1, "first", d->data_ref[3], 0);
+	rf_page(d, BLKIF_OP_READ, 2, "second", d->data_ref[3], 8);
 	rf_push(d);
 	rf_wait(d, want, 5000);
 	rf_result(d, 1);
@@ -585,23 +580,17 @@ static void sc_dupgref(struct rf_dev *d)
 	rf_case(d, 3, "samereq", r);
 	/* A read into the page a write reads from, in the same batch. */
 	want = d->nr_rsp + 2;
-	r = rf_slot(d, BLKIF_OP_WRITE, 4, "wsame");
-	rf_rw(r, 1, 24);
-	rf_seg(&r->u.rw.seg[0], d->data_ref[5], 0, 7);
-	r = rf_slot(d, BLKIF_OP_READ, 5, "rsame");
-	rf_rw(r, 1, 32);
-	rf_seg(&r->u.rw.seg[0], d->data_ref[5], 0, 7);
+	rf_page(d, BLKIF_OP_WRITE, 4, "wsame", d->data_ref[5], 24);
+	rf_page(d, BLKIF_OP_READ, 5, "rsame", d->data_ref[5], 32);
 	rf_push(d);
 	rf_wait(d, want, 5000);
 	rf_result(d, 4);
 	rf_result(d, 5);
 	/* Twenty requests all on one grant. */
 	want = d->nr_rsp + 20;
-	for (i = 0; i < 20; i++) {
-		r = rf_slot(d, BLKIF_OP_READ, 100 + i, "many");
-		rf_rw(r, 1, 8 * i);
-		rf_seg(&r->u.rw.seg[0], d->data_ref[6], 0, 7);
-	}
+	for (i = 0; i < 20; i++)
+		rf_page(d, BLKIF_OP_READ, 100 + i, "many", d->data_ref[6],
+			8 * i);
 	rf_push(d);
 	rf_wait(d, want, 5000);
 	for (i = 0; i < 20; i++)
@@ -758,17 +747,13 @@ static void sc_evtstorm(struct rf_dev *d)
 
 static void sc_vanish(struct rf_dev *d)
 {
-	struct blkif_request *r;
 	unsigned int i, n = min_t(unsigned int, RING_SIZE(&d->ring),
 				  RF_DATA_PAGES);
 
 	rf_good_read(d, 0, "good", 0, 0);
-	for (i = 0; i < n; i++) {
-		r = rf_slot(d, i & 1 ? BLKIF_OP_WRITE : BLKIF_OP_READ,
-			    100 + i, "inflight");
-		rf_rw(r, 1, 8 * i);
-		rf_seg(&r->u.rw.seg[0], d->data_ref[i], 0, 7);
-	}
+	for (i = 0; i < n; i++)
+		rf_page(d, i & 1 ? BLKIF_OP_WRITE : BLKIF_OP_READ, 100 + i,
+			"inflight", d->data_ref[i], 8 * i);
 	rf_push(d);
 	msleep(200);
 	rf_collect(d);

@@ -12,6 +12,19 @@
 #include "trace.h"
 
 /*
+ * The three response layouts name their fields alike and differ only in
+ * padding and alignment; fill whichever one @rsp points to.
+ */
+#define XBB_FILL_RESPONSE(rsp, rsp_id, rsp_op, rsp_status)		\
+	do {								\
+		typeof(rsp) __rsp = (rsp);				\
+									\
+		__rsp->id = (rsp_id);					\
+		__rsp->operation = (rsp_op);				\
+		__rsp->status = (rsp_status);				\
+	} while (0)
+
+/*
  * Write one response directly into the next private response slot, field
  * by field, so no uninitialised padding of ours can leak into the shared
  * page.  The caller holds rsp_lock and pushes.
@@ -26,34 +39,19 @@ static void xbb_put_response(struct xbb_ring *ring, u64 id, u8 op,
 	idx = r->common.rsp_prod_pvt;
 
 	switch (ring->be->protocol) {
-	case XBB_PROTO_X86_32: {
-		struct xbb_x86_32_response *rsp;
-
-		rsp = RING_GET_RESPONSE(&r->x86_32, idx);
-		rsp->id = id;
-		rsp->operation = op;
-		rsp->status = status;
+	case XBB_PROTO_X86_32:
+		XBB_FILL_RESPONSE(RING_GET_RESPONSE(&r->x86_32, idx),
+				  id, op, status);
 		break;
-	}
-	case XBB_PROTO_X86_64: {
-		struct xbb_x86_64_response *rsp;
-
-		rsp = RING_GET_RESPONSE(&r->x86_64, idx);
-		rsp->id = id;
-		rsp->operation = op;
-		rsp->status = status;
+	case XBB_PROTO_X86_64:
+		XBB_FILL_RESPONSE(RING_GET_RESPONSE(&r->x86_64, idx),
+				  id, op, status);
 		break;
-	}
 	case XBB_PROTO_NATIVE:
-	default: {
-		struct blkif_response *rsp;
-
-		rsp = RING_GET_RESPONSE(&r->native, idx);
-		rsp->id = id;
-		rsp->operation = op;
-		rsp->status = status;
+	default:
+		XBB_FILL_RESPONSE(RING_GET_RESPONSE(&r->native, idx),
+				  id, op, status);
 		break;
-	}
 	}
 	r->common.rsp_prod_pvt = idx + 1;
 }

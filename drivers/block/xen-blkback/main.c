@@ -61,6 +61,8 @@
 
 #include <xen/xen.h>
 
+#include <xen-blkif/param.h>
+
 #include "common.h"
 
 /* The tracepoints of trace.h are instantiated here, once per module. */
@@ -108,26 +110,6 @@ static int xbb_param_set_range(const char *val, const struct kernel_param *kp,
 	return 0;
 }
 
-static int xbb_set_count(const char *val, const struct kernel_param *kp)
-{
-	return xbb_param_set_range(val, kp, 0, INT_MAX);
-}
-
-static int xbb_set_positive(const char *val, const struct kernel_param *kp)
-{
-	return xbb_param_set_range(val, kp, 1, INT_MAX);
-}
-
-static int xbb_set_interval(const char *val, const struct kernel_param *kp)
-{
-	return xbb_param_set_range(val, kp, 1, 60 * MSEC_PER_SEC);
-}
-
-static int xbb_set_queues(const char *val, const struct kernel_param *kp)
-{
-	return xbb_param_set_range(val, kp, 0, XBB_MAX_QUEUES_LIMIT);
-}
-
 static int xbb_set_ring_order(const char *val, const struct kernel_param *kp)
 {
 	unsigned int v;
@@ -143,25 +125,12 @@ static int xbb_set_ring_order(const char *val, const struct kernel_param *kp)
 	return 0;
 }
 
-static const struct kernel_param_ops xbb_count_ops = {
-	.set = xbb_set_count,
-	.get = param_get_uint,
-};
-
-static const struct kernel_param_ops xbb_positive_ops = {
-	.set = xbb_set_positive,
-	.get = param_get_uint,
-};
-
-static const struct kernel_param_ops xbb_interval_ops = {
-	.set = xbb_set_interval,
-	.get = param_get_uint,
-};
-
-static const struct kernel_param_ops xbb_queues_ops = {
-	.set = xbb_set_queues,
-	.get = param_get_uint,
-};
+XENBLK_PARAM_UINT_OPS(xbb_count_ops, xbb_param_set_range, 0, INT_MAX);
+XENBLK_PARAM_UINT_OPS(xbb_positive_ops, xbb_param_set_range, 1, INT_MAX);
+XENBLK_PARAM_UINT_OPS(xbb_interval_ops, xbb_param_set_range,
+		      1, 60 * MSEC_PER_SEC);
+XENBLK_PARAM_UINT_OPS(xbb_queues_ops, xbb_param_set_range,
+		      0, XBB_MAX_QUEUES_LIMIT);
 
 static const struct kernel_param_ops xbb_ring_order_ops = {
 	.set = xbb_set_ring_order,

@@ -75,8 +75,12 @@ static ssize_t xbb_counter_show(struct device *d,
 	return sysfs_emit(buf, "%llu\n", sum);
 }
 
-static ssize_t persistent_grants_show(struct device *d,
-				      struct device_attribute *attr, char *buf)
+/*
+ * A gauge summed over the device's rings: @get reads one ring's share.
+ * be->lock keeps the rings from being freed meanwhile.
+ */
+static ssize_t xbb_rings_sum_show(struct device *d, char *buf,
+				  unsigned int (*get)(const struct xbb_ring *))
 {
 	struct xbb_device *be = dev_get_drvdata(d);
 	unsigned int i, sum = 0;
@@ -85,26 +89,33 @@ static ssize_t persistent_grants_show(struct device *d,
 		return -ENODEV;
 	mutex_lock(&be->lock);
 	for (i = 0; i < be->nr_rings; i++)
-		sum += READ_ONCE(be->rings[i].gcache.count);
+		sum += get(&be->rings[i]);
 	mutex_unlock(&be->lock);
 	return sysfs_emit(buf, "%u\n", sum);
 }
+
+static unsigned int xbb_ring_pgrants(const struct xbb_ring *ring)
+{
+	return READ_ONCE(ring->gcache.count);
+}
+
+static ssize_t persistent_grants_show(struct device *d,
+				      struct device_attribute *attr, char *buf)
+{
+	return xbb_rings_sum_show(d, buf, xbb_ring_pgrants);
+}
 static DEVICE_ATTR_RO(persistent_grants);
+
+/* A ring whose request slots are not allocated yet has no pool either. */
+static unsigned int xbb_ring_pool_pages(const struct xbb_ring *ring)
+{
+	return ring->reqs ? READ_ONCE(ring->pool.num_pages) : 0;
+}
 
 static ssize_t pool_pages_show(struct device *d, struct device_attribute *attr,
 			       char *buf)
 {
-	struct xbb_device *be = dev_get_drvdata(d);
-	unsigned int i, sum = 0;
-
-	if (!be)
-		return -ENODEV;
-	mutex_lock(&be->lock);
-	for (i = 0; i < be->nr_rings; i++)
-		if (be->rings[i].reqs)
-			sum += READ_ONCE(be->rings[i].pool.num_pages);
-	mutex_unlock(&be->lock);
-	return sysfs_emit(buf, "%u\n", sum);
+	return xbb_rings_sum_show(d, buf, xbb_ring_pool_pages);
 }
 static DEVICE_ATTR_RO(pool_pages);
 

@@ -19,6 +19,23 @@
 
 #include "common.h"
 
+/*
+ * Every event opens by naming its queue: frontend domain, virtual device
+ * number and queue index, filled in and printed alike by the two macros
+ * below.  The fields themselves are listed in each event, and printed
+ * first, so that every record and print format begins the same way.
+ */
+#define XBB_TP_RING_ASSIGN(ring)					\
+	do {								\
+		const struct xbb_ring *__r = (ring);			\
+									\
+		__entry->dom = __r->be->domid;				\
+		__entry->dev = __r->be->handle;				\
+		__entry->q = __r->index;				\
+	} while (0)
+
+#define XBB_TP_RING_FMT		"dom=%u dev=%u q=%u"
+
 TRACE_EVENT(xen_blkback_fetch,
 	    TP_PROTO(const struct xbb_ring *ring, unsigned int idx,
 		     const struct xenblk_req *r),
@@ -32,16 +49,14 @@ TRACE_EVENT(xen_blkback_fetch,
 			     __field(u8, iop)
 			     __field(u16, nr_segs)
 			     __field(u64, sector)),
-	    TP_fast_assign(__entry->dom = ring->be->domid;
-			   __entry->dev = ring->be->handle;
-			   __entry->q = ring->index;
+	    TP_fast_assign(XBB_TP_RING_ASSIGN(ring);
 			   __entry->idx = idx;
 			   __entry->id = r->id;
 			   __entry->op = r->hdr.operation;
 			   __entry->iop = r->hdr.indirect_op;
 			   __entry->nr_segs = r->hdr.nr_segs;
 			   __entry->sector = r->hdr.sector;),
-	    TP_printk("dom=%u dev=%u q=%u idx=%u id=%llu op=%s iop=%u sector=%llu nr_segs=%u",
+	    TP_printk(XBB_TP_RING_FMT " idx=%u id=%llu op=%s iop=%u sector=%llu nr_segs=%u",
 		      __entry->dom, __entry->dev, __entry->q, __entry->idx,
 		      __entry->id, xenblk_show_op(__entry->op), __entry->iop,
 		      __entry->sector, __entry->nr_segs)
@@ -59,15 +74,13 @@ TRACE_EVENT(xen_blkback_map,
 			     __field(u32, mapped)
 			     __field(u32, hits)
 			     __field(u32, pgrants)),
-	    TP_fast_assign(__entry->dom = ring->be->domid;
-			   __entry->dev = ring->be->handle;
-			   __entry->q = ring->index;
+	    TP_fast_assign(XBB_TP_RING_ASSIGN(ring);
 			   __entry->id = req->id;
 			   __entry->nr_segs = req->nr_segs;
 			   __entry->mapped = ring->st.grants_mapped - mapped_before;
 			   __entry->hits = ring->st.pgrant_hits - hits_before;
 			   __entry->pgrants = ring->gcache.count;),
-	    TP_printk("dom=%u dev=%u q=%u id=%llu nr_segs=%u mapped=%u hits=%u pgrants=%u",
+	    TP_printk(XBB_TP_RING_FMT " id=%llu nr_segs=%u mapped=%u hits=%u pgrants=%u",
 		      __entry->dom, __entry->dev, __entry->q, __entry->id,
 		      __entry->nr_segs, __entry->mapped, __entry->hits,
 		      __entry->pgrants)
@@ -83,14 +96,12 @@ TRACE_EVENT(xen_blkback_submit,
 			     __field(u8, op)
 			     __field(u32, nr_segs)
 			     __field(u64, sector)),
-	    TP_fast_assign(__entry->dom = ring->be->domid;
-			   __entry->dev = ring->be->handle;
-			   __entry->q = ring->index;
+	    TP_fast_assign(XBB_TP_RING_ASSIGN(ring);
 			   __entry->id = req->id;
 			   __entry->op = req->data_op;
 			   __entry->nr_segs = req->nr_segs;
 			   __entry->sector = req->hdr.sector;),
-	    TP_printk("dom=%u dev=%u q=%u id=%llu op=%s sector=%llu nr_segs=%u",
+	    TP_printk(XBB_TP_RING_FMT " id=%llu op=%s sector=%llu nr_segs=%u",
 		      __entry->dom, __entry->dev, __entry->q, __entry->id,
 		      xenblk_show_op(__entry->op), __entry->sector,
 		      __entry->nr_segs)
@@ -104,12 +115,10 @@ TRACE_EVENT(xen_blkback_end_io,
 			     __field(u32, q)
 			     __field(u64, id)
 			     __field(int, err)),
-	    TP_fast_assign(__entry->dom = req->ring->be->domid;
-			   __entry->dev = req->ring->be->handle;
-			   __entry->q = req->ring->index;
+	    TP_fast_assign(XBB_TP_RING_ASSIGN(req->ring);
 			   __entry->id = req->id;
 			   __entry->err = blk_status_to_errno(bio->bi_status);),
-	    TP_printk("dom=%u dev=%u q=%u id=%llu err=%d",
+	    TP_printk(XBB_TP_RING_FMT " id=%llu err=%d",
 		      __entry->dom, __entry->dev, __entry->q, __entry->id,
 		      __entry->err)
 );
@@ -125,14 +134,12 @@ TRACE_EVENT(xen_blkback_respond,
 			     __field(u8, op)
 			     __field(int, status)
 			     __field(bool, notify)),
-	    TP_fast_assign(__entry->dom = ring->be->domid;
-			   __entry->dev = ring->be->handle;
-			   __entry->q = ring->index;
+	    TP_fast_assign(XBB_TP_RING_ASSIGN(ring);
 			   __entry->id = id;
 			   __entry->op = op;
 			   __entry->status = status;
 			   __entry->notify = notify;),
-	    TP_printk("dom=%u dev=%u q=%u id=%llu op=%s status=%d notify=%u",
+	    TP_printk(XBB_TP_RING_FMT " id=%llu op=%s status=%d notify=%u",
 		      __entry->dom, __entry->dev, __entry->q, __entry->id,
 		      xenblk_show_op(__entry->op), __entry->status,
 		      __entry->notify)
@@ -146,12 +153,10 @@ DECLARE_EVENT_CLASS(xen_blkback_pgrant,
 				     __field(u32, q)
 				     __field(u32, gref)
 				     __field(u32, pgrants)),
-		    TP_fast_assign(__entry->dom = ring->be->domid;
-				   __entry->dev = ring->be->handle;
-				   __entry->q = ring->index;
+		    TP_fast_assign(XBB_TP_RING_ASSIGN(ring);
 				   __entry->gref = gref;
 				   __entry->pgrants = ring->gcache.count;),
-		    TP_printk("dom=%u dev=%u q=%u gref=%u pgrants=%u",
+		    TP_printk(XBB_TP_RING_FMT " gref=%u pgrants=%u",
 			      __entry->dom, __entry->dev, __entry->q,
 			      __entry->gref, __entry->pgrants)
 );
@@ -176,13 +181,11 @@ TRACE_EVENT(xen_blkback_lru_purge,
 			     __field(u32, removed)
 			     __field(u32, remaining)
 			     __field(u64, ns)),
-	    TP_fast_assign(__entry->dom = ring->be->domid;
-			   __entry->dev = ring->be->handle;
-			   __entry->q = ring->index;
+	    TP_fast_assign(XBB_TP_RING_ASSIGN(ring);
 			   __entry->removed = removed;
 			   __entry->remaining = ring->gcache.count;
 			   __entry->ns = ktime_get_ns() - start_ns;),
-	    TP_printk("dom=%u dev=%u q=%u removed=%u remaining=%u ns=%llu",
+	    TP_printk(XBB_TP_RING_FMT " removed=%u remaining=%u ns=%llu",
 		      __entry->dom, __entry->dev, __entry->q,
 		      __entry->removed, __entry->remaining, __entry->ns)
 );
@@ -198,14 +201,12 @@ TRACE_EVENT(xen_blkback_pool_squeeze,
 			     __field(u32, left)
 			     __field(u32, target)
 			     __field(bool, squeezing)),
-	    TP_fast_assign(__entry->dom = ring->be->domid;
-			   __entry->dev = ring->be->handle;
-			   __entry->q = ring->index;
+	    TP_fast_assign(XBB_TP_RING_ASSIGN(ring);
 			   __entry->freed = freed;
 			   __entry->left = READ_ONCE(ring->pool.num_pages);
 			   __entry->target = target;
 			   __entry->squeezing = squeezing;),
-	    TP_printk("dom=%u dev=%u q=%u freed=%u left=%u target=%u squeezing=%u",
+	    TP_printk(XBB_TP_RING_FMT " freed=%u left=%u target=%u squeezing=%u",
 		      __entry->dom, __entry->dev, __entry->q, __entry->freed,
 		      __entry->left, __entry->target, __entry->squeezing)
 );

@@ -13,6 +13,8 @@
 #include <xen/page.h>
 #include <xen/platform_pci.h>
 
+#include <xen-blkif/param.h>
+
 #include "blkfront.h"
 
 /* The tracepoints of trace.h are instantiated here, once per module. */
@@ -86,41 +88,16 @@ static int blkfront_param_set_capped(const char *val,
 	return 0;
 }
 
-static int blkfront_set_indirect(const char *val, const struct kernel_param *kp)
-{
-	return blkfront_param_set_capped(val, kp, 0, XENBLK_MAX_INDIRECT_PAGES *
-					 (XEN_PAGE_SIZE / sizeof(struct blkif_request_segment)));
-}
-
 /* A bound for the parameter; online CPUs cap it further at connect. */
 #define BLKFRONT_MAX_QUEUES_LIMIT	256
 
-static int blkfront_set_queues(const char *val, const struct kernel_param *kp)
-{
-	return blkfront_param_set_capped(val, kp, 1, BLKFRONT_MAX_QUEUES_LIMIT);
-}
-
-static int blkfront_set_ring_order(const char *val,
-				   const struct kernel_param *kp)
-{
-	return blkfront_param_set_capped(val, kp, 0,
-					 XENBUS_MAX_RING_GRANT_ORDER);
-}
-
-static const struct kernel_param_ops blkfront_indirect_ops = {
-	.set = blkfront_set_indirect,
-	.get = param_get_uint,
-};
-
-static const struct kernel_param_ops blkfront_queues_ops = {
-	.set = blkfront_set_queues,
-	.get = param_get_uint,
-};
-
-static const struct kernel_param_ops blkfront_ring_order_ops = {
-	.set = blkfront_set_ring_order,
-	.get = param_get_uint,
-};
+XENBLK_PARAM_UINT_OPS(blkfront_indirect_ops, blkfront_param_set_capped,
+		      0, XENBLK_MAX_INDIRECT_PAGES *
+			 (XEN_PAGE_SIZE / sizeof(struct blkif_request_segment)));
+XENBLK_PARAM_UINT_OPS(blkfront_queues_ops, blkfront_param_set_capped,
+		      1, BLKFRONT_MAX_QUEUES_LIMIT);
+XENBLK_PARAM_UINT_OPS(blkfront_ring_order_ops, blkfront_param_set_capped,
+		      0, XENBUS_MAX_RING_GRANT_ORDER);
 
 unsigned int blkfront_max_indirect_segments = 32;
 module_param_cb(max_indirect_segments, &blkfront_indirect_ops,

@@ -18,6 +18,23 @@
 
 #include "blkfront.h"
 
+/*
+ * Every event opens by naming the block request: virtual device number,
+ * queue index and blk-mq tag, filled in and printed alike by the two
+ * macros below.  The fields themselves are listed in each event, and
+ * printed first, so that every record and print format begins the same way.
+ */
+#define XBF_TP_RQ_ASSIGN(ring, rq)					\
+	do {								\
+		const struct blkfront_ring *__r = (ring);		\
+									\
+		__entry->vdev = __r->info->vdevice;			\
+		__entry->q = __r->index;				\
+		__entry->tag = (rq)->tag;				\
+	} while (0)
+
+#define XBF_TP_RQ_FMT		"vdev=%u q=%u tag=%d"
+
 TRACE_DEFINE_ENUM(REQ_OP_READ);
 TRACE_DEFINE_ENUM(REQ_OP_WRITE);
 TRACE_DEFINE_ENUM(REQ_OP_FLUSH);
@@ -41,13 +58,11 @@ TRACE_EVENT(xen_blkfront_queue,
 			     __field(u32, op)
 			     __field(u64, sector)
 			     __field(u32, bytes)),
-	    TP_fast_assign(__entry->vdev = ring->info->vdevice;
-			   __entry->q = ring->index;
-			   __entry->tag = rq->tag;
+	    TP_fast_assign(XBF_TP_RQ_ASSIGN(ring, rq);
 			   __entry->op = req_op(rq);
 			   __entry->sector = blk_rq_pos(rq);
 			   __entry->bytes = blk_rq_bytes(rq);),
-	    TP_printk("vdev=%u q=%u tag=%d op=%s sector=%llu bytes=%u",
+	    TP_printk(XBF_TP_RQ_FMT " op=%s sector=%llu bytes=%u",
 		      __entry->vdev, __entry->q, __entry->tag,
 		      xbf_show_req_op(__entry->op), __entry->sector,
 		      __entry->bytes)
@@ -66,15 +81,13 @@ TRACE_EVENT(xen_blkfront_grant,
 			     __field(u32, units)
 			     __field(bool, indirect)
 			     __field(bool, persistent)),
-	    TP_fast_assign(__entry->vdev = ring->info->vdevice;
-			   __entry->q = ring->index;
-			   __entry->tag = rq->tag;
+	    TP_fast_assign(XBF_TP_RQ_ASSIGN(ring, rq);
 			   __entry->grants = grants;
 			   __entry->new_grants = new_grants;
 			   __entry->units = units;
 			   __entry->indirect = indirect;
 			   __entry->persistent = ring->info->persistent;),
-	    TP_printk("vdev=%u q=%u tag=%d grants=%u new=%u units=%u indirect=%u persistent=%u",
+	    TP_printk(XBF_TP_RQ_FMT " grants=%u new=%u units=%u indirect=%u persistent=%u",
 		      __entry->vdev, __entry->q, __entry->tag,
 		      __entry->grants, __entry->new_grants, __entry->units,
 		      __entry->indirect, __entry->persistent)
@@ -92,15 +105,13 @@ TRACE_EVENT(xen_blkfront_submit,
 			     __field(u8, iop)
 			     __field(u64, sector)
 			     __field(u32, nr_segs)),
-	    TP_fast_assign(__entry->vdev = ring->info->vdevice;
-			   __entry->q = ring->index;
-			   __entry->tag = rq->tag;
+	    TP_fast_assign(XBF_TP_RQ_ASSIGN(ring, rq);
 			   __entry->id = id;
 			   __entry->op = ring->shadow[id].op;
 			   __entry->iop = ring->shadow[id].indirect_op;
 			   __entry->sector = sector;
 			   __entry->nr_segs = nr_segs;),
-	    TP_printk("vdev=%u q=%u tag=%d id=%u op=%s iop=%u sector=%llu nr_segs=%u",
+	    TP_printk(XBF_TP_RQ_FMT " id=%u op=%s iop=%u sector=%llu nr_segs=%u",
 		      __entry->vdev, __entry->q, __entry->tag, __entry->id,
 		      xenblk_show_op(__entry->op), __entry->iop,
 		      __entry->sector, __entry->nr_segs)
@@ -118,15 +129,13 @@ TRACE_EVENT(xen_blkfront_complete,
 			     __field(u8, op)
 			     __field(int, status)
 			     __field(u64, ns)),
-	    TP_fast_assign(__entry->vdev = ring->info->vdevice;
-			   __entry->q = ring->index;
-			   __entry->tag = s->rq->tag;
+	    TP_fast_assign(XBF_TP_RQ_ASSIGN(ring, s->rq);
 			   __entry->id = rsp->id;
 			   __entry->op = rsp->operation;
 			   __entry->status = rsp->status;
 			   __entry->ns = s->submit_ns ?
 					 ktime_get_ns() - s->submit_ns : 0;),
-	    TP_printk("vdev=%u q=%u tag=%d id=%u op=%s status=%d ns=%llu",
+	    TP_printk(XBF_TP_RQ_FMT " id=%u op=%s status=%d ns=%llu",
 		      __entry->vdev, __entry->q, __entry->tag, __entry->id,
 		      xenblk_show_op(__entry->op), __entry->status, __entry->ns)
 );
