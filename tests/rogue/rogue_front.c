@@ -807,12 +807,8 @@ static void sc_barrier(struct rf_dev *d)
 	rf_rw(r, 8, 0);
 	for (i = 0; i < 8; i++)
 		rf_seg(&r->u.rw.seg[i], d->data_ref[i], 0, 7);
-	r = rf_slot(d, BLKIF_OP_WRITE_BARRIER, 2, "b");
-	rf_rw(r, 1, 2048);
-	rf_seg(&r->u.rw.seg[0], d->data_ref[8], 0, 7);
-	r = rf_slot(d, BLKIF_OP_WRITE, 3, "c");
-	rf_rw(r, 1, 4096);
-	rf_seg(&r->u.rw.seg[0], d->data_ref[9], 0, 7);
+	rf_page(d, BLKIF_OP_WRITE_BARRIER, 2, "b", d->data_ref[8], 2048);
+	rf_page(d, BLKIF_OP_WRITE, 3, "c", d->data_ref[9], 4096);
 	rf_push(d);
 	if (!rf_wait(d, want, 30000))
 		rf_say(d, "answers=%u/3", d->nr_rsp + 3 - want);
