@@ -146,11 +146,7 @@ def main():
     o.append("# make bench-memory: seed 004, page-pool squeezing under dom0 "
              "memory pressure\n")
     ballooned = m.get("lab_dom0_kernel", "debian") != "debian"
-    o.append("Lab: Xen 4.17 in QEMU TCG (%s emulated CPU(s), dom0 %s MiB, "
-             "dom0 kernel %s), wall time %s s, lab exit %s.\n" % (
-                 m.get("lab_smp", "?"), m.get("lab_dom0_mem", "?"),
-                 setup.get("kernel", "?"), m.get("wall_s", "?"),
-                 m.get("lab_rc", "?")))
+    o.append(benchlib.lab_line(m, setup, kernel="dom0 kernel"))
     if ballooned:
         o.append("dom0 runs the lab's own build of Debian's linux-source-6.1 "
                  "(tests/lab/host/kernel.sh) without CONFIG_XEN_UNPOPULATED_ALLOC: "

@@ -61,11 +61,7 @@ def main():
     o = []
     o.append("# make bench-scale: seed 001, aggregate IOPS with 1..%d "
              "guests\n" % maxg)
-    o.append("Lab: Xen 4.17 in QEMU TCG (%s emulated CPU(s), dom0 %s MiB "
-             "with 2 vCPUs, kernel %s), wall time %s s, lab exit %s.\n" % (
-                 m.get("lab_smp", "?"), m.get("lab_dom0_mem", "?"),
-                 setup.get("kernel", "?"), m.get("wall_s", "?"),
-                 m.get("lab_rc", "?")))
+    o.append(benchlib.lab_line(m, setup, dom0=" with 2 vCPUs"))
     if setup:
         o.append("Setup: each guest (1 vCPU, 512 MiB) has its own null_blk "
                  "disk; fio %s bs=%s QD%d for %d s in every active guest at "

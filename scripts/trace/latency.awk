@@ -76,6 +76,17 @@ function bkey()
 	return FILENAME " " f["dom"] " " f["dev"] " " f["q"] " " f["id"]
 }
 
+# A request that was stamped in STAMP reached the next stage: count the
+# time since (if COUNTS) under STAGE, and forget the stamp.
+function lap(stage, stamp, k, counts)
+{
+	if (!(k in stamp))
+		return
+	if (counts)
+		add(stage, t - stamp[k])
+	delete stamp[k]
+}
+
 # Each file is one domain: nothing is carried from one to the next.
 FNR == 1 {
 	split("", qt); split("", qop); split("", st); split("", sok)
@@ -107,11 +118,7 @@ ev == "xen_blkfront_queue" {
 ev == "xen_blkfront_submit" {
 	k = fkey("tag")
 	ok = (k in qop) ? qop[k] : (op == "")
-	if (k in qt) {
-		if (ok)
-			add("front queue->submit", t - qt[k])
-		delete qt[k]
-	}
+	lap("front queue->submit", qt, k, ok)
 	k = fkey("id")
 	st[k] = t
 	sok[k] = ok
@@ -120,9 +127,7 @@ ev == "xen_blkfront_submit" {
 
 ev == "xen_blkfront_complete" {
 	k = fkey("id")
-	if (k in st && sok[k])
-		add("front submit->complete", t - st[k])
-	delete st[k]
+	lap("front submit->complete", st, k, sok[k])
 	delete sok[k]
 	next
 }
