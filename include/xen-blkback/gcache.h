@@ -212,6 +212,23 @@ static inline unsigned int xbb_lru_target(unsigned int held, unsigned int max,
 }
 
 /**
+ * xbb_lru_batch() - the grants an LRU run drops beyond the excess
+ * @num_clean: lru_num_clean; 0 means 5 % of the cap
+ * @max: the cap (max_persistent_grants)
+ *
+ * Return: @num_clean if set, else 5 % of @max rounded up, at least 1: the
+ * batch follows the cap it trims (53 for the default 1056, as the in-tree
+ * driver drops, 2 for a cap of 32).
+ */
+static inline unsigned int xbb_lru_batch(unsigned int num_clean,
+					 unsigned int max)
+{
+	if (num_clean)
+		return num_clean;
+	return max_t(unsigned int, 1, DIV_ROUND_UP((u64)max * 5, 100));
+}
+
+/**
  * xbb_idle_jiffies() - persistent_grant_unused_seconds as a timeout in jiffies
  * @secs: the parameter, 0..INT_MAX (0: never)
  * @hz: jiffies per second

@@ -112,6 +112,20 @@ UNIT_TEST(lru_target)
 	EXPECT_EQ(xbb_lru_target(10, 20, 5, true), 0);
 }
 
+UNIT_TEST(lru_batch_follows_the_cap)
+{
+	/* 0: 5 % of the cap, rounded up, at least one. */
+	EXPECT_EQ(xbb_lru_batch(0, 1056), 53);
+	EXPECT_EQ(xbb_lru_batch(0, 32), 2);
+	EXPECT_EQ(xbb_lru_batch(0, 4), 1);
+	EXPECT_EQ(xbb_lru_batch(0, 0), 1);
+	EXPECT_EQ(xbb_lru_batch(0, 20000), 1000);
+	EXPECT_EQ(xbb_lru_batch(0, 0x7fffffff), 107374183);
+	/* Set: as set. */
+	EXPECT_EQ(xbb_lru_batch(7, 1056), 7);
+	EXPECT_EQ(xbb_lru_batch(500, 32), 500);
+}
+
 UNIT_TEST(idle_timeout_never_wraps)
 {
 	EXPECT_EQ(xbb_idle_jiffies(0, 250), 0);
@@ -266,6 +280,7 @@ int main(void)
 		UNIT_CASE(insert_lookup_duplicate),
 		UNIT_CASE(in_flight_grant_refused),
 		UNIT_CASE(lru_target),
+		UNIT_CASE(lru_batch_follows_the_cap),
 		UNIT_CASE(idle_timeout_never_wraps),
 		UNIT_CASE(purge_prefers_unused_then_any_idle),
 		UNIT_CASE(purge_falls_back_to_used_but_never_in_flight),

@@ -364,7 +364,7 @@ static void xbb_unmap_victims(struct xbb_ring *ring, struct xbb_gnode *v)
 void xbb_gcache_purge(struct xbb_ring *ring)
 {
 	struct xbb_gcache *c = &ring->gcache;
-	unsigned int target, timeout, dropped;
+	unsigned int cap, target, timeout, dropped;
 	struct xbb_gnode *victims;
 	u64 start = 0;
 
@@ -372,8 +372,9 @@ void xbb_gcache_purge(struct xbb_ring *ring)
 		return;
 	if (trace_xen_blkback_lru_purge_enabled())
 		start = ktime_get_ns();
-	target = xbb_lru_target(c->count, READ_ONCE(xbb_max_pgrants),
-				max(READ_ONCE(xbb_lru_num_clean), 1U),
+	cap = READ_ONCE(xbb_max_pgrants);
+	target = xbb_lru_target(c->count, cap,
+				xbb_lru_batch(READ_ONCE(xbb_lru_num_clean), cap),
 				c->overflow);
 	timeout = READ_ONCE(xbb_pgrant_timeout_s);
 	dropped = xbb_gcache_collect(c, target, jiffies,

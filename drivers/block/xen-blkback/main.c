@@ -71,7 +71,7 @@
 
 unsigned int xbb_max_pgrants = 1056;
 unsigned int xbb_lru_interval_ms = 100;
-unsigned int xbb_lru_num_clean = 53;
+unsigned int xbb_lru_num_clean;
 unsigned int xbb_pgrant_timeout_s = 60;
 unsigned int xbb_max_buffer_pages = 1024;
 unsigned int xbb_squeeze_ms = 10;
@@ -126,7 +126,6 @@ static int xbb_set_ring_order(const char *val, const struct kernel_param *kp)
 }
 
 XENBLK_PARAM_UINT_OPS(xbb_count_ops, xbb_param_set_range, 0, INT_MAX);
-XENBLK_PARAM_UINT_OPS(xbb_positive_ops, xbb_param_set_range, 1, INT_MAX);
 XENBLK_PARAM_UINT_OPS(xbb_interval_ops, xbb_param_set_range,
 		      1, 60 * MSEC_PER_SEC);
 XENBLK_PARAM_UINT_OPS(xbb_queues_ops, xbb_param_set_range,
@@ -145,9 +144,9 @@ module_param_cb(lru_interval, &xbb_interval_ops, &xbb_lru_interval_ms, 0644);
 MODULE_PARM_DESC(lru_interval,
 		 "Interval between LRU purges of persistent grants in ms (1..60000, default 100)");
 
-module_param_cb(lru_num_clean, &xbb_positive_ops, &xbb_lru_num_clean, 0644);
+module_param_cb(lru_num_clean, &xbb_count_ops, &xbb_lru_num_clean, 0644);
 MODULE_PARM_DESC(lru_num_clean,
-		 "Persistent grants dropped per LRU purge beyond the excess (grants, 1..INT_MAX, default 53 = 5% of 1056)");
+		 "Persistent grants dropped per LRU purge beyond the excess (grants, 0..INT_MAX, default 0 = 5% of max_persistent_grants, at least 1)");
 
 module_param_cb(persistent_grant_unused_seconds, &xbb_count_ops,
 		&xbb_pgrant_timeout_s, 0644);

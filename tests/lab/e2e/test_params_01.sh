@@ -51,7 +51,8 @@ taken() { # name value
 refused lru_interval 0 "must be 1..60000"
 refused lru_interval 60001 "must be 1..60000"
 taken lru_interval 60000
-refused lru_num_clean 0 "must be 1..2147483647"
+refused lru_num_clean -1 "must be 0..2147483647"
+taken lru_num_clean 0
 taken lru_num_clean 1
 refused max_queues 257 "must be 0..256"
 taken max_queues 256
