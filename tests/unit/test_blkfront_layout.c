@@ -141,51 +141,77 @@ UNIT_TEST(effective_indirect)
 	EXPECT_EQ(xbf_effective_indirect(&g64k, 256, 16), 16);
 }
 
+/* The layout a connection gets from a geometry and an indirect count. */
+struct layout_case {
+	const struct xbf_geom *g;
+	unsigned int indirect_segs;
+	struct xbf_layout want;
+};
+
+static void check_layouts(const struct layout_case *c, unsigned int n,
+			  int *unit_failed)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++, c++) {
+		struct xbf_layout l;
+		int was_failed = *unit_failed;
+
+		xbf_layout_init(&l, c->g, c->indirect_segs);
+		EXPECT_EQ(l.indirect, c->want.indirect);
+		EXPECT_EQ(l.grants_per_slot, c->want.grants_per_slot);
+		EXPECT_EQ(l.indirect_per_slot, c->want.indirect_per_slot);
+		EXPECT_EQ(l.max_slots, c->want.max_slots);
+		EXPECT_EQ(l.max_segments, c->want.max_segments);
+		EXPECT_EQ(l.max_grants, c->want.max_grants);
+		EXPECT_EQ(l.max_hw_sectors, c->want.max_hw_sectors);
+		if (*unit_failed != was_failed)
+			fprintf(stderr, "  ... for %u-byte pages, %u indirect segments\n",
+				1U << c->g->page_shift, c->indirect_segs);
+	}
+}
+
 UNIT_TEST(layout_4k)
 {
-	struct xbf_layout l;
+	static const struct layout_case c[] = {
+		{ &g4k, 32, {
+			.indirect = true, .grants_per_slot = 32,
+			.indirect_per_slot = 1, .max_slots = 1,
+			.max_segments = 32, .max_grants = 32,
+			.max_hw_sectors = 256 } },
+		{ &g4k, 0, {
+			.indirect = false, .grants_per_slot = 11,
+			.indirect_per_slot = 0, .max_slots = 1,
+			.max_segments = 11, .max_grants = 11,
+			.max_hw_sectors = 88 } },
+		/* Two indirect frames per request. */
+		{ &g4k, 1024, {
+			.indirect = true, .grants_per_slot = 1024,
+			.indirect_per_slot = 2, .max_slots = 1,
+			.max_segments = 1024, .max_grants = 1024,
+			.max_hw_sectors = 8192 } },
+	};
 
-	xbf_layout_init(&l, &g4k, 32);
-	EXPECT(l.indirect);
-	EXPECT_EQ(l.grants_per_slot, 32);
-	EXPECT_EQ(l.indirect_per_slot, 1);
-	EXPECT_EQ(l.max_slots, 1);
-	EXPECT_EQ(l.max_segments, 32);
-	EXPECT_EQ(l.max_grants, 32);
-	EXPECT_EQ(l.max_hw_sectors, 256);
-
-	xbf_layout_init(&l, &g4k, 0);
-	EXPECT(!l.indirect);
-	EXPECT_EQ(l.grants_per_slot, 11);
-	EXPECT_EQ(l.indirect_per_slot, 0);
-	EXPECT_EQ(l.max_slots, 1);
-	EXPECT_EQ(l.max_segments, 11);
-	EXPECT_EQ(l.max_hw_sectors, 88);
-
-	xbf_layout_init(&l, &g4k, 1024);
-	EXPECT_EQ(l.indirect_per_slot, 2);
-	EXPECT_EQ(l.max_hw_sectors, 8192);
+	check_layouts(c, ARRAY_SIZE(c), unit_failed);
 }
 
 UNIT_TEST(layout_64k)
 {
-	struct xbf_layout l;
+	static const struct layout_case c[] = {
+		{ &g64k, 32, {
+			.indirect = true, .grants_per_slot = 32,
+			.indirect_per_slot = 1, .max_slots = 1,
+			.max_segments = 2, .max_grants = 32,
+			.max_hw_sectors = 256 } },
+		/* No indirect: a 64 KiB page takes a second ring slot. */
+		{ &g64k, 0, {
+			.indirect = false, .grants_per_slot = 11,
+			.indirect_per_slot = 0, .max_slots = 2,
+			.max_segments = 1, .max_grants = 16,
+			.max_hw_sectors = 128 } },
+	};
 
-	xbf_layout_init(&l, &g64k, 32);
-	EXPECT(l.indirect);
-	EXPECT_EQ(l.max_slots, 1);
-	EXPECT_EQ(l.max_segments, 2);
-	EXPECT_EQ(l.max_grants, 32);
-	EXPECT_EQ(l.max_hw_sectors, 256);
-
-	/* No indirect: a 64 KiB page takes a second ring slot. */
-	xbf_layout_init(&l, &g64k, 0);
-	EXPECT(!l.indirect);
-	EXPECT_EQ(l.grants_per_slot, 11);
-	EXPECT_EQ(l.max_slots, 2);
-	EXPECT_EQ(l.max_segments, 1);
-	EXPECT_EQ(l.max_grants, 16);
-	EXPECT_EQ(l.max_hw_sectors, 128);
+	check_layouts(c, ARRAY_SIZE(c), unit_failed);
 }
 
 /* Whatever the block layer sends within the limits fits the slots. */
