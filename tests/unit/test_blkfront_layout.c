@@ -148,70 +148,46 @@ struct layout_case {
 	struct xbf_layout want;
 };
 
-static void check_layouts(const struct layout_case *c, unsigned int n,
-			  int *unit_failed)
+static void check_layout(const void *entry, int *unit_failed)
 {
-	unsigned int i;
+	const struct layout_case *c = entry;
+	struct xbf_layout l;
 
-	for (i = 0; i < n; i++, c++) {
-		struct xbf_layout l;
-		int was_failed = *unit_failed;
-
-		xbf_layout_init(&l, c->g, c->indirect_segs);
-		EXPECT_EQ(l.indirect, c->want.indirect);
-		EXPECT_EQ(l.grants_per_slot, c->want.grants_per_slot);
-		EXPECT_EQ(l.indirect_per_slot, c->want.indirect_per_slot);
-		EXPECT_EQ(l.max_slots, c->want.max_slots);
-		EXPECT_EQ(l.max_segments, c->want.max_segments);
-		EXPECT_EQ(l.max_grants, c->want.max_grants);
-		EXPECT_EQ(l.max_hw_sectors, c->want.max_hw_sectors);
-		if (*unit_failed != was_failed)
-			fprintf(stderr, "  ... for %u-byte pages, %u indirect segments\n",
-				1U << c->g->page_shift, c->indirect_segs);
-	}
+	xbf_layout_init(&l, c->g, c->indirect_segs);
+	EXPECT_EQ(l.indirect, c->want.indirect);
+	EXPECT_EQ(l.grants_per_slot, c->want.grants_per_slot);
+	EXPECT_EQ(l.indirect_per_slot, c->want.indirect_per_slot);
+	EXPECT_EQ(l.max_segments, c->want.max_segments);
+	EXPECT_EQ(l.max_grants, c->want.max_grants);
+	EXPECT_EQ(l.max_slots, c->want.max_slots);
+	EXPECT_EQ(l.max_hw_sectors, c->want.max_hw_sectors);
 }
 
-UNIT_TEST(layout_4k)
+static void describe_layout(const void *entry, char *buf, size_t len)
 {
+	const struct layout_case *c = entry;
+
+	snprintf(buf, len, "%u-byte pages, %u indirect segments",
+		 1U << c->g->page_shift, c->indirect_segs);
+}
+
+UNIT_TEST(layout)
+{
+	/*
+	 * want: indirect, grants and indirect frames per slot, max segments,
+	 * max grants, max slots, max sectors.
+	 */
 	static const struct layout_case c[] = {
-		{ &g4k, 32, {
-			.indirect = true, .grants_per_slot = 32,
-			.indirect_per_slot = 1, .max_slots = 1,
-			.max_segments = 32, .max_grants = 32,
-			.max_hw_sectors = 256 } },
-		{ &g4k, 0, {
-			.indirect = false, .grants_per_slot = 11,
-			.indirect_per_slot = 0, .max_slots = 1,
-			.max_segments = 11, .max_grants = 11,
-			.max_hw_sectors = 88 } },
+		{ &g4k, 32, { true, 32, 1, 32, 32, 1, 256 } },
+		{ &g4k, 0, { false, 11, 0, 11, 11, 1, 88 } },
 		/* Two indirect frames per request. */
-		{ &g4k, 1024, {
-			.indirect = true, .grants_per_slot = 1024,
-			.indirect_per_slot = 2, .max_slots = 1,
-			.max_segments = 1024, .max_grants = 1024,
-			.max_hw_sectors = 8192 } },
-	};
-
-	check_layouts(c, ARRAY_SIZE(c), unit_failed);
-}
-
-UNIT_TEST(layout_64k)
-{
-	static const struct layout_case c[] = {
-		{ &g64k, 32, {
-			.indirect = true, .grants_per_slot = 32,
-			.indirect_per_slot = 1, .max_slots = 1,
-			.max_segments = 2, .max_grants = 32,
-			.max_hw_sectors = 256 } },
+		{ &g4k, 1024, { true, 1024, 2, 1024, 1024, 1, 8192 } },
+		{ &g64k, 32, { true, 32, 1, 2, 32, 1, 256 } },
 		/* No indirect: a 64 KiB page takes a second ring slot. */
-		{ &g64k, 0, {
-			.indirect = false, .grants_per_slot = 11,
-			.indirect_per_slot = 0, .max_slots = 2,
-			.max_segments = 1, .max_grants = 16,
-			.max_hw_sectors = 128 } },
+		{ &g64k, 0, { false, 11, 0, 1, 16, 2, 128 } },
 	};
 
-	check_layouts(c, ARRAY_SIZE(c), unit_failed);
+	UNIT_TABLE(c, check_layout, describe_layout);
 }
 
 /* Whatever the block layer sends within the limits fits the slots. */
@@ -323,8 +299,7 @@ static const struct unit_case cases[] = {
 	UNIT_CASE(split_exhaustive_64k),
 	UNIT_CASE(split_rejects_bad_segments),
 	UNIT_CASE(effective_indirect),
-	UNIT_CASE(layout_4k),
-	UNIT_CASE(layout_64k),
+	UNIT_CASE(layout),
 	UNIT_CASE(worst_case_fits),
 	UNIT_CASE(slots_and_units_64k_direct),
 	UNIT_CASE(units_indirect),

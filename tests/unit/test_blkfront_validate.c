@@ -108,28 +108,26 @@ struct vdev_case {
 	unsigned int nr_minors;
 };
 
-static void check_vdevs(const struct vdev_case *c, unsigned int n,
-			int *unit_failed)
+static void check_vdev(const void *entry, int *unit_failed)
 {
-	unsigned int i;
+	const struct vdev_case *c = entry;
+	struct xbf_vdev v;
+	char name[32];
 
-	for (i = 0; i < n; i++, c++) {
-		struct xbf_vdev v;
-		char name[32];
-		int was_failed = *unit_failed;
-
-		if (!c->name) {
-			EXPECT_EQ(decode(c->vdev, &v, name), -ENODEV);
-		} else {
-			EXPECT_EQ(decode(c->vdev, &v, name), 0);
-			EXPECT(!strcmp(name, c->name));
-			EXPECT_EQ(v.minor, c->minor);
-			EXPECT_EQ(v.nr_minors, c->nr_minors);
-		}
-		if (*unit_failed != was_failed)
-			fprintf(stderr, "  ... for virtual-device %#x\n",
-				c->vdev);
+	if (!c->name) {
+		EXPECT_EQ(decode(c->vdev, &v, name), -ENODEV);
+		return;
 	}
+	EXPECT_EQ(decode(c->vdev, &v, name), 0);
+	EXPECT(!strcmp(name, c->name));
+	EXPECT_EQ(v.minor, c->minor);
+	EXPECT_EQ(v.nr_minors, c->nr_minors);
+}
+
+static void describe_vdev(const void *entry, char *buf, size_t len)
+{
+	snprintf(buf, len, "virtual-device %#x",
+		 ((const struct vdev_case *)entry)->vdev);
 }
 
 UNIT_TEST(vdev_xvd)
@@ -141,7 +139,7 @@ UNIT_TEST(vdev_xvd)
 		{ VDEV(202, 255), "xvdp15", 255, 1 },
 	};
 
-	check_vdevs(c, ARRAY_SIZE(c), unit_failed);
+	UNIT_TABLE(c, check_vdev, describe_vdev);
 }
 
 UNIT_TEST(vdev_emulated)
@@ -160,7 +158,7 @@ UNIT_TEST(vdev_emulated)
 		{ VDEV(136, 0), NULL, 0, 0 },
 	};
 
-	check_vdevs(c, ARRAY_SIZE(c), unit_failed);
+	UNIT_TABLE(c, check_vdev, describe_vdev);
 }
 
 UNIT_TEST(vdev_extended)
