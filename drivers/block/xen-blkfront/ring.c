@@ -554,6 +554,19 @@ void blkfront_teardown_rings(struct blkfront_info *info,
 		blkfront_ring_teardown(&info->rings[i], why);
 }
 
+/* Run @step on each ring of the connection, up to the first failure. */
+static int blkfront_each_ring(struct blkfront_info *info,
+			      int (*step)(struct blkfront_ring *ring))
+{
+	unsigned int i;
+	int err = 0;
+
+	lockdep_assert_held(&info->mutex);
+	for (i = 0; !err && i < info->nr_rings; i++)
+		err = step(&info->rings[i]);
+	return err;
+}
+
 /**
  * blkfront_setup_rings() - allocate the shared rings of a new connection
  * @info: device; @info->nr_rings and @info->ring_order are negotiated
@@ -567,16 +580,7 @@ void blkfront_teardown_rings(struct blkfront_info *info,
  */
 int blkfront_setup_rings(struct blkfront_info *info)
 {
-	unsigned int i;
-	int err;
-
-	lockdep_assert_held(&info->mutex);
-	for (i = 0; i < info->nr_rings; i++) {
-		err = blkfront_ring_setup(&info->rings[i]);
-		if (err)
-			return err;
-	}
-	return 0;
+	return blkfront_each_ring(info, blkfront_ring_setup);
 }
 
 /**
@@ -589,16 +593,7 @@ int blkfront_setup_rings(struct blkfront_info *info)
  */
 int blkfront_size_rings(struct blkfront_info *info)
 {
-	unsigned int i;
-	int err;
-
-	lockdep_assert_held(&info->mutex);
-	for (i = 0; i < info->nr_rings; i++) {
-		err = blkfront_ring_alloc_shadows(&info->rings[i]);
-		if (err)
-			return err;
-	}
-	return 0;
+	return blkfront_each_ring(info, blkfront_ring_alloc_shadows);
 }
 
 /**
