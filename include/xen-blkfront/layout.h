@@ -185,7 +185,9 @@ static inline unsigned int xbf_indirect_frames(const struct xbf_geom *g,
  * xbf_effective_indirect() - indirect segments usable on a connection
  * @g: page geometry
  * @backend: the backend's feature-max-indirect-segments (0 if absent)
- * @param: the local max_indirect_segments parameter
+ * @param: the local max_indirect_segments parameter, at most
+ *	XENBLK_MAX_INDIRECT_PAGES frames' worth of segments (the module
+ *	parameter is capped there when it is set)
  *
  * Return: segments per indirect request, or 0 when indirect descriptors
  * are not used: not offered, limited to what a plain request carries
@@ -197,7 +199,6 @@ static inline unsigned int xbf_effective_indirect(const struct xbf_geom *g,
 {
 	unsigned int n = min(backend, param);
 
-	n = min(n, XENBLK_MAX_INDIRECT_PAGES * xbf_segs_per_indirect(g));
 	if (n <= XENBLK_MAX_DIRECT_SEGS || n < xbf_grants_per_page(g))
 		return 0;
 	return n;

@@ -35,28 +35,24 @@ UNIT_TEST(chunks_64k_count_only_data)
 
 UNIT_TEST(split_example_64k)
 {
+	/* 8 KiB from 3584 in a 64 KiB page: the tail, a whole grant, a head. */
+	static const struct xbf_chunk want[] = {
+		{ .page_off = 3584, .grant_off = 3584, .len = 512,
+		  .first_sect = 7, .last_sect = 7 },
+		{ .page_off = 4096, .grant_off = 0, .len = 4096,
+		  .first_sect = 0, .last_sect = 7 },
+		{ .page_off = 8192, .grant_off = 0, .len = 3584,
+		  .first_sect = 0, .last_sect = 6 },
+	};
 	struct xbf_split it;
 	struct xbf_chunk c;
+	unsigned int i;
 
 	EXPECT_EQ(xbf_split_init(&it, &g64k, 3584, 8192), 0);
-	EXPECT(xbf_split_next(&it, &g64k, &c));
-	EXPECT_EQ(c.page_off, 3584);
-	EXPECT_EQ(c.grant_off, 3584);
-	EXPECT_EQ(c.len, 512);
-	EXPECT_EQ(c.first_sect, 7);
-	EXPECT_EQ(c.last_sect, 7);
-	EXPECT(xbf_split_next(&it, &g64k, &c));
-	EXPECT_EQ(c.page_off, 4096);
-	EXPECT_EQ(c.grant_off, 0);
-	EXPECT_EQ(c.len, 4096);
-	EXPECT_EQ(c.first_sect, 0);
-	EXPECT_EQ(c.last_sect, 7);
-	EXPECT(xbf_split_next(&it, &g64k, &c));
-	EXPECT_EQ(c.page_off, 8192);
-	EXPECT_EQ(c.grant_off, 0);
-	EXPECT_EQ(c.len, 3584);
-	EXPECT_EQ(c.first_sect, 0);
-	EXPECT_EQ(c.last_sect, 6);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		EXPECT(xbf_split_next(&it, &g64k, &c));
+		EXPECT(!memcmp(&c, &want[i], sizeof(c)));
+	}
 	EXPECT(!xbf_split_next(&it, &g64k, &c));
 }
 
@@ -135,57 +131,60 @@ UNIT_TEST(effective_indirect)
 	EXPECT_EQ(xbf_effective_indirect(&g4k, 16, 32), 16);
 	EXPECT_EQ(xbf_effective_indirect(&g4k, 256, 11), 0);
 	EXPECT_EQ(xbf_effective_indirect(&g4k, 256, 12), 12);
-	EXPECT_EQ(xbf_effective_indirect(&g4k, 100000, 100000), 4096);
+	/* The backend's offer never raises the (capped) parameter. */
+	EXPECT_EQ(xbf_effective_indirect(&g4k, 100000, 4096), 4096);
 	/* A 64 KiB page needs 16 grants: fewer is useless. */
 	EXPECT_EQ(xbf_effective_indirect(&g64k, 256, 12), 0);
 	EXPECT_EQ(xbf_effective_indirect(&g64k, 256, 16), 16);
 }
 
-UNIT_TEST(layout_4k)
+/* The layout a connection gets from a geometry and an indirect count. */
+struct layout_case {
+	const struct xbf_geom *g;
+	unsigned int indirect_segs;
+	struct xbf_layout want;
+};
+
+static void check_layout(const void *entry, int *unit_failed)
 {
+	const struct layout_case *c = entry;
 	struct xbf_layout l;
 
-	xbf_layout_init(&l, &g4k, 32);
-	EXPECT(l.indirect);
-	EXPECT_EQ(l.grants_per_slot, 32);
-	EXPECT_EQ(l.indirect_per_slot, 1);
-	EXPECT_EQ(l.max_slots, 1);
-	EXPECT_EQ(l.max_segments, 32);
-	EXPECT_EQ(l.max_grants, 32);
-	EXPECT_EQ(l.max_hw_sectors, 256);
-
-	xbf_layout_init(&l, &g4k, 0);
-	EXPECT(!l.indirect);
-	EXPECT_EQ(l.grants_per_slot, 11);
-	EXPECT_EQ(l.indirect_per_slot, 0);
-	EXPECT_EQ(l.max_slots, 1);
-	EXPECT_EQ(l.max_segments, 11);
-	EXPECT_EQ(l.max_hw_sectors, 88);
-
-	xbf_layout_init(&l, &g4k, 1024);
-	EXPECT_EQ(l.indirect_per_slot, 2);
-	EXPECT_EQ(l.max_hw_sectors, 8192);
+	xbf_layout_init(&l, c->g, c->indirect_segs);
+	EXPECT_EQ(l.indirect, c->want.indirect);
+	EXPECT_EQ(l.grants_per_slot, c->want.grants_per_slot);
+	EXPECT_EQ(l.indirect_per_slot, c->want.indirect_per_slot);
+	EXPECT_EQ(l.max_segments, c->want.max_segments);
+	EXPECT_EQ(l.max_grants, c->want.max_grants);
+	EXPECT_EQ(l.max_slots, c->want.max_slots);
+	EXPECT_EQ(l.max_hw_sectors, c->want.max_hw_sectors);
 }
 
-UNIT_TEST(layout_64k)
+static void describe_layout(const void *entry, char *buf, size_t len)
 {
-	struct xbf_layout l;
+	const struct layout_case *c = entry;
 
-	xbf_layout_init(&l, &g64k, 32);
-	EXPECT(l.indirect);
-	EXPECT_EQ(l.max_slots, 1);
-	EXPECT_EQ(l.max_segments, 2);
-	EXPECT_EQ(l.max_grants, 32);
-	EXPECT_EQ(l.max_hw_sectors, 256);
+	snprintf(buf, len, "%u-byte pages, %u indirect segments",
+		 1U << c->g->page_shift, c->indirect_segs);
+}
 
-	/* No indirect: a 64 KiB page takes a second ring slot. */
-	xbf_layout_init(&l, &g64k, 0);
-	EXPECT(!l.indirect);
-	EXPECT_EQ(l.grants_per_slot, 11);
-	EXPECT_EQ(l.max_slots, 2);
-	EXPECT_EQ(l.max_segments, 1);
-	EXPECT_EQ(l.max_grants, 16);
-	EXPECT_EQ(l.max_hw_sectors, 128);
+UNIT_TEST(layout)
+{
+	/*
+	 * want: indirect, grants and indirect frames per slot, max segments,
+	 * max grants, max slots, max sectors.
+	 */
+	static const struct layout_case c[] = {
+		{ &g4k, 32, { true, 32, 1, 32, 32, 1, 256 } },
+		{ &g4k, 0, { false, 11, 0, 11, 11, 1, 88 } },
+		/* Two indirect frames per request. */
+		{ &g4k, 1024, { true, 1024, 2, 1024, 1024, 1, 8192 } },
+		{ &g64k, 32, { true, 32, 1, 2, 32, 1, 256 } },
+		/* No indirect: a 64 KiB page takes a second ring slot. */
+		{ &g64k, 0, { false, 11, 0, 1, 16, 2, 128 } },
+	};
+
+	UNIT_TABLE(c, check_layout, describe_layout);
 }
 
 /* Whatever the block layer sends within the limits fits the slots. */
@@ -297,8 +296,7 @@ static const struct unit_case cases[] = {
 	UNIT_CASE(split_exhaustive_64k),
 	UNIT_CASE(split_rejects_bad_segments),
 	UNIT_CASE(effective_indirect),
-	UNIT_CASE(layout_4k),
-	UNIT_CASE(layout_64k),
+	UNIT_CASE(layout),
 	UNIT_CASE(worst_case_fits),
 	UNIT_CASE(slots_and_units_64k_direct),
 	UNIT_CASE(units_indirect),

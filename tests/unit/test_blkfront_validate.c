@@ -100,54 +100,65 @@ static int decode(u32 vdev, struct xbf_vdev *v, char *name)
 
 #define VDEV(maj, min)	(((maj) << 8) | (min))
 
-UNIT_TEST(vdev_xvd)
+/* One virtual-device number and where it must land; no name: refused. */
+struct vdev_case {
+	u32 vdev;
+	const char *name;
+	unsigned int minor;
+	unsigned int nr_minors;
+};
+
+static void check_vdev(const void *entry, int *unit_failed)
 {
+	const struct vdev_case *c = entry;
 	struct xbf_vdev v;
 	char name[32];
 
-	EXPECT_EQ(decode(VDEV(202, 0), &v, name), 0);
-	EXPECT(!strcmp(name, "xvda"));
-	EXPECT_EQ(v.minor, 0);
-	EXPECT_EQ(v.nr_minors, 16);
-	EXPECT_EQ(decode(51728, &v, name), 0);	/* 202:16 */
-	EXPECT(!strcmp(name, "xvdb"));
-	EXPECT_EQ(v.minor, 16);
-	EXPECT_EQ(decode(VDEV(202, 17), &v, name), 0);
-	EXPECT(!strcmp(name, "xvdb1"));
-	EXPECT_EQ(v.minor, 17);
-	EXPECT_EQ(v.nr_minors, 1);
-	EXPECT_EQ(decode(VDEV(202, 255), &v, name), 0);
-	EXPECT(!strcmp(name, "xvdp15"));
+	if (!c->name) {
+		EXPECT_EQ(decode(c->vdev, &v, name), -ENODEV);
+		return;
+	}
+	EXPECT_EQ(decode(c->vdev, &v, name), 0);
+	EXPECT(!strcmp(name, c->name));
+	EXPECT_EQ(v.minor, c->minor);
+	EXPECT_EQ(v.nr_minors, c->nr_minors);
+}
+
+static void describe_vdev(const void *entry, char *buf, size_t len)
+{
+	snprintf(buf, len, "virtual-device %#x",
+		 ((const struct vdev_case *)entry)->vdev);
+}
+
+UNIT_TEST(vdev_xvd)
+{
+	static const struct vdev_case c[] = {
+		{ VDEV(202, 0), "xvda", 0, 16 },
+		{ 51728, "xvdb", 16, 16 },		/* 202:16 */
+		{ VDEV(202, 17), "xvdb1", 17, 1 },
+		{ VDEV(202, 255), "xvdp15", 255, 1 },
+	};
+
+	UNIT_TABLE(c, check_vdev, describe_vdev);
 }
 
 UNIT_TEST(vdev_emulated)
 {
-	struct xbf_vdev v;
-	char name[32];
+	static const struct vdev_case c[] = {
+		{ VDEV(3, 0), "xvda", 0, 16 },		/* hda */
+		{ VDEV(3, 64), "xvdb", 16, 16 },	/* hdb */
+		{ VDEV(22, 64), "xvdd", 48, 16 },	/* hdd */
+		{ VDEV(8, 16), "xvdb", 16, 16 },	/* sdb */
+		{ VDEV(8, 33), "xvdc1", 33, 1 },	/* sdc1 */
+		{ VDEV(65, 0), "xvdq", 256, 16 },	/* sdq */
+		{ VDEV(71, 240), "xvddx", 127 * 16, 16 },	/* sddx */
+		{ VDEV(128, 0), "xvddy", 128 * 16, 16 },	/* sddy */
+		{ VDEV(135, 240), "xvdiv", 255 * 16, 16 },	/* the last */
+		{ VDEV(7, 0), NULL, 0, 0 },
+		{ VDEV(136, 0), NULL, 0, 0 },
+	};
 
-	EXPECT_EQ(decode(VDEV(3, 0), &v, name), 0);	/* hda */
-	EXPECT(!strcmp(name, "xvda"));
-	EXPECT_EQ(decode(VDEV(3, 64), &v, name), 0);	/* hdb */
-	EXPECT(!strcmp(name, "xvdb"));
-	EXPECT_EQ(v.minor, 16);
-	EXPECT_EQ(decode(VDEV(22, 64), &v, name), 0);	/* hdd */
-	EXPECT(!strcmp(name, "xvdd"));
-	EXPECT_EQ(v.minor, 48);
-	EXPECT_EQ(decode(VDEV(8, 16), &v, name), 0);	/* sdb */
-	EXPECT(!strcmp(name, "xvdb"));
-	EXPECT_EQ(decode(VDEV(8, 33), &v, name), 0);	/* sdc1 */
-	EXPECT(!strcmp(name, "xvdc1"));
-	EXPECT_EQ(decode(VDEV(65, 0), &v, name), 0);	/* sdq */
-	EXPECT(!strcmp(name, "xvdq"));
-	EXPECT_EQ(v.minor, 256);
-	EXPECT_EQ(decode(VDEV(71, 240), &v, name), 0);	/* sddx */
-	EXPECT_EQ(v.disk, 127);
-	EXPECT_EQ(decode(VDEV(128, 0), &v, name), 0);	/* sddy */
-	EXPECT_EQ(v.disk, 128);
-	EXPECT_EQ(decode(VDEV(135, 240), &v, name), 0);
-	EXPECT_EQ(v.disk, 255);
-	EXPECT_EQ(decode(VDEV(7, 0), &v, name), -ENODEV);
-	EXPECT_EQ(decode(VDEV(136, 0), &v, name), -ENODEV);
+	UNIT_TABLE(c, check_vdev, describe_vdev);
 }
 
 UNIT_TEST(vdev_extended)

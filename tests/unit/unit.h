@@ -38,6 +38,38 @@ struct unit_case {
 
 #define UNIT_CASE(n) { #n, n }
 
+/*
+ * Table-driven tests: unit_table() runs @check, which holds the
+ * expectations, on each of the @n entries of @size bytes at @table, and
+ * names each entry that failed with @describe.  UNIT_TABLE() is the call
+ * for an array, from inside a UNIT_TEST().
+ */
+static inline void unit_table(const void *table, size_t size, size_t n,
+			      void (*check)(const void *entry, int *unit_failed),
+			      void (*describe)(const void *entry, char *buf,
+					       size_t len),
+			      int *unit_failed)
+{
+	const char *entry = table;
+	size_t i;
+
+	for (i = 0; i < n; i++, entry += size) {
+		int failed = 0;
+		char what[96];
+
+		check(entry, &failed);
+		if (!failed)
+			continue;
+		describe(entry, what, sizeof(what));
+		fprintf(stderr, "  ... for %s\n", what);
+		*unit_failed = 1;
+	}
+}
+
+#define UNIT_TABLE(table, check, describe)				\
+	unit_table(table, sizeof((table)[0]), ARRAY_SIZE(table), check,	\
+		   describe, unit_failed)
+
 static inline int unit_run(const char *suite, const struct unit_case *cases,
 			   int n)
 {

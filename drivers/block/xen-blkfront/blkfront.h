@@ -228,6 +228,7 @@ struct blkfront_cmd {
  * @sector_size: logical block size
  * @physical_sector_size: physical block size
  * @vdisk_info: the backend's info bits (VDISK_*)
+ * @readonly: the backend exports the disk read-only
  * @recover: requests taken off a ring at suspend, reissued at connect
  * @error_work: fails the I/O of every ring after a protocol violation
  * @debugfs: debugfs directory
@@ -264,6 +265,7 @@ struct blkfront_info {
 	unsigned int sector_size;
 	unsigned int physical_sector_size;
 	unsigned int vdisk_info;
+	bool readonly;
 	struct list_head recover;
 	struct work_struct error_work;
 	struct dentry *debugfs;
@@ -287,13 +289,14 @@ void *blkfront_unit_map(struct blkfront_unit *u);
 void blkfront_unit_unmap(void *addr);
 
 /* ring.c */
-int blkfront_ring_setup(struct blkfront_ring *ring);
-int blkfront_ring_alloc_shadows(struct blkfront_ring *ring);
-void blkfront_ring_quiesce(struct blkfront_ring *ring);
-void blkfront_ring_teardown(struct blkfront_ring *ring,
-			    enum blkfront_state why);
-unsigned int blkfront_ring_fail_inflight(struct blkfront_ring *ring);
+int blkfront_alloc_rings(struct blkfront_info *info);
+void blkfront_free_rings(struct blkfront_info *info);
+int blkfront_setup_rings(struct blkfront_info *info);
+int blkfront_size_rings(struct blkfront_info *info);
+void blkfront_start_rings(struct blkfront_info *info);
 unsigned int blkfront_stop_rings(struct blkfront_info *info);
+void blkfront_teardown_rings(struct blkfront_info *info,
+			     enum blkfront_state why);
 void blkfront_device_error(struct blkfront_info *info);
 void blkfront_error_work(struct work_struct *work);
 bool blkfront_release_slot(struct blkfront_ring *ring, unsigned int id,
@@ -304,8 +307,20 @@ unsigned int blkfront_slots_free(struct blkfront_ring *ring);
 extern const struct blk_mq_ops blkfront_mq_ops;
 void blkfront_restart_work(struct work_struct *work);
 void blkfront_kick_queues(struct blkfront_info *info);
-void blkfront_set_limits(struct blkfront_info *info, struct queue_limits *lim);
-int blkfront_update_limits(struct blkfront_info *info);
+
+/* negotiate.c */
+unsigned int blkfront_sg_max(const struct xbf_geom *g);
+void blkfront_negotiate_rings(struct blkfront_info *info);
+int blkfront_publish(struct blkfront_info *info);
+int blkfront_negotiate_disk(struct blkfront_info *info,
+			    unsigned long long *sectors);
+
+/* disk.c */
+int blkfront_disk_connect(struct blkfront_info *info, sector_t sectors);
+int blkfront_disk_add(struct blkfront_info *info);
+void blkfront_disk_resize(struct blkfront_info *info);
+void blkfront_free_disk(struct blkfront_info *info);
+void blkfront_feature_refused(struct blkfront_info *info, u8 op);
 
 /* xenbus.c */
 extern struct xenbus_driver blkfront_driver;

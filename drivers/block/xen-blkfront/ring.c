@@ -15,18 +15,14 @@
 
 static irqreturn_t blkfront_interrupt(int irq, void *dev_id);
 
-/**
- * blkfront_ring_setup() - allocate a shared ring and its event channel
- * @ring: ring to set up; info->ring_order says how many pages
- *
+/*
+ * Allocate a shared ring of 2^info->ring_order pages and its event channel.
  * The ring pages are zeroed and granted by xenbus_setup_ring(); the event
  * channel is bound with late EOI so that a storm of events from the
  * backend cannot keep this CPU in the handler.  The ring is not live yet.
- *
- * Context: process context, may sleep; info->mutex held.
- * Return: 0 or a negative errno (nothing left allocated then).
+ * On failure nothing is left allocated.
  */
-int blkfront_ring_setup(struct blkfront_ring *ring)
+static int blkfront_ring_setup(struct blkfront_ring *ring)
 {
 	struct blkfront_info *info = ring->info;
 	struct xenbus_device *dev = info->xbdev;
@@ -64,14 +60,8 @@ out_ring:
 	return err;
 }
 
-/**
- * blkfront_ring_alloc_shadows() - size a ring for the connection's layout
- * @ring: ring whose shadows and pool to allocate
- *
- * Context: process context in a NOIO scope; info->mutex held.
- * Return: 0 or -ENOMEM.
- */
-int blkfront_ring_alloc_shadows(struct blkfront_ring *ring)
+/* Size a ring for the connection's layout: its shadows and its pool. */
+static int blkfront_ring_alloc_shadows(struct blkfront_ring *ring)
 {
 	struct blkfront_info *info = ring->info;
 	unsigned int size = info->ring_size;
@@ -198,36 +188,6 @@ static bool blkfront_is_read(const struct blkfront_shadow *s)
 	       (s->op == BLKIF_OP_INDIRECT && s->indirect_op == BLKIF_OP_READ);
 }
 
-/* The backend refused an optional operation: stop offering it. */
-static void blkfront_feature_refused(struct blkfront_ring *ring, u8 op)
-{
-	struct blkfront_info *info = ring->info;
-	struct request_queue *q = info->gd->queue;
-
-	if (op == BLKIF_OP_DISCARD) {
-		dev_warn_ratelimited(&info->xbdev->dev,
-				     "%s: discard refused, disabling it\n",
-				     info->gd->disk_name);
-		info->feature_discard = false;
-		info->feature_secdiscard = false;
-		blk_queue_disable_discard(q);
-		blk_queue_disable_secure_erase(q);
-	} else if (op == BLKIF_OP_FLUSH_DISKCACHE ||
-		   op == BLKIF_OP_WRITE_BARRIER) {
-		dev_warn_ratelimited(&info->xbdev->dev,
-				     "%s: %s refused, disabling it\n",
-				     info->gd->disk_name,
-				     op == BLKIF_OP_WRITE_BARRIER ?
-				     "barrier" : "flush");
-		info->feature_flush = false;
-		/*
-		 * Where the kernel cannot drop the write cache from here,
-		 * flushes keep coming and blkfront_queue_one() ends them.
-		 */
-		xen_blk_queue_drop_write_cache(q);
-	}
-}
-
 /* Handle one validated response. Returns false on a protocol violation. */
 static bool blkfront_handle_rsp(struct blkfront_ring *ring,
 				const struct blkif_response *rsp)
@@ -268,7 +228,7 @@ static bool blkfront_handle_rsp(struct blkfront_ring *ring,
 	err = xbf_rsp_errno(rsp->status);
 	if (err == -EOPNOTSUPP && s->nr_uses == 0 &&
 	    s->op != BLKIF_OP_INDIRECT) {
-		blkfront_feature_refused(ring, s->op);
+		blkfront_feature_refused(info, s->op);
 		status = BLK_STS_NOTSUPP;
 	} else if (err) {
 		dev_err_ratelimited(dev, "%s: backend error %d on op %u\n",
@@ -287,18 +247,14 @@ static bool blkfront_handle_rsp(struct blkfront_ring *ring,
 	return true;
 }
 
-/**
- * blkfront_ring_fail_inflight() - fail every request a ring holds
- * @ring: ring; must no longer be live
- *
- * The units of the failed slots are not reused: the backend may still
- * access them.  They are revoked when the pool is destroyed.
- *
- * Context: ring lock held.
- * Return: number of ring slots that were in flight (a request spread
- * over several slots counts once per slot).
+/*
+ * Fail every request a ring that is no longer live holds; returns the
+ * number of slots that were in flight (a request spread over several
+ * slots counts once per slot).  The units of the failed slots are not
+ * reused: the backend may still access them.  They are revoked when the
+ * pool is destroyed.
  */
-unsigned int blkfront_ring_fail_inflight(struct blkfront_ring *ring)
+static unsigned int blkfront_ring_fail_inflight(struct blkfront_ring *ring)
 {
 	unsigned int i, n = 0;
 
@@ -312,6 +268,20 @@ unsigned int blkfront_ring_fail_inflight(struct blkfront_ring *ring)
 		n++;
 	}
 	return n;
+}
+
+/*
+ * The one way a ring leaves service: ->queue_rq and the interrupt handler
+ * test ring->live under the ring lock and leave a ring that is not live
+ * alone.  With @fail, the requests it holds are failed as well; without,
+ * they stay in the shadows for blkfront_ring_teardown() to collect.
+ */
+static unsigned int blkfront_ring_stop_locked(struct blkfront_ring *ring,
+					      bool fail)
+{
+	lockdep_assert_held(&ring->lock);
+	ring->live = false;
+	return fail ? blkfront_ring_fail_inflight(ring) : 0;
 }
 
 /**
@@ -336,11 +306,28 @@ unsigned int blkfront_stop_rings(struct blkfront_info *info)
 		struct blkfront_ring *ring = &info->rings[i];
 
 		spin_lock_irq(&ring->lock);
-		ring->live = false;
-		n += blkfront_ring_fail_inflight(ring);
+		n += blkfront_ring_stop_locked(ring, true);
 		spin_unlock_irq(&ring->lock);
 	}
 	return n;
+}
+
+/**
+ * blkfront_start_rings() - put the rings of a new connection in service
+ * @info: device whose @info->nr_rings rings are set up and sized
+ *
+ * Context: process context; info->mutex held.
+ */
+void blkfront_start_rings(struct blkfront_info *info)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&info->mutex);
+	for (i = 0; i < info->nr_rings; i++) {
+		spin_lock_irq(&info->rings[i].lock);
+		info->rings[i].live = true;
+		spin_unlock_irq(&info->rings[i].lock);
+	}
 }
 
 /**
@@ -383,9 +370,7 @@ void blkfront_error_work(struct work_struct *work)
 
 static void blkfront_ring_broken(struct blkfront_ring *ring)
 {
-	lockdep_assert_held(&ring->lock);
-	ring->live = false;
-	blkfront_ring_fail_inflight(ring);
+	blkfront_ring_stop_locked(ring, true);
 	blkfront_device_error(ring->info);
 }
 
@@ -438,24 +423,18 @@ out:
 	return IRQ_HANDLED;
 }
 
-/**
- * blkfront_ring_quiesce() - stop a ring's I/O and its interrupt
- * @ring: ring
- *
- * Marks the ring not live, so that ->queue_rq and the interrupt handler
- * leave it alone, and unbinds its event channel, which also waits for a
- * handler still running.  From then on nothing on this ring can schedule
- * the device's error work.  Requests in flight, the shadows, the pool and
- * the ring pages stay as they are, for blkfront_ring_teardown().
- *
- * Idempotent.
- *
- * Context: process context; info->mutex held.
+/*
+ * Stop a ring's I/O and its interrupt.  Marks the ring not live, so that
+ * ->queue_rq and the interrupt handler leave it alone, and unbinds its
+ * event channel, which also waits for a handler still running.  From then
+ * on nothing on this ring can schedule the device's error work.  Requests
+ * in flight, the shadows, the pool and the ring pages stay as they are,
+ * for blkfront_ring_teardown().  Idempotent.  Called with info->mutex held.
  */
-void blkfront_ring_quiesce(struct blkfront_ring *ring)
+static void blkfront_ring_quiesce(struct blkfront_ring *ring)
 {
 	spin_lock_irq(&ring->lock);
-	ring->live = false;
+	blkfront_ring_stop_locked(ring, false);
 	spin_unlock_irq(&ring->lock);
 
 	if (ring->irq > 0) {
@@ -466,11 +445,9 @@ void blkfront_ring_quiesce(struct blkfront_ring *ring)
 	}
 }
 
-/**
- * blkfront_ring_teardown() - take a ring down
- * @ring: ring
- * @why: BLKFRONT_SUSPENDED keeps the requests in flight on info->recover
- *	for reissue; anything else fails them
+/*
+ * Take a ring down.  @why: BLKFRONT_SUSPENDED keeps the requests in flight
+ * on info->recover for reissue; anything else fails them.
  *
  * Quiesces the ring first (a no-op if the caller already did), then
  * releases everything else.  The caller must also make sure the device's
@@ -478,11 +455,10 @@ void blkfront_ring_quiesce(struct blkfront_ring *ring)
  * are freed here.
  *
  * Idempotent: every step checks whether it still has something to undo.
- *
- * Context: process context; info->mutex held.
+ * Called with info->mutex held.
  */
-void blkfront_ring_teardown(struct blkfront_ring *ring,
-			    enum blkfront_state why)
+static void blkfront_ring_teardown(struct blkfront_ring *ring,
+				   enum blkfront_state why)
 {
 	struct blkfront_info *info = ring->info;
 	unsigned int nr = 1U << info->ring_order;
@@ -548,4 +524,116 @@ void blkfront_ring_teardown(struct blkfront_ring *ring,
 	ring->stat_rw_reqs = 0;
 	ring->stat_data_grants = 0;
 	ring->stat_units_reserved = 0;
+}
+
+/**
+ * blkfront_teardown_rings() - take every ring down
+ * @info: device
+ * @why: as for blkfront_ring_teardown(): BLKFRONT_SUSPENDED keeps the
+ *	requests in flight for reissue, anything else fails them
+ *
+ * Undoes blkfront_setup_rings() and blkfront_size_rings(), whatever part
+ * of them was done.  Two passes: the error work can be scheduled from any
+ * ring's interrupt and walks all the rings' shadows, so every ring is
+ * quiesced before it is cancelled, and it is cancelled before the first
+ * ring's shadows are freed.  Idempotent.
+ *
+ * Context: process context; info->mutex held.
+ */
+void blkfront_teardown_rings(struct blkfront_info *info,
+			     enum blkfront_state why)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&info->mutex);
+	for (i = 0; i < info->max_rings; i++)
+		blkfront_ring_quiesce(&info->rings[i]);
+	/* Nothing can schedule the error work any more. */
+	cancel_work_sync(&info->error_work);
+	for (i = 0; i < info->max_rings; i++)
+		blkfront_ring_teardown(&info->rings[i], why);
+}
+
+/* Run @step on each ring of the connection, up to the first failure. */
+static int blkfront_each_ring(struct blkfront_info *info,
+			      int (*step)(struct blkfront_ring *ring))
+{
+	unsigned int i;
+	int err = 0;
+
+	lockdep_assert_held(&info->mutex);
+	for (i = 0; !err && i < info->nr_rings; i++)
+		err = step(&info->rings[i]);
+	return err;
+}
+
+/**
+ * blkfront_setup_rings() - allocate the shared rings of a new connection
+ * @info: device; @info->nr_rings and @info->ring_order are negotiated
+ *
+ * Allocates, grants and binds @info->nr_rings rings; they are not live
+ * until blkfront_start_rings().
+ *
+ * Context: process context, may sleep; info->mutex held.
+ * Return: 0 or a negative errno; blkfront_teardown_rings() undoes a
+ * partial setup.
+ */
+int blkfront_setup_rings(struct blkfront_info *info)
+{
+	return blkfront_each_ring(info, blkfront_ring_setup);
+}
+
+/**
+ * blkfront_size_rings() - allocate shadows and pools for the layout
+ * @info: device whose rings are set up and whose layout is negotiated
+ *
+ * Context: process context in a NOIO scope; info->mutex held.
+ * Return: 0 or -ENOMEM; blkfront_teardown_rings() undoes a partial
+ * allocation.
+ */
+int blkfront_size_rings(struct blkfront_info *info)
+{
+	return blkfront_each_ring(info, blkfront_ring_alloc_shadows);
+}
+
+/**
+ * blkfront_alloc_rings() - allocate the ring array of a new device
+ * @info: device; @info->max_rings says how many
+ *
+ * The rings hold no resources until blkfront_setup_rings().
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or -ENOMEM.
+ */
+int blkfront_alloc_rings(struct blkfront_info *info)
+{
+	unsigned int i, j;
+
+	info->rings = kcalloc(info->max_rings, sizeof(*info->rings),
+			      GFP_KERNEL);
+	if (!info->rings)
+		return -ENOMEM;
+	for (i = 0; i < info->max_rings; i++) {
+		struct blkfront_ring *ring = &info->rings[i];
+
+		ring->info = info;
+		ring->index = i;
+		spin_lock_init(&ring->lock);
+		INIT_WORK(&ring->restart_work, blkfront_restart_work);
+		for (j = 0; j < XENBUS_MAX_RING_GRANTS; j++)
+			ring->refs[j] = INVALID_GRANT_REF;
+	}
+	return 0;
+}
+
+/**
+ * blkfront_free_rings() - free the ring array of blkfront_alloc_rings()
+ * @info: device whose rings are torn down
+ *
+ * Context: process context.
+ */
+void blkfront_free_rings(struct blkfront_info *info)
+{
+	kfree(info->rings);
+	info->rings = NULL;
 }

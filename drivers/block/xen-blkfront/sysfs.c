@@ -75,56 +75,47 @@ static ssize_t flush_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(flush);
 
-enum blkfront_pool_stat { POOL_TOTAL, POOL_FREE, POOL_IN_USE, POOL_GRANTED };
+/* Counters and pool sizes summed over the rings of a device. */
+enum blkfront_ring_stat {
+	POOL_TOTAL,
+	POOL_FREE,
+	POOL_IN_USE,
+	POOL_GRANTED,
+	POOL_BYTES,
+	RW_REQS,
+	RW_DATA_GRANTS,
+	RW_RESERVED,
+};
 
-static unsigned int blkfront_pool_sum(struct blkfront_info *info,
-				      enum blkfront_pool_stat what)
+static u64 blkfront_ring_stat(struct blkfront_ring *ring,
+			      enum blkfront_ring_stat what)
 {
-	unsigned int i, sum = 0;
+	const struct blkfront_pool *p = &ring->pool;
 
-	mutex_lock(&info->mutex);
-	for (i = 0; i < info->max_rings; i++) {
-		struct blkfront_pool *p = &info->rings[i].pool;
-
-		spin_lock_irq(&info->rings[i].lock);
-		switch (what) {
-		case POOL_TOTAL:
-			sum += p->nr_units;
-			break;
-		case POOL_FREE:
-			sum += p->nr_free;
-			break;
-		case POOL_IN_USE:
-			sum += p->nr_units - p->nr_free;
-			break;
-		case POOL_GRANTED:
-			sum += p->nr_granted;
-			break;
-		}
-		spin_unlock_irq(&info->rings[i].lock);
+	lockdep_assert_held(&ring->lock);
+	switch (what) {
+	case POOL_TOTAL:
+		return p->nr_units;
+	case POOL_FREE:
+		return p->nr_free;
+	case POOL_IN_USE:
+		return p->nr_units - p->nr_free;
+	case POOL_GRANTED:
+		return p->nr_granted;
+	case POOL_BYTES:
+		return (u64)p->nr_pages * PAGE_SIZE;
+	case RW_REQS:
+		return ring->stat_rw_reqs;
+	case RW_DATA_GRANTS:
+		return ring->stat_data_grants;
+	case RW_RESERVED:
+		return ring->stat_units_reserved;
 	}
-	mutex_unlock(&info->mutex);
-	return sum;
+	return 0;
 }
 
-#define BLKFRONT_SHOW_POOL(_name, _what)				\
-static ssize_t _name##_show(struct device *dev,				\
-			    struct device_attribute *attr, char *buf)	\
-{									\
-	return sysfs_emit(buf, "%u\n",					\
-			  blkfront_pool_sum(blkfront_dev_info(dev), _what)); \
-}									\
-static DEVICE_ATTR_RO(_name)
-
-BLKFRONT_SHOW_POOL(pool_units, POOL_TOTAL);
-BLKFRONT_SHOW_POOL(pool_units_free, POOL_FREE);
-BLKFRONT_SHOW_POOL(pool_units_in_use, POOL_IN_USE);
-BLKFRONT_SHOW_POOL(pool_units_granted, POOL_GRANTED);
-
-enum blkfront_rw_stat { RW_REQS, RW_DATA_GRANTS, RW_RESERVED, POOL_BYTES };
-
-static u64 blkfront_rw_sum(struct blkfront_info *info,
-			   enum blkfront_rw_stat what)
+static u64 blkfront_stat_sum(struct blkfront_info *info,
+			     enum blkfront_ring_stat what)
 {
 	unsigned int i;
 	u64 sum = 0;
@@ -134,39 +125,30 @@ static u64 blkfront_rw_sum(struct blkfront_info *info,
 		struct blkfront_ring *ring = &info->rings[i];
 
 		spin_lock_irq(&ring->lock);
-		switch (what) {
-		case RW_REQS:
-			sum += ring->stat_rw_reqs;
-			break;
-		case RW_DATA_GRANTS:
-			sum += ring->stat_data_grants;
-			break;
-		case RW_RESERVED:
-			sum += ring->stat_units_reserved;
-			break;
-		case POOL_BYTES:
-			sum += (u64)ring->pool.nr_pages * PAGE_SIZE;
-			break;
-		}
+		sum += blkfront_ring_stat(ring, what);
 		spin_unlock_irq(&ring->lock);
 	}
 	mutex_unlock(&info->mutex);
 	return sum;
 }
 
-#define BLKFRONT_SHOW_RW(_name, _what)					\
+#define BLKFRONT_SHOW_SUM(_name, _what)					\
 static ssize_t _name##_show(struct device *dev,				\
 			    struct device_attribute *attr, char *buf)	\
 {									\
 	return sysfs_emit(buf, "%llu\n",					\
-			  blkfront_rw_sum(blkfront_dev_info(dev), _what)); \
+			  blkfront_stat_sum(blkfront_dev_info(dev), _what)); \
 }									\
 static DEVICE_ATTR_RO(_name)
 
-BLKFRONT_SHOW_RW(rw_requests, RW_REQS);
-BLKFRONT_SHOW_RW(rw_data_grants, RW_DATA_GRANTS);
-BLKFRONT_SHOW_RW(rw_grants_reserved, RW_RESERVED);
-BLKFRONT_SHOW_RW(pool_bytes, POOL_BYTES);
+BLKFRONT_SHOW_SUM(pool_units, POOL_TOTAL);
+BLKFRONT_SHOW_SUM(pool_units_free, POOL_FREE);
+BLKFRONT_SHOW_SUM(pool_units_in_use, POOL_IN_USE);
+BLKFRONT_SHOW_SUM(pool_units_granted, POOL_GRANTED);
+BLKFRONT_SHOW_SUM(pool_bytes, POOL_BYTES);
+BLKFRONT_SHOW_SUM(rw_requests, RW_REQS);
+BLKFRONT_SHOW_SUM(rw_data_grants, RW_DATA_GRANTS);
+BLKFRONT_SHOW_SUM(rw_grants_reserved, RW_RESERVED);
 
 static struct attribute *blkfront_attrs[] = {
 	&dev_attr_state.attr,
