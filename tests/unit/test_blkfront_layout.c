@@ -11,26 +11,48 @@
 static const struct xbf_geom g4k = { .page_shift = 12, .grant_shift = 12 };
 static const struct xbf_geom g64k = { .page_shift = 16, .grant_shift = 12 };
 
-UNIT_TEST(chunks_4k)
+/* How many 4 KiB grants a span of a guest page takes. */
+struct chunks_case {
+	const struct xbf_geom *g;
+	unsigned int off, len, want;
+};
+
+static void check_chunks(const void *entry, int *unit_failed)
 {
-	EXPECT_EQ(xbf_grants_per_page(&g4k), 1);
-	EXPECT_EQ(xbf_chunks(&g4k, 0, 0), 0);
-	EXPECT_EQ(xbf_chunks(&g4k, 0, 4096), 1);
-	EXPECT_EQ(xbf_chunks(&g4k, 512, 1024), 1);
-	EXPECT_EQ(xbf_chunks(&g4k, 3584, 512), 1);
+	const struct chunks_case *c = entry;
+
+	EXPECT_EQ(xbf_chunks(c->g, c->off, c->len), c->want);
 }
 
-UNIT_TEST(chunks_64k_count_only_data)
+static void describe_chunks(const void *entry, char *buf, size_t len)
 {
+	const struct chunks_case *c = entry;
+
+	snprintf(buf, len, "%u bytes at %u of a %u-byte page", c->len, c->off,
+		 1U << c->g->page_shift);
+}
+
+UNIT_TEST(chunks)
+{
+	static const struct chunks_case c[] = {
+		{ &g4k, 0, 0, 0 },
+		{ &g4k, 0, 4096, 1 },
+		{ &g4k, 512, 1024, 1 },
+		{ &g4k, 3584, 512, 1 },
+		/* 64 KiB pages: only the grants the data touches count. */
+		{ &g64k, 0, 65536, 16 },
+		{ &g64k, 0, 4096, 1 },
+		{ &g64k, 4096, 4096, 1 },
+		{ &g64k, 512, 4096, 2 },
+		{ &g64k, 61440, 4096, 1 },
+		{ &g64k, 3 * 4096 + 512, 512, 1 },
+		{ &g64k, 4095 & ~511, 8192, 3 },
+		{ &g64k, 0, 0, 0 },
+	};
+
+	EXPECT_EQ(xbf_grants_per_page(&g4k), 1);
 	EXPECT_EQ(xbf_grants_per_page(&g64k), 16);
-	EXPECT_EQ(xbf_chunks(&g64k, 0, 65536), 16);
-	EXPECT_EQ(xbf_chunks(&g64k, 0, 4096), 1);
-	EXPECT_EQ(xbf_chunks(&g64k, 4096, 4096), 1);
-	EXPECT_EQ(xbf_chunks(&g64k, 512, 4096), 2);
-	EXPECT_EQ(xbf_chunks(&g64k, 61440, 4096), 1);
-	EXPECT_EQ(xbf_chunks(&g64k, 3 * 4096 + 512, 512), 1);
-	EXPECT_EQ(xbf_chunks(&g64k, 4095 & ~511, 8192), 3);
-	EXPECT_EQ(xbf_chunks(&g64k, 0, 0), 0);
+	UNIT_TABLE(c, check_chunks, describe_chunks);
 }
 
 UNIT_TEST(split_example_64k)
@@ -289,8 +311,7 @@ UNIT_TEST(pool_sizing)
 }
 
 static const struct unit_case cases[] = {
-	UNIT_CASE(chunks_4k),
-	UNIT_CASE(chunks_64k_count_only_data),
+	UNIT_CASE(chunks),
 	UNIT_CASE(split_example_64k),
 	UNIT_CASE(split_exhaustive_4k),
 	UNIT_CASE(split_exhaustive_64k),
