@@ -149,12 +149,13 @@ def finish_report(resdir, lines, chart_alt, bad):
         f.write("\n".join(lines))
 
 
-def lab_line(m, setup, dom0="", kernel="kernel"):
-    """The report's line on the lab the run had: emulated CPUs, dom0's
-    memory (and DOM0, more about it), the KERNEL's version, wall time and
-    the lab's exit status."""
-    return ("Lab: Xen 4.17 in QEMU TCG (%s emulated CPU(s), dom0 %s MiB%s, "
-            "%s %s), wall time %s s, lab exit %s.\n" % (
-                m.get("lab_smp", "?"), m.get("lab_dom0_mem", "?"), dom0,
-                kernel, setup.get("kernel", "?"), m.get("wall_s", "?"),
-                m.get("lab_rc", "?")))
+def report_head(title, m, setup, dom0="", kernel="kernel"):
+    """The first lines of a report: its TITLE, then the lab the run had:
+    emulated CPUs, dom0's memory (and DOM0, more about it), the KERNEL's
+    version, wall time and the lab's exit status."""
+    lab = ("Lab: Xen 4.17 in QEMU TCG (%s emulated CPU(s), dom0 %s MiB%s, "
+           "%s %s), wall time %s s, lab exit %s.\n" % (
+               m.get("lab_smp", "?"), m.get("lab_dom0_mem", "?"), dom0,
+               kernel, setup.get("kernel", "?"), m.get("wall_s", "?"),
+               m.get("lab_rc", "?")))
+    return ["# %s\n" % title, lab]

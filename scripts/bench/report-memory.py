@@ -142,11 +142,10 @@ def main():
                                  "unparsed_lines": bad})
     have_chart = chart(mem, resdir)
 
-    o = []
-    o.append("# make bench-memory: seed 004, page-pool squeezing under dom0 "
-             "memory pressure\n")
+    o = benchlib.report_head("make bench-memory: seed 004, page-pool "
+                             "squeezing under dom0 memory pressure", m,
+                             setup, kernel="dom0 kernel")
     ballooned = m.get("lab_dom0_kernel", "debian") != "debian"
-    o.append(benchlib.lab_line(m, setup, kernel="dom0 kernel"))
     if ballooned:
         o.append("dom0 runs the lab's own build of Debian's linux-source-6.1 "
                  "(tests/lab/host/kernel.sh) without CONFIG_XEN_UNPOPULATED_ALLOC: "

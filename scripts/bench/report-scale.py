@@ -58,10 +58,9 @@ def main():
         "unparsed_lines": bad})
     have_chart = chart(curves, maxg, resdir)
 
-    o = []
-    o.append("# make bench-scale: seed 001, aggregate IOPS with 1..%d "
-             "guests\n" % maxg)
-    o.append(benchlib.lab_line(m, setup, dom0=" with 2 vCPUs"))
+    o = benchlib.report_head("make bench-scale: seed 001, aggregate IOPS "
+                             "with 1..%d guests" % maxg, m, setup,
+                             dom0=" with 2 vCPUs")
     if setup:
         o.append("Setup: each guest (1 vCPU, 512 MiB) has its own null_blk "
                  "disk; fio %s bs=%s QD%d for %d s in every active guest at "
