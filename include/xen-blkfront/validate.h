@@ -101,6 +101,35 @@ static inline int xbf_rsp_errno(s16 status)
 }
 
 /* Virtual-device numbers (xen/docs/misc/vbd-interface.txt). */
+/*
+ * An event storm: a backend that signals again and again with nothing to
+ * read.  The late-EOI binding throttles it (each spurious event delays the
+ * next one longer), so a storm shows as a run of spurious interrupts, not
+ * as a rate; an honest backend's events nearly always carry a response.
+ */
+#define XBF_STORM_RUN	8
+
+/**
+ * xbf_storm_note() - account one interrupt in the run of spurious ones
+ * @run: spurious interrupts in a row so far (the ring's)
+ * @spurious: this interrupt found no response
+ *
+ * Return: true once per storm, when the run reaches %XBF_STORM_RUN; a
+ * response ends the run.
+ */
+static inline bool xbf_storm_note(unsigned int *run, bool spurious)
+{
+	if (!spurious) {
+		*run = 0;
+		return false;
+	}
+	if (*run < XBF_STORM_RUN)
+		(*run)++;
+	else
+		return false;
+	return *run == XBF_STORM_RUN;
+}
+
 #define XBF_VDEV_EXT_FLAG		BIT(28)
 #define XBF_XVD_MAJOR			202
 #define XBF_PARTS_PER_DISK		16

@@ -194,6 +194,29 @@ UNIT_TEST(disk_name_bounds)
 	EXPECT_EQ(xbf_disk_name(buf, 4, &v), -ENOSPC);
 }
 
+UNIT_TEST(storm_named_once_per_run)
+{
+	unsigned int run = 0, i, named = 0;
+
+	/* Responses keep the run at zero. */
+	for (i = 0; i < 100; i++)
+		EXPECT(!xbf_storm_note(&run, false));
+	/* A run one short of the bound is no storm; a response ends it. */
+	for (i = 0; i < XBF_STORM_RUN - 1; i++)
+		EXPECT(!xbf_storm_note(&run, true));
+	EXPECT(!xbf_storm_note(&run, false));
+	EXPECT_EQ(run, 0);
+	/* A long run is named exactly once. */
+	for (i = 0; i < 1000; i++)
+		named += xbf_storm_note(&run, true);
+	EXPECT_EQ(named, 1);
+	/* After a response, a new run is a new storm. */
+	EXPECT(!xbf_storm_note(&run, false));
+	for (i = 0; i < XBF_STORM_RUN; i++)
+		named += xbf_storm_note(&run, true);
+	EXPECT_EQ(named, 2);
+}
+
 static const struct unit_case cases[] = {
 	UNIT_CASE(rsp_prod_normal),
 	UNIT_CASE(rsp_prod_bogus),
@@ -205,6 +228,7 @@ static const struct unit_case cases[] = {
 	UNIT_CASE(vdev_emulated),
 	UNIT_CASE(vdev_extended),
 	UNIT_CASE(disk_name_bounds),
+	UNIT_CASE(storm_named_once_per_run),
 };
 
 int main(void)

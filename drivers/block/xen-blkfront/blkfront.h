@@ -145,6 +145,8 @@ struct blkfront_info;
  * @stat_notify: notifications sent to the backend
  * @stat_irqs: interrupts taken
  * @stat_spurious: interrupts that found no response
+ * @spurious_run: spurious interrupts in a row (xbf_storm_note())
+ * @stat_storms: event storms named
  * @stat_rsps: responses consumed
  * @stat_rw_reqs: read and write requests submitted
  * @stat_data_grants: grant-sized chunks carrying data in those requests
@@ -174,6 +176,8 @@ struct blkfront_ring {
 	u64 stat_notify;
 	u64 stat_irqs;
 	u64 stat_spurious;
+	unsigned int spurious_run;
+	u64 stat_storms;
 	u64 stat_rsps;
 	u64 stat_rw_reqs;
 	u64 stat_data_grants;

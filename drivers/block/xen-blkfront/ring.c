@@ -418,6 +418,12 @@ static irqreturn_t blkfront_interrupt(int irq, void *dev_id)
 out:
 	if (eoiflag)
 		ring->stat_spurious++;
+	if (xbf_storm_note(&ring->spurious_run, eoiflag)) {
+		ring->stat_storms++;
+		dev_warn_ratelimited(&info->xbdev->dev,
+				     "ring %u: event storm from the backend: %u events in a row without a response, throttled\n",
+				     ring->index, XBF_STORM_RUN);
+	}
 	spin_unlock_irqrestore(&ring->lock, flags);
 	xen_irq_lateeoi(irq, eoiflag);
 	return IRQ_HANDLED;
@@ -520,6 +526,8 @@ static void blkfront_ring_teardown(struct blkfront_ring *ring,
 	ring->stat_notify = 0;
 	ring->stat_irqs = 0;
 	ring->stat_spurious = 0;
+	ring->spurious_run = 0;
+	ring->stat_storms = 0;
 	ring->stat_rsps = 0;
 	ring->stat_rw_reqs = 0;
 	ring->stat_data_grants = 0;

@@ -217,12 +217,13 @@ static int blkfront_rings_show(struct seq_file *m, void *unused)
 				   ring->sring->req_prod, ring->sring->rsp_prod,
 				   ring->sring->req_event,
 				   ring->sring->rsp_event);
-		seq_printf(m, " pool %u free %u granted %u reqs %llu slots %llu new_grants %llu notify %llu irqs %llu spurious %llu rsps %llu\n",
+		seq_printf(m, " pool %u free %u granted %u reqs %llu slots %llu new_grants %llu notify %llu irqs %llu spurious %llu storms %llu rsps %llu\n",
 			   ring->pool.nr_units, ring->pool.nr_free,
 			   ring->pool.nr_granted, ring->stat_reqs,
 			   ring->stat_slots, ring->stat_new_grants,
 			   ring->stat_notify, ring->stat_irqs,
-			   ring->stat_spurious, ring->stat_rsps);
+			   ring->stat_spurious, ring->stat_storms,
+			   ring->stat_rsps);
 		spin_unlock_irq(&ring->lock);
 	}
 	mutex_unlock(&info->mutex);
