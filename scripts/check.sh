@@ -132,6 +132,36 @@ deb_pkg() {
 	echo "deb: $(basename "$deb") holds dkms.conf and the $n files kbuild needs"
 }
 
+# step_job NAME COMMAND...: step's work without its report, for
+# steps_together: the log, then "STATUS SECONDS" in NAME.src.
+step_job() {
+	local name=$1 t0=$SECONDS
+	shift
+	"$@" >"$out/$name.log" 2>&1
+	echo "$? $((SECONDS - t0))" >"$out/$name.src"
+}
+
+# steps_together "NAME COMMAND..." ...: independent steps side by side,
+# CHECK_JOBS at a time, then reported in the order given, as step does.
+steps_together() {
+	local s name rc secs
+
+	jobs_limit "${CHECK_JOBS:-$(nproc)}"
+	for s in "$@"; do
+		# shellcheck disable=SC2086
+		jobs_spawn step_job $s
+	done
+	jobs_wait
+	for s in "$@"; do
+		name=${s%% *}
+		rc=1 secs=0
+		read -r rc secs <"$out/$name.src"
+		echo "== $name"
+		verdict "$name" "$rc" "$secs" "; last lines of $out/$name.log:"
+		[ "$rc" = 0 ] || tail -30 "$out/$name.log" | sed 's/^/    | /'
+	done
+}
+
 lab_run() { # front back tests [arch-pages]
 	local a=
 	case "${4:-}" in
@@ -151,10 +181,8 @@ lab_job() { # name front back tests [arch-pages]: lab_run, its exit status and s
 echo "check: kernel $kver, headers $kdir"
 step deps env LAB_EXTRA_PKGS="gcc-aarch64-linux-gnu linux-source-6.1 qemu-system-arm xz-utils bc libssl-dev clang ${LAB_EXTRA_PKGS:-}" tests/lab/host/deps.sh || { echo "check: 0 passed, 1 failed"; exit 1; }
 step build-W1 build_w1
-step build-W1-6.12 build_w1_612
-step checkpatch scripts/checkpatch.sh
-step deb deb_pkg
-step unit make -C tests/unit run
+steps_together "build-W1-6.12 build_w1_612" "checkpatch scripts/checkpatch.sh" \
+	"deb deb_pkg" "unit make -C tests/unit run"
 step fuzz scripts/fuzz.sh "${CHECK_FUZZ_SECONDS:-60}"
 grep -E '^(PASS|FAIL) fuzz_' "$out/fuzz.log" | sed 's/^/    /'
 arm64=${CHECK_ARM64:-1}
