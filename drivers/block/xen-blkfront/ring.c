@@ -520,13 +520,13 @@ static void blkfront_ring_teardown(struct blkfront_ring *ring,
 		ring->sring = NULL;
 	}
 	memset(&ring->ring, 0, sizeof(ring->ring));
+	ring->spurious_run = 0;		/* interrupt state, not a statistic */
 	ring->stat_reqs = 0;
 	ring->stat_slots = 0;
 	ring->stat_new_grants = 0;
 	ring->stat_notify = 0;
 	ring->stat_irqs = 0;
 	ring->stat_spurious = 0;
-	ring->spurious_run = 0;
 	ring->stat_storms = 0;
 	ring->stat_rsps = 0;
 	ring->stat_rw_reqs = 0;
