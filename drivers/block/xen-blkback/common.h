@@ -409,11 +409,13 @@ struct xbb_prev_adv {
  * @squeeze_gen: memory-pressure notifications received
  * @retired: counters of rings already torn down
  * @rs: ratelimit of the messages about this device (xbb_ring_err())
+ * @name: "<domid>.<device>" (5.xvda), the prefix of its ring threads' names
  */
 struct xbb_device {
 	struct xenbus_device *dev;
 	domid_t domid;
 	unsigned int handle;
+	char name[TASK_COMM_LEN];
 	struct mutex lock;	/* rings, nr_rings vs sysfs and reclaim */
 	struct xenbus_watch pdev_watch;
 	bool watching;

@@ -244,8 +244,8 @@ int xbb_ring_start(struct xbb_ring *ring)
 {
 	struct task_struct *t;
 
-	t = kthread_run(xbb_ring_thread, ring, "blkback.%u.%u-%u",
-			ring->be->domid, ring->be->handle, ring->index);
+	t = kthread_run(xbb_ring_thread, ring, "%s-%u", ring->be->name,
+			ring->index);
 	if (IS_ERR(t))
 		return PTR_ERR(t);
 	ring->thread = t;

@@ -7,6 +7,7 @@
  * keeps sysfs readers and memory reclaim away from rings being torn down.
  */
 
+#include <linux/ctype.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -605,6 +606,39 @@ static void xbb_rebind_check(struct xbb_device *be)
 	dev_info(&dev->dev, "frontend already connected: taking over its rings\n");
 }
 
+/*
+ * Ring threads are named "<domid>.<device>-<queue>" (5.xvda-0), as the
+ * in-tree driver names them, so that tools watching them by name keep
+ * working: the device as the toolstack named it in the backend's "dev"
+ * key, or its number (5.51712-0) when that key is missing or unusual.
+ * With a domid of up to five digits, a name of up to six characters and
+ * up to 100 queues, every name fits in TASK_COMM_LEN and tells the
+ * device's queues apart.
+ */
+static void xbb_set_name(struct xbb_device *be)
+{
+	const char *dev = NULL, *base;
+	char *node;
+	size_t i, len = 0;
+
+	node = xenbus_read(XBT_NIL, be->dev->nodename, "dev", NULL);
+	if (!IS_ERR(node)) {
+		base = strrchr(node, '/');
+		dev = base ? base + 1 : node;
+		len = strlen(dev);
+		for (i = 0; i < len; i++)
+			if (!isalnum(dev[i]))
+				len = 0;
+	}
+	if (len >= 1 && len <= 6)
+		snprintf(be->name, sizeof(be->name), "%u.%s", be->domid, dev);
+	else
+		snprintf(be->name, sizeof(be->name), "%u.%u", be->domid,
+			 be->handle);
+	if (!IS_ERR(node))
+		kfree(node);
+}
+
 static int xbb_probe(struct xenbus_device *dev,
 		     const struct xenbus_device_id *id)
 {
@@ -626,6 +660,7 @@ static int xbb_probe(struct xenbus_device *dev,
 	last = strrchr(dev->nodename, '/');
 	if (!last || kstrtouint(last + 1, 0, &be->handle))
 		be->handle = 0;
+	xbb_set_name(be);
 	be->max_queues = xbb_effective_max_queues();
 	be->max_ring_order = xbb_max_ring_order;
 	dev_set_drvdata(&dev->dev, be);

@@ -13,9 +13,9 @@ lab_cases event_storm watch_flood
 hf_begin floods
 hf_attack evtstorm,watchflood "storm_ms=8000 flood_writes=1000" \
 	phy:/dev/ram1,xvdb,w phy:/dev/ram2,xvdc,w
-# The ring thread of xvdb (its name cut to 15 characters, like comm).
+# The ring thread of xvdb.
 lab_case event_storm
-th=$(echo "blkback.$HF_ID.51728" | cut -c1-15)
+th=$HF_ID.xvdb-0
 wait_for 30 "ps -eo comm | grep -qF '$th'" || fail "no ring thread for xvdb"
 sleep 2
 pid=$(ps -eo pid,comm | awk -v c="$th" 'index($2, c) == 1 { print $1; exit }')

@@ -15,5 +15,5 @@ hf_report 60
 hf_expect b.backend=closing c.backend=closing d.backend=closing
 hf_expect_msg "ring page order" 3
 hf_expect_msg "queues" 6
-! ps -eo comm | grep -q "^blkback\.$HF_ID\." || fail "a refused device has a ring thread"
+! ps -eo comm | grep -q "^$HF_ID\." || fail "a refused device has a ring thread"
 hf_end
