@@ -833,6 +833,34 @@ static void sc_late(struct rf_dev *d)
 	rf_good_read(d, 20, "after", 1, 8);
 }
 
+/*
+ * Nothing but malformed requests (a segment that ends before it starts),
+ * 16 at a time, until the backend stops answering or 400 were sent: the
+ * backend answers each with an error, then halts the queue after a bound.
+ */
+static void sc_malflood(struct rf_dev *d)
+{
+	struct blkif_request *r;
+	unsigned int i, before, sent = 0, answered = 0;
+
+	rf_good_read(d, 0, "good", 0, 0);
+	while (sent < 400) {
+		before = d->nr_rsp;
+		for (i = 0; i < 16; i++) {
+			r = rf_slot(d, BLKIF_OP_READ, 100 + i, "mal");
+			rf_rw(r, 1, 0);
+			rf_seg(&r->u.rw.seg[0], d->data_ref[0], 7, 0);
+		}
+		rf_send_wait(d, 16);
+		answered += d->nr_rsp - before;
+		sent += 16;
+		if (d->nr_rsp - before < 16)
+			break;
+	}
+	rf_say(d, "malformed=%u/%u", answered, sent);
+	rf_good_read(d, 20, "after", 1, 8);
+}
+
 static const struct {
 	const char *name;
 	void (*run)(struct rf_dev *d);
@@ -852,6 +880,7 @@ static const struct {
 	{ "attach", sc_attach },
 	{ "barrier", sc_barrier },
 	{ "late", sc_late },
+	{ "malflood", sc_malflood },
 };
 
 static int rf_thread(void *arg)

@@ -167,6 +167,15 @@ enum xbb_protocol {
 #define XBB_INVALID_HANDLE	((grant_handle_t)~0U)
 /* Grants mapped or unmapped with one hypercall batch. */
 #define XBB_BATCH		32
+/*
+ * Malformed requests (EINVAL: a bad segment count, a segment outside its
+ * page, an indirect descriptor that is not) a queue answers in a row, with
+ * no request accepted in between, before it is halted until the frontend
+ * reconnects.  Well above what a correct frontend sends (none), it bounds
+ * what a broken or hostile one costs the ring thread and the log.
+ */
+#define XBB_MALFORMED_RUN_MAX	256
+
 /* The ring thread wakes up at least this often for housekeeping. */
 #define XBB_HOUSEKEEPING_MS	100
 #define XBB_STATS_INTERVAL	(10 * HZ)
@@ -283,6 +292,7 @@ enum {
  * @wq: the ring thread waits here for work
  * @flags: XBB_RING_* bits, set from the IRQ handler
  * @halted: the frontend broke the protocol; no further requests are read
+ * @malformed_run: malformed requests since the last one accepted
  * @starved: request consumption stopped for lack of a free &struct xbb_req
  * @eoi_flags: flags for the next late EOI
  * @reqs: request slots, one per ring entry
@@ -329,6 +339,7 @@ struct xbb_ring {
 	bool halted;
 	bool starved;
 	unsigned int eoi_flags;
+	unsigned int malformed_run;
 
 	struct xbb_req *reqs;
 	unsigned int nr_reqs;

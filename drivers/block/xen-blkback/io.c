@@ -130,6 +130,17 @@ static void xbb_end_early(struct xbb_ring *ring, struct xbb_req *req, int err)
 	xbb_send_response(ring, req->id, req->data_op,
 			  xbb_errno_to_status(err));
 	xbb_req_free(ring, req);
+	if (err != -EINVAL || ++ring->malformed_run < XBB_MALFORMED_RUN_MAX)
+		return;
+	/*
+	 * Back off from a frontend that sends nothing but garbage: stop
+	 * reading this queue (its later requests go unanswered) until the
+	 * frontend reconnects.  Said once, whatever the ratelimit.
+	 */
+	ring->halted = true;
+	dev_err(xbb_dev(ring),
+		"queue %u: %u malformed requests in a row, halting queue until the frontend reconnects\n",
+		ring->index, ring->malformed_run);
 }
 
 /*
@@ -375,6 +386,7 @@ static void xbb_dispatch(struct xbb_ring *ring, const struct xenblk_req *r,
 		return;
 	}
 	if (req->hdr.operation == BLKIF_OP_DISCARD) {
+		ring->malformed_run = 0;
 		xbb_do_discard(ring, req);
 		return;
 	}
@@ -390,6 +402,7 @@ static void xbb_dispatch(struct xbb_ring *ring, const struct xenblk_req *r,
 		xbb_end_early(ring, req, err);
 		return;
 	}
+	ring->malformed_run = 0;
 	/* The counters tell the map event what the mapping did. */
 	tr_map = trace_xen_blkback_map_enabled();
 	if (tr_map) {
@@ -427,7 +440,8 @@ static void xbb_dispatch(struct xbb_ring *ring, const struct xenblk_req *r,
  * @ring: the ring
  *
  * A producer index more than a ring's worth ahead of our responses is a
- * protocol violation: the ring is halted and no further request is read.
+ * protocol violation: the ring is halted and no further request is read;
+ * so it is after a long run of malformed requests (xbb_end_early()).
  *
  * Context: ring thread; may sleep.
  * Return: true if requests remain to be consumed.
@@ -479,9 +493,13 @@ bool xbb_process_ring(struct xbb_ring *ring)
 		ring->eoi_flags &= ~XEN_EOI_FLAG_SPURIOUS;
 
 		xbb_dispatch(ring, &r, req);
+		if (ring->halted)
+			break;
 		cond_resched();
 	}
 	blk_finish_plug(&plug);
+	if (ring->halted)
+		return false;
 
 	RING_FINAL_CHECK_FOR_REQUESTS(c, more);
 	return more;

@@ -298,6 +298,7 @@ void xbb_ring_disconnect(struct xbb_ring *ring)
 		ring->ring_area = NULL;
 	}
 	ring->halted = false;
+	ring->malformed_run = 0;
 	ring->starved = false;
 	ring->flags = 0;
 }
