@@ -54,9 +54,6 @@
 # warm_up).
 . /lab/tests/test_common.sh
 
-# guest_run waits on a watch only: polling would take dom0 CPU from fio.
-# shellcheck disable=SC2034 # read by guest_run
-LAB_RUN_POLL=0
 ROUNDS=${BENCH_ROUNDS:-3}
 RT=${BENCH_RUNTIME:-5}
 RAMP=${BENCH_RAMP:-1}

@@ -23,9 +23,6 @@
 # can free.  Two such runs swapped about as much with empty pools as with
 # full ones (Documentation/xen-blk-bench-memory-scale.rst).
 . /lab/tests/test_common.sh
-# guest_run waits on a watch only: polling would take dom0 CPU from fio.
-# shellcheck disable=SC2034 # read by guest_run
-LAB_RUN_POLL=0
 
 # Every setting can be changed from the host as BENCH_<NAME>, e.g.
 # BENCH_BACKS=ours BENCH_SQUEEZE="0 10" BENCH_MAXPAGES=1024 make bench-memory.

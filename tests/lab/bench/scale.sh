@@ -8,9 +8,6 @@
 # (backend feature_persistent), for our backend and the stock one, rounds
 # alternated, as "BENCH {json}" lines for scripts/bench/report-scale.py.
 . /lab/tests/test_common.sh
-# guest_run waits on a watch only: polling would take dom0 CPU from fio.
-# shellcheck disable=SC2034 # read by guest_run
-LAB_RUN_POLL=0
 
 NG=3
 SECS=15

@@ -55,7 +55,7 @@ name = "$n"
 $type
 kernel = "/lab/domu/vmlinuz"
 ramdisk = "/lab/domu/initrd.cpio"
-extra = "console=hvc0 rdinit=/init loglevel=4 rootfstype=ramfs lab.front=$front${fparams:+ lab.fparams=$fparams}"
+extra = "console=hvc0 rdinit=/init loglevel=4 rootfstype=ramfs lab.front=$front${fparams:+ lab.fparams=$fparams}${LAB_KCMDLINE:+ $LAB_KCMDLINE}"
 memory = $mem
 vcpus = $vcpus
 disk = [ $disks ]
@@ -101,7 +101,7 @@ guest_stop() { # name
 # guest_run [-t SECS] NAME COMMAND...: run a shell command in the guest.
 # Returns its exit status, or 124 if it did not finish within SECS (300).
 guest_run() {
-	local t=300 n id seq rc end i
+	local t=300 n id seq rc= dir fifo wpid end up sent= got=
 	if [ "$1" = -t ]; then
 		t=$2
 		shift 2
@@ -110,31 +110,43 @@ guest_run() {
 	shift
 	id=$(domid "$n") || return 125
 	[ -n "$id" ] || return 125
+	dir=/local/domain/$id/data/lab
 	# A fresh id per call, from the kernel: calls running at once (one per
 	# guest, as the benchmarks make them) share no counter that could
 	# hand two of them the same id.
 	read -r seq </proc/sys/kernel/random/uuid || return 125
-	xenstore-write -R "/local/domain/$id/data/lab/cmd" "$seq $*"
-	end=$(($(date +%s) + t))
-	i=0
+	# Wait on a watch of the guest's answer set up before the command is
+	# written (its first event says it is in place), so that no answer
+	# can come between a look and the wait: no polling, no lost window.
+	fifo=/run/lab/run-$seq
+	mkfifo "$fifo" || return 125
+	xenstore-watch "$dir/rc" >"$fifo" 2>/dev/null &
+	wpid=$!
+	read -r up _ </proc/uptime
+	end=$((${up%.*} + t))
 	while :; do
-		rc=$(xenstore-read "/local/domain/$id/data/lab/rc" 2>/dev/null)
-		[ "${rc%% *}" = "$seq" ] && break
-		if [ "$(date +%s)" -ge $end ]; then
-			log "guest $n: '$*' still running after ${t}s"
-			return 124
+		read -r up _ </proc/uptime
+		[ "${up%.*}" -lt $end ] || break
+		read -r -t $((end - ${up%.*})) _ || break
+		if [ -z "$sent" ]; then
+			xenstore-write -R "$dir/cmd" "$seq $*" || break
+			sent=1
+			continue
 		fi
-		# Most commands take well under a second: poll for the first
-		# two, then wait on a watch (it fires once when set up, then on
-		# the change; the timeout covers a change made before that).
-		# LAB_RUN_POLL=0 (the benchmarks) keeps dom0 off the CPU.
-		i=$((i + 1))
-		if [ $i -le "${LAB_RUN_POLL:-20}" ]; then
-			sleep 0.1
-		else
-			timeout 2 xenstore-watch -n 2 "/local/domain/$id/data/lab/rc" >/dev/null 2>&1
+		rc=$(xenstore-read "$dir/rc" 2>/dev/null)
+		if [ "${rc%% *}" = "$seq" ]; then
+			got=1
+			break
 		fi
-	done
+	done <"$fifo"
+	kill "$wpid" 2>/dev/null
+	wait "$wpid" 2>/dev/null
+	rm -f "$fifo"
+	[ -n "$sent" ] || return 125
+	if [ -z "$got" ]; then
+		log "guest $n: '$*' still running after ${t}s"
+		return 124
+	fi
 	sleep 0.1	# let xenconsoled pass on the last lines
 	return "${rc#* }"
 }
