@@ -307,6 +307,9 @@ enum {
  * @st: counters
  * @map_ops: scratch for batched grant maps
  * @unmap_ops: scratch for batched grant unmaps
+ * @unmap_data: the request to unmap @unmap_ops (gnttab_unmap_refs_sync()
+ *		initialises a delayed work in it, which must not live on a
+ *		stack: debug objects reports one that does)
  * @batch_pages: pages of the batch in @map_ops or @unmap_ops
  * @batch_maps: &struct xbb_map of each entry in @map_ops
  * @pool_pages: scratch for filling or trimming @pool in batches
@@ -354,6 +357,7 @@ struct xbb_ring {
 
 	struct gnttab_map_grant_ref map_ops[XBB_BATCH];
 	struct gnttab_unmap_grant_ref unmap_ops[XBB_BATCH];
+	struct gntab_unmap_queue_data unmap_data;
 	struct page *batch_pages[XBB_BATCH];
 	struct xbb_map *batch_maps[XBB_BATCH];
 	struct page *pool_pages[XBB_BATCH];

@@ -27,18 +27,17 @@ static unsigned long xbb_page_vaddr(struct page *page)
  */
 static void xbb_unmap_batch(struct xbb_ring *ring, unsigned int n)
 {
-	struct gntab_unmap_queue_data unmap_data = {
-		.unmap_ops = ring->unmap_ops,
-		.kunmap_ops = NULL,
-		.pages = ring->batch_pages,
-		.count = n,
-	};
+	struct gntab_unmap_queue_data *unmap_data = &ring->unmap_data;
 	unsigned int i, kept = 0;
 	int err;
 
 	if (!n)
 		return;
-	err = gnttab_unmap_refs_sync(&unmap_data);
+	unmap_data->unmap_ops = ring->unmap_ops;
+	unmap_data->kunmap_ops = NULL;
+	unmap_data->pages = ring->batch_pages;
+	unmap_data->count = n;
+	err = gnttab_unmap_refs_sync(unmap_data);
 	if (err) {
 		/* The pages may still hold foreign frames: never reuse them. */
 		xbb_ring_err(ring,
