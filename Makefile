@@ -38,7 +38,7 @@ FRONT ?= ours
 BACK ?= ours
 TESTS ?=
 
-.PHONY: all modules back front install clean unit checkpatch lab demo check check-arm64 check-612 check-full deps \
+.PHONY: all modules back front install clean unit checkpatch lab demo check check-arm64 check-612 check-debug check-full deps \
 	fuzz bench bench-memory bench-scale deb deb-test trace
 
 all: modules
@@ -74,9 +74,11 @@ checkpatch:
 
 # ARCH=arm64 runs the lab on Xen/ARM (qemu-system-aarch64); GUEST_PAGES=64k
 # gives its guests 64 KiB pages.  Without ARCH the lab is x86's.  KVER=6.12
-# boots Debian's 6.12 kernel in the x86 lab instead of 6.1.
+# boots Debian's 6.12 kernel in the x86 lab instead of 6.1.  LAB_KERNEL=debug
+# boots dom0 and the guests on the debug kernel (tests/lab/host/debug.config).
 LAB_ARCH_OPTS = $(if $(ARCH),--arch $(ARCH)) $(if $(GUEST_PAGES),--guest-pages $(GUEST_PAGES)) \
-	$(if $(DOM0_PAGES),--dom0-pages $(DOM0_PAGES)) $(if $(KVER),--kver $(KVER))
+	$(if $(DOM0_PAGES),--dom0-pages $(DOM0_PAGES)) $(if $(KVER),--kver $(KVER)) \
+	$(if $(LAB_KERNEL),--kernel $(LAB_KERNEL))
 
 lab:
 	tests/lab/run.sh $(LAB_ARCH_OPTS) --front $(FRONT) --back $(BACK) --tests "$(TESTS)" \
@@ -107,10 +109,17 @@ check-arm64:
 check-612:
 	CHECK_FUZZ_SECONDS=10 CHECK_ARM64=0 CHECK_TIERS=k612 scripts/check.sh
 
-# Every lane of every tier in tests/lab/lanes: make check's, check-arm64's and
-# check-612's.
+# The e2e and hostile suites with our pair on the debug kernel (tier debug
+# in tests/lab/lanes): lockdep, KFENCE, SLUB and page-allocator debugging,
+# debug objects, and a kmemleak scan of every domain at the end.  The
+# kernel is built the first time (40-70 minutes), then cached.
+check-debug:
+	CHECK_FUZZ_SECONDS=10 CHECK_ARM64=0 CHECK_TIERS=debug scripts/check.sh
+
+# Every lane of every tier in tests/lab/lanes: make check's, check-arm64's,
+# check-612's and check-debug's.
 check-full:
-	CHECK_TIERS="check full arm64 k612" scripts/check.sh
+	CHECK_TIERS="check full arm64 k612 debug" scripts/check.sh
 
 deb:
 	scripts/deb/build-deb.sh

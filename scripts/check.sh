@@ -167,6 +167,7 @@ lab_run() { # front back tests [arch-pages]
 	case "${4:-}" in
 	arm64-*) a="--arch arm64 --guest-pages ${4#arm64-}" ;;
 	6.12) a="--kver 6.12" ;;
+	debug) a="--kernel debug" ;;
 	esac
 	# shellcheck disable=SC2086
 	LAB_PREBUILT=1 tests/lab/run.sh $a --front "$1" --back "$2" --tests "$3"
@@ -191,6 +192,12 @@ if [ "$arm64" = 1 ]; then
 	step arm64-kernel tests/lab/host/kernel-arm64.sh || arm64=0
 	step arm64-64k scripts/build-arm64-64k.sh
 fi
+# The debug kernel's lanes boot a kernel built once (40-70 minutes the
+# first time, then cached in build/kernel-debug), before the labs start
+# side by side.
+case " ${CHECK_TIERS:-check} " in
+*" debug "*) step debug-kernel tests/lab/host/kernel.sh build/kernel-debug debug.config debug-gntdev.patch ;;
+esac
 # The labs: the lanes of the tiers in CHECK_TIERS (default "check") from
 # tests/lab/lanes, as NAME=FRONT/BACK[@WHERE]:TESTS.  Without the arm64
 # prelude (CHECK_ARM64=0 or a failed step) the @arm64 lanes are left out.

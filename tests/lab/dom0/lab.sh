@@ -108,6 +108,11 @@ lab_run_all() {
 		fi
 		start=$(date +%s)
 		case "$t" in
+		kmemleak)
+			# the debug kernel's leak scan, after every test
+			(lab_kmemleak)
+			rc=$?
+			;;
 		domu:*)
 			s=/lab/guest/${t#domu:}
 			secs=600	# the script lives in the guest image only

@@ -26,7 +26,7 @@
 LAB_DEFAULT_GUEST=domu
 LAB_READY_TIMEOUT=${LAB_READY_TIMEOUT:-150}
 
-for lab_part in lab guest backend rogue; do
+for lab_part in lab guest backend rogue debug; do
 	. "/lab/lib/$lab_part.sh"
 done
 unset lab_part

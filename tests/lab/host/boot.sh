@@ -40,7 +40,8 @@ lab_boot() {
 			</dev/null >"$run/qemu.log" 2>&1 &
 	else
 		zcat /boot/xen-4.17-amd64.gz >"$run/xen"
-		echo "lab: Xen 4.17, dom0 $d0kver, guests $kver, backend=$back frontend=$front"
+		echo "lab: Xen 4.17, dom0 $d0kver, guests $guest_kver, backend=$back frontend=$front"
+		[ -n "$kcmdline" ] && echo "lab: kernel options of every domain: $kcmdline"
 		echo "lab: tests: $names"
 		echo "lab: console log: $run/serial.log"
 		# shellcheck disable=SC2086
@@ -48,7 +49,7 @@ lab_boot() {
 			-display none -monitor none -serial "file:$run/serial.log" -no-reboot \
 			-net none ${LAB_QEMU_EXTRA:-} -kernel "$run/xen" \
 			-append "console=com1 com1=115200,8n1 dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=2 loglvl=all guest_loglvl=all console_timestamps=boot ucode=no" \
-			-initrd "$dom0_kernel console=hvc0 earlyprintk=xen rdinit=/init loglevel=6,$run/dom0.cpio" \
+			-initrd "$dom0_kernel console=hvc0 earlyprintk=xen rdinit=/init loglevel=6${kcmdline:+ $kcmdline},$run/dom0.cpio" \
 			</dev/null >"$run/qemu.log" 2>&1 &
 	fi
 	qpid=$!

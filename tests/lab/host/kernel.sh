@@ -5,8 +5,15 @@
 # x86_64_defconfig + xen.config + tests/lab/host/dom0-ballooned.config, i.e.
 # grant pages ballooned out of dom0 RAM (no CONFIG_XEN_UNPOPULATED_ALLOC).
 #
-#   kernel.sh OUTDIR    build (cached: nothing to do when OUTDIR/ok holds
-#                       the checksum of this script and the fragment)
+#   kernel.sh OUTDIR [FRAGMENT...]
+#                       build (cached: nothing to do when OUTDIR/ok holds
+#                       the checksum of this script and the fragments);
+#                       each FRAGMENT, a file of this directory such as
+#                       debug.config (the debug-kernel lab), is merged
+#                       after dom0-ballooned.config, and every option it
+#                       sets must come out so in the final .config; a
+#                       FRAGMENT ending in .patch is applied to the
+#                       source instead (patch -p1)
 #
 # OUTDIR gets bzImage, obj/ (the build tree: KDIR for our backend),
 # root/lib/modules/KVER (modules_install) and kver.  About 20-40 minutes on
@@ -14,10 +21,19 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-out=${1:?usage: kernel.sh OUTDIR}
+out=${1:?usage: kernel.sh OUTDIR [FRAGMENT...]}
+shift
+extra=() patches=()
+for f in "$@"; do
+	case "$f" in
+	*.patch) patches+=("$here/$f") ;;
+	*) extra+=("$here/$f") ;;
+	esac
+done
 tarball=/usr/src/linux-source-6.1.tar.xz
 
-want=$(cat "$0" "$here/dom0-ballooned.config" | md5sum | cut -c1-32)
+want=$(cat "$0" "$here/dom0-ballooned.config" "${extra[@]}" "${patches[@]}" |
+	md5sum | cut -c1-32)
 [ "$(cat "$out/ok" 2>/dev/null)" = "$want" ] && exit 0
 rm -f "$out/ok"
 if [ ! -r "$tarball" ] || ! command -v xz >/dev/null; then
@@ -25,10 +41,25 @@ if [ ! -r "$tarball" ] || ! command -v xz >/dev/null; then
 fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+# The source as unpacked plus these patches: unpacked again only when it
+# holds other patches (a rebuild from scratch), patched in place otherwise
+# (only what a patch touches is rebuilt).
+psum=$(cat /dev/null "${patches[@]}" | md5sum | cut -c1-32)
+if [ -e "$out/src/Makefile" ] &&
+   [ "$(cat "$out/src/.lab-patches" 2>/dev/null || echo none)" != "$psum" ] &&
+   [ -e "$out/src/.lab-patches" ]; then
+	rm -rf "$out/src"
+fi
 if [ ! -e "$out/src/Makefile" ]; then
 	rm -rf "$out/src"
 	mkdir -p "$out/src"
 	tar -xf "$tarball" -C "$out/src" --strip-components=1
+fi
+if [ "$(cat "$out/src/.lab-patches" 2>/dev/null)" != "$psum" ]; then
+	for p in "${patches[@]}"; do
+		patch -s -p1 -d "$out/src" <"$p"
+	done
+	echo "$psum" >"$out/src/.lab-patches"
 fi
 
 k() { make -s -C "$out/src" O="$out/obj" -j"$(nproc)" "$@"; }
@@ -37,8 +68,19 @@ mkdir -p "$out/obj"
 k x86_64_defconfig
 "$out/src/scripts/kconfig/merge_config.sh" -m -O "$out/obj" "$out/obj/.config" \
 	"$out/src/kernel/configs/xen.config" "$out/src/arch/x86/configs/xen.config" \
-	"$here/dom0-ballooned.config" >"$out/merge.log"
+	"$here/dom0-ballooned.config" "${extra[@]}" >"$out/merge.log"
 k olddefconfig
+# An option a fragment asks for that Kconfig dropped (an unmet dependency)
+# would make a kernel that checks less than it says.
+for f in "${extra[@]}"; do
+	while read -r line; do
+		grep -qxF "$line" "$out/obj/.config" || {
+			echo "kernel: $(basename "$f") asks for '$line', the .config has" \
+				"'$(grep "${line%%=*}[= ]" "$out/obj/.config" || echo nothing)'" >&2
+			exit 1
+		}
+	done < <(grep -E '^CONFIG_[A-Z0-9_]+=' "$f")
+done
 # The fragment's point: refuse a config that still has it.
 if grep -q '^CONFIG_XEN_UNPOPULATED_ALLOC=y' "$out/obj/.config"; then
 	echo "kernel: CONFIG_XEN_UNPOPULATED_ALLOC is still set" >&2

@@ -13,7 +13,8 @@
 # Per-run files (our modules, tests, configuration) go into a small overlay
 # cpio that is appended: the kernel unpacks concatenated archives in order.
 # With LAB_DOM0_KERNEL=DIR (tests/lab/host/kernel.sh), dom0's modules are that
-# kernel's, from DIR/root; the guests' stay Debian's.
+# kernel's, from DIR/root; the guests' stay Debian's unless LAB_GUEST_KERNEL=DIR
+# names a kernel for them too (the debug kernel: DIR/bzImage and its modules).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,6 +34,11 @@ fi
 arch=${LAB_ARCH:-x86}
 sysroot= triplet=x86_64-linux-gnu cross=
 guest_kver=$kver guest_modroot= guest_image=/boot/vmlinuz-$kver
+if [ "$arch" = x86 ] && [ -n "${LAB_GUEST_KERNEL:-}" ]; then
+	guest_kver=$(cat "$LAB_GUEST_KERNEL/kver")
+	guest_modroot=$LAB_GUEST_KERNEL/root
+	guest_image=$LAB_GUEST_KERNEL/bzImage
+fi
 if [ "$arch" = arm64 ]; then
 	sysroot=${LAB_ARM64_ROOT:?LAB_ARM64_ROOT must name the unpacked arm64 root}
 	triplet=aarch64-linux-gnu cross=aarch64-linux-gnu-

@@ -19,6 +19,14 @@ usage: $0 [options]
                          (tests/lab/host/KVER, default) or 6.12
                          (tests/lab/host/KVER-6.12); stock drivers are that
                          kernel's, ours are built for it (make lab KVER=6.12)
+  --kernel debian|debug  x86, 6.1: the kernel dom0 and the guests boot,
+                         Debian's (default) or the debug kernel that
+                         tests/lab/host/kernel.sh builds from linux-source-6.1
+                         with debug.config (lockdep, KFENCE, SLUB and page
+                         debugging, debug objects, kmemleak; built once,
+                         cached in build/kernel-debug): the run then ends with
+                         a kmemleak check (make lab LAB_KERNEL=debug, make
+                         check-debug)
   --front ours|stock     frontend in the guests (default ours)
   --back ours|stock      backend in dom0 (default ours)
   --tests "A B"          test names (test_fio_01) or groups (fio); default all;
@@ -60,12 +68,14 @@ lab_parse() {
 	front=ours back=ours tests= extra_dom0= extra_domu= demo=0 bparams=
 	timeout=3600 keep=0 outfile= arch=${LAB_ARCH:-x86}
 	gpages=${LAB_GUEST_PAGES:-4k} d0pages=${LAB_DOM0_PAGES:-4k} kline=6.1
+	lkernel=${LAB_KERNEL:-debian}
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--arch) arch=$2; shift ;;
 		--guest-pages) gpages=$2; shift ;;
 		--dom0-pages) d0pages=$2; shift ;;
 		--kver) kline=$2; shift ;;
+		--kernel) lkernel=$2; shift ;;
 		--front) front=$2; shift ;;
 		--back) back=$2; shift ;;
 		--tests) tests=$2; shift ;;
@@ -107,6 +117,16 @@ lab_parse() {
 	*/6.1 | */) kver=$(cat "$host/KVER") ;;
 	x86/6.12) kver=$(cat "$host/KVER-6.12") ;;
 	*) echo "KVER must be 6.1, or 6.12 on x86" >&2; exit 2 ;;
+	esac
+	case "$arch/$kline/$lkernel" in
+	*/debian) ;;
+	x86/6.1/debug)
+		[ -z "${LAB_DOM0_KERNEL:-}${LAB_MODULES:-}" ] || {
+			echo "LAB_KERNEL=debug boots its own kernel: no LAB_DOM0_KERNEL or LAB_MODULES" >&2
+			exit 2
+		}
+		;;
+	*) echo "LAB_KERNEL must be debian, or debug on x86 with 6.1" >&2; exit 2 ;;
 	esac
 	if [ -n "${LAB_MODULES:-}" ] && [ "$arch" != x86 ]; then
 		echo "LAB_MODULES is for the x86 lab (Debian's kernels) only" >&2

@@ -50,6 +50,8 @@ lab_select() {
 	for f in $extra_domu; do
 		names="$names domu:extra_domu_$(basename "$f" .sh)"
 	done
+	# The debug kernel's run ends with a leak scan of every domain.
+	[ "$lkernel" = debug ] && names="$names kmemleak"
 	names=${names# }
 	if [ -z "$names" ]; then
 		echo "lab: no test matches '$tests'"
@@ -65,6 +67,8 @@ lab_base_images() {
 		  echo "$kver"
 		  [ -n "${LAB_DOM0_KERNEL:-}" ] &&
 			ls -l --time-style=+%s "$LAB_DOM0_KERNEL/ok" "$dom0_kernel"
+		  [ "$arch" = x86 ] && [ -n "${LAB_GUEST_KERNEL:-}" ] &&
+			ls -l --time-style=+%s "$LAB_GUEST_KERNEL/ok"
 		  [ "$arch" = arm64 ] &&
 			echo "$arch $LAB_ARM64_ROOT ${LAB_GUEST_KERNEL:-} ${LAB_ARM64_DOM0_KERNEL:-}" &&
 			cat "$LAB_ARM64_ROOT/../ok" "${LAB_GUEST_KERNEL:-/dev/null}/ok" 2>/dev/null
@@ -131,6 +135,8 @@ LAB_BPARAMS="$bparams"
 LAB_ARCH=$arch
 LAB_GUEST_PAGE_SIZE=$page_bytes
 LAB_BALLOON_RESERVE=$balloon_reserve
+LAB_KERNEL=$lkernel
+LAB_KCMDLINE="$kcmdline"
 CONF
 	# The nonce must not be readable by guests: keep it out of the guest image.
 	"$host/mkimage.sh" overlay "$du" "$run/domu-overlay.cpio"

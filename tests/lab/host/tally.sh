@@ -2,8 +2,8 @@
 #
 # tests/lab/run.sh, step 5: read the console and print one line per test
 # and last "N passed, N failed".  A test fails if it said so, never
-# reported, or an oops, BUG, WARN, panic or hung task appeared in dom0 or a
-# guest while it ran.  Sets failn.
+# reported, or an oops, BUG, WARN, panic, hung task or a debug kernel's
+# report appeared in dom0 or a guest while it ran.  Sets failn.
 
 # Every line dom0 reported with lab_out, without the marker.
 lab_out_lines() {
@@ -49,7 +49,10 @@ lab_tally() {
 
 	pass=0 failn=0 skipn=0
 	tr -d '\r' <"$run/serial.log" >"$run/console.txt"
-	bad_re='Oops|BUG:|WARNING:|Kernel panic|general protection fault|blocked for more than|Call Trace:|Panic on CPU'
+	# (the debug kernel adds SLUB's "BUG <cache> (...)" reports and
+	# kmemleak's "unreferenced object"; its KFENCE, lockdep, ODEBUG and
+	# sleep-in-atomic reports are BUG: or WARNING: lines with a trace)
+	bad_re='Oops|BUG:|WARNING:|Kernel panic|general protection fault|blocked for more than|Call Trace:|Panic on CPU|BUG [^ :]+ [(]|unreferenced object'
 	awk -v n="@@$nonce@@" -v re="$bad_re" '
 		index($0, n " START ") { cur = $3; next }
 		index($0, n " RESULT ") { cur = ""; next }
