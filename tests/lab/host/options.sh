@@ -26,7 +26,9 @@ usage: $0 [options]
                          debugging, debug objects, kmemleak; built once,
                          cached in build/kernel-debug): the run then ends with
                          a kmemleak check (make lab LAB_KERNEL=debug, make
-                         check-debug)
+                         check-debug); LAB_DEBUG_PAGEALLOC=1 adds
+                         debug_pagealloc, page poisoning and SLUB owner
+                         tracking (five to seven times slower)
   --front ours|stock     frontend in the guests (default ours)
   --back ours|stock      backend in dom0 (default ours)
   --tests "A B"          test names (test_fio_01) or groups (fio); default all;
