@@ -35,13 +35,19 @@
  * segment descriptors out of their mapped pages and validate them, map the
  * data grants (grant_cache.c: persistent grants are looked up in the
  * ring's tree; misses are batch-mapped into pool pages and kept if the
- * cache is under max_persistent_grants), then build and submit bios.
+ * cache is under max_persistent_grants), then build and submit bios.  A
+ * WRITE_BARRIER is submitted once every earlier request has completed, and
+ * the next request is read once it has.  A queue whose frontend moves the
+ * producer index more than a ring ahead, or sends 256 malformed requests
+ * in a row, is halted until the frontend reconnects; messages about a
+ * device's requests are ratelimited per device.
  *
- * Completion: the last bio of a request puts it on the ring's done list and
- * wakes the thread, which unmaps the per-request grants, releases the
- * persistent ones and writes the response field by field into the ring.
- * Unmapping before answering means the frontend never sees a response for
- * a page still mapped by us.
+ * Completion: a request whose grants are all persistent (or that has none)
+ * is answered where its last bio completes, under the ring's response
+ * lock.  One holding per-request mappings goes to the ring's done list and
+ * wakes the thread, which unmaps them in batches before it writes the
+ * responses, so the frontend never sees a response for a page still
+ * mapped by us.
  *
  * Housekeeping, also in the ring thread and at least every 100 ms: the
  * LRU purge of persistent grants every lru_interval, trimming the page

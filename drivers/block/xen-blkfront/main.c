@@ -45,7 +45,9 @@
  * agree on persistent grants a unit keeps its grant for the whole
  * connection and the pool is reused LIFO; otherwise the grant is revoked
  * with gnttab_try_end_foreign_access() when the request completes, and a
- * backend that still maps it puts the device in the error state.
+ * backend that still maps it puts the device in the error state; at
+ * teardown such grants go to the grant table's deferred revocation, which
+ * frees their pages once the backend lets go.
  *
  * A block request is cut into grant-sized chunks that hold data (no empty
  * chunk is ever sent).  The chunks fill one or more ring slots: one
@@ -56,7 +58,10 @@
  *
  * Responses are copied out of the ring once and validated (producer
  * index, id, slot in flight, operation) before use; a violation stops
- * the ring, fails the I/O in flight and marks the device broken.  On
+ * the ring, fails the I/O in flight and marks the device broken.  Events
+ * that bring no response are answered with a spurious late EOI (Xen then
+ * throttles the channel); a run of them is named once as an event storm
+ * and counted.  On
  * save/restore the rings are rebuilt, the features renegotiated and the
  * requests that were in flight are requeued, so no acknowledged write
  * depends on the old backend.
