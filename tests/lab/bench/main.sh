@@ -174,9 +174,10 @@ pgrant_hits pgrant_misses grants_purged pool_pages squeezes"
 #          but serve the guest);
 #   full   cheap, plus the CPU seconds Xen accounted to dom0's and the
 #          guest's vCPUs (xl vcpu-list) and the ticks of the backend's ring
-#          threads (ours are "blkback.<domid>.<dev>-<queue>", stock ones
-#          "<domid>.<vdev>-<queue>").  Seconds of dom0 CPU under TCG, so
-#          only before and after fio runs.
+#          threads (named "<domid>.<device>-<queue>" by both backends;
+#          ours were "blkback.<domid>.<vdev>-<queue>" before 2929578).
+#          Seconds of dom0 CPU under TCG, so only before and after fio
+#          runs.
 snap() { # stats|cheap|full [statistics directory]
 	local out s f v up l
 	read -r up v </proc/uptime
