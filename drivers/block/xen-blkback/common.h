@@ -13,6 +13,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include <xen/events.h>
 #include <xen/grant_table.h>
@@ -404,7 +405,10 @@ struct xbb_prev_adv {
  * @size: backing device size in 512-byte sectors (last published)
  * @readonly: exported read-only (mode "r")
  * @cdrom: the frontend declared a cdrom
- * @flush: the backing device has a volatile write cache
+ * @flush: flush and barrier offered to the frontend in this connection
+ * @flags: XBB_DEV_* bits
+ * @flush_off: withdraws feature-flush-cache and feature-barrier from
+ *	       xenstore once the backing device refused a flush
  * @discard: DISCARD offered to the frontend in this connection
  * @discard_secure: secure DISCARD offered to the frontend
  * @rings: one per queue, NULL when disconnected
@@ -445,6 +449,8 @@ struct xbb_device {
 	bool flush;
 	bool discard;
 	bool discard_secure;
+	unsigned long flags;
+	struct work_struct flush_off;
 
 	struct xbb_ring *rings;
 	unsigned int nr_rings;
@@ -463,6 +469,12 @@ struct xbb_device {
 	struct xbb_stats retired;
 	struct ratelimit_state rs;
 };
+
+/*
+ * The backing device failed a flush with EOPNOTSUPP: flushes and barriers
+ * are not offered again on this device (xbb_device.flags).
+ */
+#define XBB_DEV_FLUSH_REFUSED	0
 
 /* Queues per device, whatever max_queues says. */
 #define XBB_MAX_QUEUES_LIMIT	256
@@ -485,6 +497,7 @@ unsigned int xbb_effective_max_queues(void);
 int xbb_xenbus_init(void);
 void xbb_xenbus_exit(void);
 void xbb_check_resize(struct xbb_device *be);
+void xbb_flush_refused(struct xbb_device *be);
 
 /* ring.c */
 void xbb_ring_init(struct xbb_ring *ring, struct xbb_device *be,

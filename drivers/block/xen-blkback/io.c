@@ -192,6 +192,7 @@ static void xbb_bio_end_io(struct bio *bio)
 		    (req->data_op == BLKIF_OP_FLUSH_DISKCACHE ||
 		     req->data_op == BLKIF_OP_WRITE_BARRIER)) {
 			WRITE_ONCE(req->status, BLKIF_RSP_EOPNOTSUPP);
+			xbb_flush_refused(req->ring->be);
 		} else {
 			xbb_ring_err(req->ring,
 				     "queue %u: I/O error %d, op %u sector %llu\n",

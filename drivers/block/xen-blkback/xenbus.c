@@ -262,9 +262,12 @@ again:
 		return err;
 	}
 
-	/* A flush is harmless on a device without a volatile cache. */
-	be->flush = bdev_write_cache(be->bdev) ||
-		    (be->live && be->prev.flush);
+	/*
+	 * A flush is harmless on a device without a volatile cache; one the
+	 * device refused is not offered again.
+	 */
+	be->flush = !test_bit(XBB_DEV_FLUSH_REFUSED, &be->flags) &&
+		    (bdev_write_cache(be->bdev) || (be->live && be->prev.flush));
 	err = xenbus_printf(xbt, dev->nodename, "feature-flush-cache", "%d",
 			    be->flush);
 	if (!err)
@@ -522,6 +525,44 @@ static void xbb_frontend_changed(struct xenbus_device *dev,
 	}
 }
 
+static void xbb_flush_off_work(struct work_struct *work)
+{
+	struct xbb_device *be = container_of(work, struct xbb_device,
+					     flush_off);
+	int err;
+
+	err = xenbus_printf(XBT_NIL, be->dev->nodename, "feature-flush-cache",
+			    "%d", 0);
+	if (!err)
+		err = xenbus_printf(XBT_NIL, be->dev->nodename,
+				    "feature-barrier", "%d", 0);
+	if (err)
+		dev_warn(&be->dev->dev,
+			 "backing device %u:%u refused a flush; withdrawing feature-flush-cache failed (%d)\n",
+			 be->major, be->minor, err);
+	else
+		dev_warn(&be->dev->dev,
+			 "backing device %u:%u refused a flush (EOPNOTSUPP): feature-flush-cache and feature-barrier withdrawn\n",
+			 be->major, be->minor);
+}
+
+/**
+ * xbb_flush_refused() - the backing device failed a flush with EOPNOTSUPP
+ * @be: the device
+ *
+ * The request is answered BLKIF_RSP_EOPNOTSUPP by the caller; from here on
+ * flushes and barriers are no longer offered: the keys saying so are
+ * cleared in xenstore (on a work item, as xenstore can sleep) and a
+ * reconnect does not offer them again.  Said once per device.
+ *
+ * Context: any context (bio completion).
+ */
+void xbb_flush_refused(struct xbb_device *be)
+{
+	if (!test_and_set_bit(XBB_DEV_FLUSH_REFUSED, &be->flags))
+		schedule_work(&be->flush_off);
+}
+
 static void xbb_remove(struct xenbus_device *dev)
 {
 	struct xbb_device *be = dev_get_drvdata(&dev->dev);
@@ -535,6 +576,8 @@ static void xbb_remove(struct xenbus_device *dev)
 		be->watching = false;
 	}
 	xbb_disconnect(be);
+	/* No request is left to refuse a flush: the last work, if any. */
+	cancel_work_sync(&be->flush_off);
 	xbb_close_bdev(be);
 	dev_set_drvdata(&dev->dev, NULL);
 	kfree(be);
@@ -654,6 +697,7 @@ static int xbb_probe(struct xenbus_device *dev,
 	be->dev = dev;
 	be->domid = dev->otherend_id;
 	mutex_init(&be->lock);
+	INIT_WORK(&be->flush_off, xbb_flush_off_work);
 	atomic_set(&be->squeeze_gen, 0);
 	ratelimit_state_init(&be->rs, DEFAULT_RATELIMIT_INTERVAL,
 			     DEFAULT_RATELIMIT_BURST);

@@ -105,7 +105,7 @@ lab_stage() {
 		for f in "$rogue_dir"/rogue_front*.ko; do
 			[ -e "$f" ] && cp "$f" "$du/lab/mod/"
 		done
-		for f in "$rogue_dir"/rogue_back*.ko; do
+		for f in "$rogue_dir"/rogue_back*.ko "$rogue_dir"/rogue_disk*.ko; do
 			[ -e "$f" ] && cp "$f" "$d0/lab/mod/"
 		done
 	fi

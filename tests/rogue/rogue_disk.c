@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rogue_disk: a test-only RAM disk in dom0 that says it has a volatile
+ * write cache and then fails every flush with BLK_STS_NOTSUPP, as a
+ * stacked or remote device may.  Exported to a guest through the backend,
+ * it shows what the backend does when the device under it takes back what
+ * it advertised (test_hostile_13).
+ *
+ * Reads and writes go to memory.  The block layer's flush machinery sends
+ * the flushes as REQ_OP_FLUSH requests; failing one fails the write it
+ * was issued for (data with REQ_PREFLUSH), whose data is then not written.
+ * Written against the 6.12 interfaces, with include/compat/compat.h
+ * providing them on 6.1 (tests/rogue/Kbuild).
+ *
+ * Never load this outside the lab.
+ */
+
+#include <linux/blk-mq.h>
+#include <linux/highmem.h>
+#include <linux/module.h>
+#include <linux/vmalloc.h>
+
+static unsigned int disk_mib = 64;
+module_param(disk_mib, uint, 0444);
+MODULE_PARM_DESC(disk_mib, "size of the disk, MiB");
+
+static atomic_t flushes_refused = ATOMIC_INIT(0);
+
+static int refused_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&flushes_refused));
+}
+
+static const struct kernel_param_ops refused_ops = {
+	.get = refused_get,
+};
+
+module_param_cb(flushes_refused, &refused_ops, NULL, 0444);
+MODULE_PARM_DESC(flushes_refused, "flush requests failed so far");
+
+static struct blk_mq_tag_set rd_set;
+static struct gendisk *rd_disk;
+static u8 *rd_store;
+static sector_t rd_sectors;
+
+static blk_status_t rd_queue_rq(struct blk_mq_hw_ctx *hctx,
+				const struct blk_mq_queue_data *bd)
+{
+	struct request *rq = bd->rq;
+	sector_t sector = blk_rq_pos(rq);
+	enum req_op op = req_op(rq);
+	struct req_iterator iter;
+	struct bio_vec bv;
+
+	blk_mq_start_request(rq);
+	if (op == REQ_OP_FLUSH) {
+		atomic_inc(&flushes_refused);
+		blk_mq_end_request(rq, BLK_STS_NOTSUPP);
+		return BLK_STS_OK;
+	}
+	if (op != REQ_OP_READ && op != REQ_OP_WRITE) {
+		blk_mq_end_request(rq, BLK_STS_NOTSUPP);
+		return BLK_STS_OK;
+	}
+	if (sector + blk_rq_sectors(rq) > rd_sectors) {
+		blk_mq_end_request(rq, BLK_STS_IOERR);
+		return BLK_STS_OK;
+	}
+	rq_for_each_segment(bv, rq, iter) {
+		u8 *mem = rd_store + ((size_t)sector << SECTOR_SHIFT);
+		void *p = bvec_kmap_local(&bv);
+
+		if (op == REQ_OP_WRITE)
+			memcpy(mem, p, bv.bv_len);
+		else
+			memcpy(p, mem, bv.bv_len);
+		kunmap_local(p);
+		sector += bv.bv_len >> SECTOR_SHIFT;
+	}
+	blk_mq_end_request(rq, BLK_STS_OK);
+	return BLK_STS_OK;
+}
+
+static const struct blk_mq_ops rd_mq_ops = {
+	.queue_rq = rd_queue_rq,
+};
+
+static const struct block_device_operations rd_fops = {
+	.owner = THIS_MODULE,
+};
+
+static int __init rd_init(void)
+{
+	struct queue_limits lim = {
+		/* The lie: a volatile cache, so flushes reach rd_queue_rq(). */
+		.features = BLK_FEAT_WRITE_CACHE,
+		.seg_boundary_mask = PAGE_SIZE - 1,
+		.max_hw_sectors = 256,
+		.max_segment_size = PAGE_SIZE,
+		.physical_block_size = 512,
+		.logical_block_size = 512,
+		.max_segments = 64,
+		.dma_alignment = 511,
+	};
+	int err;
+
+	if (!disk_mib || disk_mib > 1024)
+		return -EINVAL;
+	rd_sectors = (sector_t)disk_mib << (20 - SECTOR_SHIFT);
+	rd_store = vzalloc((size_t)disk_mib << 20);
+	if (!rd_store)
+		return -ENOMEM;
+	rd_set.ops = &rd_mq_ops;
+	rd_set.nr_hw_queues = 1;
+	rd_set.queue_depth = 64;
+	rd_set.numa_node = NUMA_NO_NODE;
+	err = blk_mq_alloc_tag_set(&rd_set);
+	if (err)
+		goto out_store;
+	rd_disk = blk_mq_alloc_disk(&rd_set, &lim, NULL);
+	if (IS_ERR(rd_disk)) {
+		err = PTR_ERR(rd_disk);
+		goto out_set;
+	}
+	rd_disk->flags |= GENHD_FL_NO_PART;
+	rd_disk->fops = &rd_fops;
+	strscpy(rd_disk->disk_name, "roguedisk0", DISK_NAME_LEN);
+	set_capacity(rd_disk, rd_sectors);
+	err = add_disk(rd_disk);
+	if (err)
+		goto out_disk;
+	return 0;
+
+out_disk:
+	put_disk(rd_disk);
+out_set:
+	blk_mq_free_tag_set(&rd_set);
+out_store:
+	vfree(rd_store);
+	return err;
+}
+
+static void __exit rd_exit(void)
+{
+	del_gendisk(rd_disk);
+	put_disk(rd_disk);
+	blk_mq_free_tag_set(&rd_set);
+	vfree(rd_store);
+}
+
+module_init(rd_init);
+module_exit(rd_exit);
+MODULE_DESCRIPTION("Test-only RAM disk that refuses flushes (xen-blk lab)");
+MODULE_LICENSE("GPL");
