@@ -526,6 +526,7 @@ void xbb_gcache_purge(struct xbb_ring *ring);
 void xbb_gcache_free_all(struct xbb_ring *ring);
 
 /* page_pool.c */
+long xbb_pool_pages_held(void);
 void xbb_pool_init(struct xbb_ring *ring);
 int xbb_pool_get(struct xbb_ring *ring, struct page **page,
 		 unsigned int want);
@@ -548,6 +549,7 @@ int xbb_parse_protocol(struct xbb_device *be, const char *proto,
 
 /* sysfs.c */
 extern const struct attribute_group *xbb_dev_groups[];
+extern const struct attribute_group *xbb_drv_groups[];
 void xbb_stats_retire(struct xbb_device *be, const struct xbb_stats *st);
 
 static inline struct device *xbb_dev(struct xbb_ring *ring)

@@ -212,7 +212,14 @@ module_init(xbb_init);
 
 static void __exit xbb_exit(void)
 {
+	long held;
+
 	xbb_xenbus_exit();
+	/* Every device is gone: a page still counted was never freed. */
+	held = xbb_pool_pages_held();
+	if (held)
+		pr_err("xen-blkback: %ld grant pages still held at unload: leaked\n",
+		       held);
 }
 module_exit(xbb_exit);
 

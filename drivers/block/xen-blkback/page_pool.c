@@ -9,10 +9,29 @@
  * pressure; the policy is in include/xen-blkback/pool.h.
  */
 
+#include <linux/atomic.h>
 #include <linux/jiffies.h>
 
 #include "common.h"
 #include "trace.h"
+
+/*
+ * Pages taken from the grant page allocator and not yet given back, all
+ * devices together: in pools, mapping persistent grants, or in flight.
+ * Changed only when a pool grows or shrinks, never per request.
+ */
+static atomic_long_t xbb_pages_held = ATOMIC_LONG_INIT(0);
+
+/**
+ * xbb_pool_pages_held() - pages the backend holds from the grant allocator
+ *
+ * Context: any context.
+ * Return: the count, over every device; 0 once every device is gone.
+ */
+long xbb_pool_pages_held(void)
+{
+	return atomic_long_read(&xbb_pages_held);
+}
 
 /**
  * xbb_pool_init() - set up an empty pool
@@ -49,15 +68,19 @@ int xbb_pool_get(struct xbb_ring *ring, struct page **page,
 	unsigned int n = clamp_t(unsigned int, want, 1, XBB_BATCH);
 
 	/* Only this thread takes pages: a non-empty pool stays non-empty. */
-	if (READ_ONCE(ring->pool.num_pages) || n == 1)
+	if (READ_ONCE(ring->pool.num_pages))
 		return gnttab_page_cache_get(&ring->pool, page);
 
-	if (gnttab_alloc_pages(n, pages)) {
-		/* Short of memory: the one page this request needs now. */
-		return gnttab_alloc_pages(1, page);
+	if (n > 1 && !gnttab_alloc_pages(n, pages)) {
+		*page = pages[0];
+		gnttab_page_cache_put(&ring->pool, pages + 1, n - 1);
+		atomic_long_add(n, &xbb_pages_held);
+		return 0;
 	}
-	*page = pages[0];
-	gnttab_page_cache_put(&ring->pool, pages + 1, n - 1);
+	/* One page wanted, or short of memory: the one needed now. */
+	if (gnttab_alloc_pages(1, page))
+		return -ENOMEM;
+	atomic_long_inc(&xbb_pages_held);
 	return 0;
 }
 
@@ -96,6 +119,7 @@ static unsigned int xbb_pool_shrink(struct xbb_ring *ring,
 		if (!i)
 			break;
 		gnttab_free_pages(i, pages);
+		atomic_long_sub(i, &xbb_pages_held);
 		freed += i;
 	}
 	return freed;

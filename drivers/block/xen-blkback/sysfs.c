@@ -196,3 +196,24 @@ const struct attribute_group *xbb_dev_groups[] = {
 	&xbb_stat_group,
 	NULL
 };
+
+/* The driver's own directory, /sys/bus/xen-backend/drivers/vbd. */
+static ssize_t grant_pages_show(struct device_driver *drv, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", xbb_pool_pages_held());
+}
+static DRIVER_ATTR_RO(grant_pages);
+
+static struct attribute *xbb_drv_attrs[] = {
+	&driver_attr_grant_pages.attr,
+	NULL
+};
+
+static const struct attribute_group xbb_drv_group = {
+	.attrs = xbb_drv_attrs,
+};
+
+const struct attribute_group *xbb_drv_groups[] = {
+	&xbb_drv_group,
+	NULL
+};

@@ -767,6 +767,7 @@ static struct xenbus_driver xbb_driver = {
 	/* Unbinding leaves the state alone: a new instance takes over. */
 	.allow_rebind = true,
 	.driver = {
+		.groups = xbb_drv_groups,
 		.dev_groups = xbb_dev_groups,
 	},
 };
