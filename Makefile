@@ -39,7 +39,7 @@ BACK ?= ours
 TESTS ?=
 
 .PHONY: all modules back front install clean unit checkpatch lab demo check check-arm64 check-612 check-debug check-full deps \
-	fuzz bench bench-memory bench-scale deb deb-test trace
+	fuzz bench bench-memory bench-scale deb deb-test trace soak
 
 all: modules
 
@@ -133,6 +133,13 @@ fuzz:
 # make bench ARCH=arm64 [GUEST_PAGES=64k]: the frontends compared on Xen/ARM
 bench:
 	BENCH_LAB_ARGS="$(LAB_ARCH_OPTS) $(BENCH_LAB_ARGS)" scripts/bench/bench.sh main
+
+# Long runs in one boot (tests/lab/soak/soak.sh): save/restore, attach/detach,
+# backend parameter changes and module reloads, each phase checked for
+# leaks; SOAK_SAVES, SOAK_ATTACH, SOAK_FLIPS, SOAK_RELOADS, SOAK_PHASES
+# tune it.  About an hour here; LAB_KERNEL=debug adds kmemleak.
+soak:
+	scripts/soak.sh $(LAB_ARCH_OPTS) --front $(FRONT) --back $(BACK)
 
 bench-memory:
 	scripts/bench/bench.sh memory
