@@ -538,11 +538,11 @@ static void xbb_flush_off_work(struct work_struct *work)
 				    "feature-barrier", "%d", 0);
 	if (err)
 		dev_warn(&be->dev->dev,
-			 "backing device %u:%u refused a flush; withdrawing feature-flush-cache failed (%d)\n",
+			 "backing device %x:%x refused a flush; withdrawing feature-flush-cache failed (%d)\n",
 			 be->major, be->minor, err);
 	else
 		dev_warn(&be->dev->dev,
-			 "backing device %u:%u refused a flush (EOPNOTSUPP): feature-flush-cache and feature-barrier withdrawn\n",
+			 "backing device %x:%x refused a flush (EOPNOTSUPP): feature-flush-cache and feature-barrier withdrawn\n",
 			 be->major, be->minor);
 }
 
