@@ -9,6 +9,9 @@
  * Reads and writes go to memory.  The block layer's flush machinery sends
  * the flushes as REQ_OP_FLUSH requests; failing one fails the write it
  * was issued for (data with REQ_PREFLUSH), whose data is then not written.
+ * With stall=1, requests are held, not completed, until stall=0: a backing
+ * device that stops answering (test_hostile_14).
+ *
  * Written against the 6.12 interfaces, with include/compat/compat.h
  * providing them on 6.1 (tests/rogue/Kbuild).
  *
@@ -38,33 +41,86 @@ static const struct kernel_param_ops refused_ops = {
 module_param_cb(flushes_refused, &refused_ops, NULL, 0444);
 MODULE_PARM_DESC(flushes_refused, "flush requests failed so far");
 
+static DEFINE_SPINLOCK(rd_lock);
+static LIST_HEAD(rd_held);
+static bool rd_stall;
+static unsigned int rd_nr_held;
+
+static void rd_do_request(struct request *rq);
+
+static int stall_set(const char *val, const struct kernel_param *kp)
+{
+	struct request *rq, *next;
+	LIST_HEAD(go);
+	bool on;
+	int err;
+
+	err = kstrtobool(val, &on);
+	if (err)
+		return err;
+	spin_lock_irq(&rd_lock);
+	rd_stall = on;
+	if (!on) {
+		list_splice_init(&rd_held, &go);
+		rd_nr_held = 0;
+	}
+	spin_unlock_irq(&rd_lock);
+	list_for_each_entry_safe(rq, next, &go, queuelist) {
+		list_del_init(&rq->queuelist);
+		rd_do_request(rq);
+	}
+	return 0;
+}
+
+static int stall_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(rd_stall));
+}
+
+static const struct kernel_param_ops stall_ops = {
+	.set = stall_set,
+	.get = stall_get,
+};
+
+module_param_cb(stall, &stall_ops, NULL, 0644);
+MODULE_PARM_DESC(stall, "hold every request until set back to 0");
+
+static int held_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(rd_nr_held));
+}
+
+static const struct kernel_param_ops held_ops = {
+	.get = held_get,
+};
+
+module_param_cb(held, &held_ops, NULL, 0444);
+MODULE_PARM_DESC(held, "requests held by stall now");
+
 static struct blk_mq_tag_set rd_set;
 static struct gendisk *rd_disk;
 static u8 *rd_store;
 static sector_t rd_sectors;
 
-static blk_status_t rd_queue_rq(struct blk_mq_hw_ctx *hctx,
-				const struct blk_mq_queue_data *bd)
+static void rd_do_request(struct request *rq)
 {
-	struct request *rq = bd->rq;
 	sector_t sector = blk_rq_pos(rq);
 	enum req_op op = req_op(rq);
 	struct req_iterator iter;
 	struct bio_vec bv;
 
-	blk_mq_start_request(rq);
 	if (op == REQ_OP_FLUSH) {
 		atomic_inc(&flushes_refused);
 		blk_mq_end_request(rq, BLK_STS_NOTSUPP);
-		return BLK_STS_OK;
+		return;
 	}
 	if (op != REQ_OP_READ && op != REQ_OP_WRITE) {
 		blk_mq_end_request(rq, BLK_STS_NOTSUPP);
-		return BLK_STS_OK;
+		return;
 	}
 	if (sector + blk_rq_sectors(rq) > rd_sectors) {
 		blk_mq_end_request(rq, BLK_STS_IOERR);
-		return BLK_STS_OK;
+		return;
 	}
 	rq_for_each_segment(bv, rq, iter) {
 		u8 *mem = rd_store + ((size_t)sector << SECTOR_SHIFT);
@@ -78,11 +134,35 @@ static blk_status_t rd_queue_rq(struct blk_mq_hw_ctx *hctx,
 		sector += bv.bv_len >> SECTOR_SHIFT;
 	}
 	blk_mq_end_request(rq, BLK_STS_OK);
+}
+
+static blk_status_t rd_queue_rq(struct blk_mq_hw_ctx *hctx,
+				const struct blk_mq_queue_data *bd)
+{
+	struct request *rq = bd->rq;
+
+	blk_mq_start_request(rq);
+	spin_lock_irq(&rd_lock);
+	if (rd_stall) {
+		list_add_tail(&rq->queuelist, &rd_held);
+		rd_nr_held++;
+		spin_unlock_irq(&rd_lock);
+		return BLK_STS_OK;
+	}
+	spin_unlock_irq(&rd_lock);
+	rd_do_request(rq);
 	return BLK_STS_OK;
+}
+
+/* A held request is not late: it waits for stall=0. */
+static enum blk_eh_timer_return rd_timeout(struct request *rq)
+{
+	return BLK_EH_RESET_TIMER;
 }
 
 static const struct blk_mq_ops rd_mq_ops = {
 	.queue_rq = rd_queue_rq,
+	.timeout = rd_timeout,
 };
 
 static const struct block_device_operations rd_fops = {
@@ -142,6 +222,7 @@ out_store:
 
 static void __exit rd_exit(void)
 {
+	/* (the module is busy while the disk is open: nothing is held) */
 	del_gendisk(rd_disk);
 	put_disk(rd_disk);
 	blk_mq_free_tag_set(&rd_set);

@@ -409,6 +409,10 @@ struct xbb_prev_adv {
  * @flags: XBB_DEV_* bits
  * @flush_off: withdraws feature-flush-cache and feature-barrier from
  *	       xenstore once the backing device refused a flush
+ * @td_lock: protects @td_pending and @td_removed
+ * @td_pending: @td_work is queued or running
+ * @td_removed: remove() has returned; @td_work frees the device
+ * @td_work: teardown waiting for requests in flight, off xenwatch
  * @discard: DISCARD offered to the frontend in this connection
  * @discard_secure: secure DISCARD offered to the frontend
  * @rings: one per queue, NULL when disconnected
@@ -451,6 +455,10 @@ struct xbb_device {
 	bool discard_secure;
 	unsigned long flags;
 	struct work_struct flush_off;
+	spinlock_t td_lock;	/* td_pending, td_removed */
+	bool td_pending;
+	bool td_removed;
+	struct work_struct td_work;
 
 	struct xbb_ring *rings;
 	unsigned int nr_rings;
@@ -509,6 +517,7 @@ void xbb_ring_disconnect(struct xbb_ring *ring);
 
 /* io.c */
 bool xbb_process_ring(struct xbb_ring *ring);
+bool xbb_ring_busy(struct xbb_ring *ring);
 void xbb_finish_done(struct xbb_ring *ring);
 void xbb_drain_done(struct xbb_ring *ring);
 

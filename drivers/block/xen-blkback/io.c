@@ -565,6 +565,18 @@ void xbb_finish_done(struct xbb_ring *ring)
 }
 
 /**
+ * xbb_ring_busy() - whether the block layer holds requests of a ring
+ * @ring: the ring
+ *
+ * Context: any context but hard interrupt.
+ * Return: true while some request of @ring has I/O outstanding.
+ */
+bool xbb_ring_busy(struct xbb_ring *ring)
+{
+	return !xbb_ring_idle(ring);
+}
+
+/**
  * xbb_drain_done() - wait for all outstanding I/O of a ring and answer it
  * @ring: the ring, whose thread has been stopped
  *

@@ -57,7 +57,9 @@
  * Teardown stops the thread, waits until no bio is outstanding, answers
  * and unmaps what completed, unbinds the event channel, unmaps every
  * persistent grant and frees the pool, then unmaps the shared ring.  Every
- * step is idempotent and leaves pointers cleared.
+ * step is idempotent and leaves pointers cleared.  When the frontend has
+ * closed or is gone and bios are outstanding, the wait is not done in the
+ * xenwatch thread but on a workqueue (xenbus.c, xbb_teardown_async()).
  */
 
 #include <linux/cpumask.h>

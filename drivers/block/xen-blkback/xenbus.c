@@ -39,6 +39,121 @@ static void xbb_disconnect(struct xbb_device *be)
 	mutex_unlock(&be->lock);
 }
 
+/*
+ * Teardown off the xenwatch thread.  Disconnecting waits until the backing
+ * device has completed every request in flight.  Done inline in a xenbus
+ * callback, a device that stops answering would hold the one xenwatch
+ * thread, and with it every xenbus device of the host.  So when the
+ * frontend has closed or is gone and requests are still in flight, the
+ * wait runs on xbb_td_wq and xenwatch goes on: the device says Closed
+ * when its teardown is done, and a device removed meanwhile is freed by
+ * its teardown (which holds a reference to the xenbus device).  Module
+ * exit waits for every teardown.  A ring the frontend still uses (the
+ * driver unbound under a running guest, for a new one to take over) is
+ * always drained before remove() returns.
+ */
+static struct workqueue_struct *xbb_td_wq;
+
+static bool xbb_busy(struct xbb_device *be)
+{
+	bool busy = false;
+	unsigned int i;
+
+	mutex_lock(&be->lock);
+	for (i = 0; i < be->nr_rings && !busy; i++)
+		busy = xbb_ring_busy(&be->rings[i]);
+	mutex_unlock(&be->lock);
+	return busy;
+}
+
+static bool xbb_td_pending(struct xbb_device *be)
+{
+	bool pending;
+
+	spin_lock(&be->td_lock);
+	pending = be->td_pending;
+	spin_unlock(&be->td_lock);
+	return pending;
+}
+
+/*
+ * Disconnect in the background if requests are in flight; @removed: for
+ * remove(), which hands the device over and must not touch it after.
+ * Returns false if nothing is left to the background: the caller
+ * disconnects itself (at once: nothing is in flight).
+ */
+static bool xbb_teardown_async(struct xbb_device *be, bool removed)
+{
+	bool busy = false, queue = false, deferred;
+
+	/* Only this function sets td_pending; xenwatch calls it. */
+	if (!xbb_td_pending(be))
+		busy = xbb_busy(be);
+	spin_lock(&be->td_lock);
+	if (busy && !be->td_pending) {
+		be->td_pending = true;
+		queue = true;
+	}
+	deferred = be->td_pending;
+	if (deferred && removed) {
+		get_device(&be->dev->dev);
+		be->td_removed = true;
+	}
+	spin_unlock(&be->td_lock);
+	/* Not queued yet: nothing can free the device under us here. */
+	if (queue) {
+		dev_info(&be->dev->dev,
+			 "requests in flight: teardown goes on in the background\n");
+		queue_work(xbb_td_wq, &be->td_work);
+	}
+	return deferred;
+}
+
+static void xbb_free(struct xbb_device *be)
+{
+	/* No request is left to refuse a flush: the last work, if any. */
+	cancel_work_sync(&be->flush_off);
+	xbb_close_bdev(be);
+	kfree(be);
+}
+
+/* A frontend starting over once we are Closed: offer a new connection. */
+static void xbb_frontend_restart(struct xbb_device *be)
+{
+	struct xenbus_device *dev = be->dev;
+
+	if (dev->state == XenbusStateClosed &&
+	    xenbus_read_driver_state(dev->otherend) ==
+	    XenbusStateInitialising) {
+		dev_info(&dev->dev, "prepare for reconnect\n");
+		xenbus_switch_state(dev, XenbusStateInitWait);
+	}
+}
+
+static void xbb_teardown_work(struct work_struct *work)
+{
+	struct xbb_device *be = container_of(work, struct xbb_device,
+					     td_work);
+	struct xenbus_device *dev = be->dev;
+	bool removed;
+
+	xbb_disconnect(be);
+	spin_lock(&be->td_lock);
+	removed = be->td_removed;
+	be->td_pending = false;
+	spin_unlock(&be->td_lock);
+	if (removed) {
+		dev_info(&dev->dev, "teardown done, after removal\n");
+		xbb_free(be);
+		put_device(&dev->dev);
+		return;
+	}
+	/* remove() waits for the rest (flush_work()). */
+	dev_info(&dev->dev, "teardown done\n");
+	xenbus_switch_state(dev, XenbusStateClosed);
+	xbb_frontend_restart(be);
+}
+
 static int xbb_read_ring_refs(struct xbb_device *be, const char *dir,
 			      grant_ref_t *grefs, unsigned int nr,
 			      bool legacy)
@@ -327,8 +442,16 @@ static void xbb_connect(struct xbb_device *be)
 		/* physical-device not written yet; its watch connects. */
 		return;
 	}
-
-	/* A previous connection may linger (frontend reconnecting). */
+	/*
+	 * A previous connection may linger (frontend reconnecting).  With
+	 * requests in flight it is torn down in the background, and the
+	 * frontend starts over once we are Closed.
+	 */
+	if (xbb_teardown_async(be, false)) {
+		dev_warn_ratelimited(&dev->dev,
+				     "frontend connecting during a teardown: it starts over after it\n");
+		return;
+	}
 	xbb_disconnect(be);
 
 	err = xbb_connect_rings(be);
@@ -487,10 +610,7 @@ static void xbb_frontend_changed(struct xenbus_device *dev,
 
 	switch (frontend_state) {
 	case XenbusStateInitialising:
-		if (dev->state == XenbusStateClosed) {
-			dev_info(&dev->dev, "prepare for reconnect\n");
-			xenbus_switch_state(dev, XenbusStateInitWait);
-		}
+		xbb_frontend_restart(be);
 		break;
 
 	case XenbusStateInitialised:
@@ -503,8 +623,10 @@ static void xbb_frontend_changed(struct xenbus_device *dev,
 		break;
 
 	case XenbusStateClosed:
-		xbb_disconnect(be);
-		xenbus_switch_state(dev, XenbusStateClosed);
+		if (!xbb_teardown_async(be, false)) {
+			xbb_disconnect(be);
+			xenbus_switch_state(dev, XenbusStateClosed);
+		}
 		if (xenbus_dev_is_online(dev))
 			break;
 		fallthrough;
@@ -575,12 +697,18 @@ static void xbb_remove(struct xenbus_device *dev)
 		be->pdev_watch.node = NULL;
 		be->watching = false;
 	}
-	xbb_disconnect(be);
-	/* No request is left to refuse a flush: the last work, if any. */
-	cancel_work_sync(&be->flush_off);
-	xbb_close_bdev(be);
 	dev_set_drvdata(&dev->dev, NULL);
-	kfree(be);
+	/*
+	 * A frontend still Connected keeps using its rings (the driver is
+	 * unbound for another to take over): drained here, whatever it takes.
+	 */
+	if (xenbus_read_driver_state(dev->otherend) != XenbusStateConnected &&
+	    xbb_teardown_async(be, true))
+		return;
+	/* A teardown that finished may still be saying Closed. */
+	flush_work(&be->td_work);
+	xbb_disconnect(be);
+	xbb_free(be);
 }
 
 /*
@@ -698,6 +826,8 @@ static int xbb_probe(struct xenbus_device *dev,
 	be->domid = dev->otherend_id;
 	mutex_init(&be->lock);
 	INIT_WORK(&be->flush_off, xbb_flush_off_work);
+	spin_lock_init(&be->td_lock);
+	INIT_WORK(&be->td_work, xbb_teardown_work);
 	atomic_set(&be->squeeze_gen, 0);
 	ratelimit_state_init(&be->rs, DEFAULT_RATELIMIT_INTERVAL,
 			     DEFAULT_RATELIMIT_BURST);
@@ -780,15 +910,26 @@ static struct xenbus_driver xbb_driver = {
  */
 int xbb_xenbus_init(void)
 {
-	return xenbus_register_backend(&xbb_driver);
+	int err;
+
+	xbb_td_wq = alloc_workqueue("xen-blkback-td", WQ_UNBOUND, 0);
+	if (!xbb_td_wq)
+		return -ENOMEM;
+	err = xenbus_register_backend(&xbb_driver);
+	if (err)
+		destroy_workqueue(xbb_td_wq);
+	return err;
 }
 
 /**
  * xbb_xenbus_exit() - unregister the driver, removing every device
+ *
+ * Waits for the teardowns still going on in the background.
  *
  * Context: module exit.
  */
 void xbb_xenbus_exit(void)
 {
 	xenbus_unregister_driver(&xbb_driver);
+	destroy_workqueue(xbb_td_wq);
 }
