@@ -193,10 +193,11 @@ if [ "$arm64" = 1 ]; then
 	step arm64-64k scripts/build-arm64-64k.sh
 fi
 # The debug kernel's lanes boot a kernel built once (40-70 minutes the
-# first time, then cached in build/kernel-debug), before the labs start
-# side by side.
+# first time, then cached in ${LAB_CACHE:-/var/cache/xen-blk-lab}/kernel-debug,
+# outside the clone), before the labs start side by side.
 case " ${CHECK_TIERS:-check} " in
-*" debug "*) step debug-kernel tests/lab/host/kernel.sh build/kernel-debug debug.config debug-gntdev.patch ;;
+*" debug "*) step debug-kernel tests/lab/host/kernel.sh "${LAB_CACHE:-/var/cache/xen-blk-lab}/kernel-debug" \
+		debug.config debug-gntdev.patch ;;
 esac
 # The labs: the lanes of the tiers in CHECK_TIERS (default "check") from
 # tests/lab/lanes, as NAME=FRONT/BACK[@WHERE]:TESTS.  Without the arm64

@@ -105,9 +105,10 @@ memory)
 	case "${BENCH_DOM0:-ballooned}" in
 	ballooned)
 		echo "bench: dom0 kernel with ballooned grant pages (tests/lab/host/kernel.sh; the first build takes 20-40 minutes)"
-		"$top/tests/lab/host/kernel.sh" "$top/build/kernel-ballooned" >"$res/kernel.log" 2>&1 ||
+		kb=${LAB_CACHE:-/var/cache/xen-blk-lab}/kernel-ballooned
+		"$top/tests/lab/host/kernel.sh" "$kb" >"$res/kernel.log" 2>&1 ||
 			{ tail -20 "$res/kernel.log"; echo "bench: building the dom0 kernel failed"; exit 1; }
-		export LAB_DOM0_KERNEL=$top/build/kernel-ballooned
+		export LAB_DOM0_KERNEL=$kb
 		;;
 	debian) ;;
 	*) echo "bench: BENCH_DOM0 must be ballooned or debian" >&2; exit 2 ;;

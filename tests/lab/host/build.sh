@@ -43,7 +43,7 @@ lab_kernels() {
 # included) and its build tree for ours; built by kernel.sh the first time
 # (make check-debug builds it before its labs start side by side).
 lab_kernels_debug() {
-	local dk=$top/build/kernel-debug
+	local dk=${LAB_CACHE:-/var/cache/xen-blk-lab}/kernel-debug
 
 	# (kernel.sh returns at once when the build is current)
 	[ -e "$dk/ok" ] ||

@@ -7,7 +7,8 @@
 #
 #   kernel.sh OUTDIR [FRAGMENT...]
 #                       build (cached: nothing to do when OUTDIR/ok holds
-#                       the checksum of this script and the fragments);
+#                       the checksum of this script and the fragments and
+#                       the build is whole);
 #                       each FRAGMENT, a file of this directory such as
 #                       debug.config (the debug-kernel lab), is merged
 #                       after dom0-ballooned.config, and every option it
@@ -17,7 +18,10 @@
 #
 # OUTDIR gets bzImage, obj/ (the build tree: KDIR for our backend),
 # root/lib/modules/KVER (modules_install) and kver.  About 20-40 minutes on
-# two host cores; run.sh uses it when LAB_DOM0_KERNEL=OUTDIR.
+# two host cores; run.sh uses it when LAB_DOM0_KERNEL=OUTDIR.  The callers
+# keep OUTDIR in ${LAB_CACHE:-/var/cache/xen-blk-lab}, outside every clone: the tree holds absolute paths, so it cannot move,
+# and inside a clone kbuild's "make clean M=<clone>", which deletes every
+# object and module under M, would empty it behind the ok stamp.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,12 +38,28 @@ tarball=/usr/src/linux-source-6.1.tar.xz
 
 want=$(cat "$0" "$here/dom0-ballooned.config" "${extra[@]}" "${patches[@]}" |
 	md5sum | cut -c1-32)
-[ "$(cat "$out/ok" 2>/dev/null)" = "$want" ] && exit 0
+# One build of a directory at a time (two clones may ask at once).
+mkdir -p "$out"
+exec 9>"$out.lock"
+flock 9
+whole() {
+	local kv
+	kv=$(cat "$out/kver" 2>/dev/null) || return 1
+	[ -s "$out/bzImage" ] && [ -s "$out/obj/Module.symvers" ] &&
+		[ -s "$out/obj/modules.order" ] &&
+		[ -s "$out/root/lib/modules/$kv/modules.order" ] &&
+		[ -s "$out/root/lib/modules/$kv/modules.dep" ] &&
+		[ -d "$out/root/lib/modules/$kv/kernel" ] &&
+		[ -n "$(find "$out/root/lib/modules/$kv/kernel" -name '*.ko' -print -quit)" ]
+}
+if [ "$(cat "$out/ok" 2>/dev/null)" = "$want" ]; then
+	whole && exit 0
+	echo "kernel: the build in $out is not whole (objects or modules deleted): building again" >&2
+fi
 rm -f "$out/ok"
 if [ ! -r "$tarball" ] || ! command -v xz >/dev/null; then
 	LAB_EXTRA_PKGS="linux-source-6.1 xz-utils ${LAB_EXTRA_PKGS:-}" "$here/deps.sh"
 fi
-mkdir -p "$out"
 out=$(cd "$out" && pwd)
 # The source as unpacked plus these patches: unpacked again only when it
 # holds other patches (a rebuild from scratch), patched in place otherwise
@@ -91,5 +111,6 @@ rm -rf "$out/root"
 k INSTALL_MOD_PATH="$out/root" modules_install
 cp "$out/obj/arch/x86/boot/bzImage" "$out/bzImage"
 k -s kernelrelease >"$out/kver"
+whole || { echo "kernel: the build in $out is not whole after building" >&2; exit 1; }
 echo "$want" >"$out/ok"
 echo "kernel: $(cat "$out/kver") in $out"

@@ -24,7 +24,8 @@ usage: $0 [options]
                          tests/lab/host/kernel.sh builds from linux-source-6.1
                          with debug.config (lockdep, KFENCE, SLUB and page
                          debugging, debug objects, kmemleak; built once,
-                         cached in build/kernel-debug): the run then ends with
+                         cached in /var/cache/xen-blk-lab/kernel-debug, or
+                         $LAB_CACHE/kernel-debug): the run then ends with
                          a kmemleak check (make lab LAB_KERNEL=debug, make
                          check-debug); LAB_DEBUG_PAGEALLOC=1 adds
                          debug_pagealloc, page poisoning and SLUB owner
