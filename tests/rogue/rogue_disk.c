@@ -10,7 +10,9 @@
  * the flushes as REQ_OP_FLUSH requests; failing one fails the write it
  * was issued for (data with REQ_PREFLUSH), whose data is then not written.
  * With stall=1, requests are held, not completed, until stall=0: a backing
- * device that stops answering (test_hostile_14).
+ * device that stops answering (test_hostile_14).  With pin=1, the pages of
+ * every write stay referenced after the write completed, until pin=0, as
+ * a network block device keeps them for a retransmit (test_hostile_15).
  *
  * Written against the 6.12 interfaces, with include/compat/compat.h
  * providing them on 6.1 (tests/rogue/Kbuild).
@@ -97,6 +99,76 @@ static const struct kernel_param_ops held_ops = {
 module_param_cb(held, &held_ops, NULL, 0444);
 MODULE_PARM_DESC(held, "requests held by stall now");
 
+/* Pages held past their write's completion; the rest are not held. */
+#define RD_PIN_MAX	1024
+
+static struct page *rd_pinned[RD_PIN_MAX];
+static unsigned int rd_nr_pinned;
+static bool rd_pin;
+
+static void rd_unpin_all(void)
+{
+	spin_lock_irq(&rd_lock);
+	/* Never the last reference: the page's owner holds its own. */
+	while (rd_nr_pinned)
+		put_page(rd_pinned[--rd_nr_pinned]);
+	spin_unlock_irq(&rd_lock);
+}
+
+static int pin_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int err;
+
+	err = kstrtobool(val, &on);
+	if (err)
+		return err;
+	WRITE_ONCE(rd_pin, on);
+	if (!on)
+		rd_unpin_all();
+	return 0;
+}
+
+static int pin_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(rd_pin));
+}
+
+static const struct kernel_param_ops pin_ops = {
+	.set = pin_set,
+	.get = pin_get,
+};
+
+module_param_cb(pin, &pin_ops, NULL, 0644);
+MODULE_PARM_DESC(pin, "keep the pages of writes referenced after they complete, until set back to 0");
+
+static int pinned_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(rd_nr_pinned));
+}
+
+static const struct kernel_param_ops pinned_ops = {
+	.get = pinned_get,
+};
+
+module_param_cb(pinned, &pinned_ops, NULL, 0444);
+MODULE_PARM_DESC(pinned, "pages held by pin now");
+
+/* Take a reference to @page that outlives the request, if pin=1. */
+static void rd_maybe_pin(struct page *page)
+{
+	unsigned long flags;
+
+	if (!READ_ONCE(rd_pin))
+		return;
+	spin_lock_irqsave(&rd_lock, flags);
+	if (rd_pin && rd_nr_pinned < RD_PIN_MAX) {
+		get_page(page);
+		rd_pinned[rd_nr_pinned++] = page;
+	}
+	spin_unlock_irqrestore(&rd_lock, flags);
+}
+
 static struct blk_mq_tag_set rd_set;
 static struct gendisk *rd_disk;
 static u8 *rd_store;
@@ -131,6 +203,8 @@ static void rd_do_request(struct request *rq)
 		else
 			memcpy(p, mem, bv.bv_len);
 		kunmap_local(p);
+		if (op == REQ_OP_WRITE)
+			rd_maybe_pin(bv.bv_page);
 		sector += bv.bv_len >> SECTOR_SHIFT;
 	}
 	blk_mq_end_request(rq, BLK_STS_OK);
@@ -222,7 +296,8 @@ out_store:
 
 static void __exit rd_exit(void)
 {
-	/* (the module is busy while the disk is open: nothing is held) */
+	/* (the module is busy while the disk is open: nothing is stalled) */
+	rd_unpin_all();
 	del_gendisk(rd_disk);
 	put_disk(rd_disk);
 	blk_mq_free_tag_set(&rd_set);
@@ -231,5 +306,5 @@ static void __exit rd_exit(void)
 
 module_init(rd_init);
 module_exit(rd_exit);
-MODULE_DESCRIPTION("Test-only RAM disk that refuses flushes (xen-blk lab)");
+MODULE_DESCRIPTION("Test-only RAM disk that refuses flushes, stalls or pins pages (xen-blk lab)");
 MODULE_LICENSE("GPL");

@@ -203,6 +203,8 @@ enum xbb_protocol {
  * @grants_mapped: grant mappings made
  * @grants_unmapped: grant mappings removed
  * @grants_purged: persistent grants dropped by the LRU or idle timeout
+ * @unmaps_deferred: asynchronous unmaps retried later because the block
+ *		     layer still held one of their pages
  */
 struct xbb_stats {
 	u64 oo_req;
@@ -217,6 +219,7 @@ struct xbb_stats {
 	u64 grants_mapped;
 	u64 grants_unmapped;
 	u64 grants_purged;
+	u64 unmaps_deferred;
 };
 
 /**
@@ -316,20 +319,25 @@ enum {
  * @pool_pages: scratch for filling or trimming @pool in batches
  * @rsp_lock: serialises writing responses into the shared ring (ring
  *	      thread and bio completion); nests inside @done_lock
- * @done_lock: protects @done_list, @inflight, @free_reqs and @starved
- *	       (taken from bio completion)
+ * @done_lock: protects @done_list, @inflight, @free_reqs, @starved,
+ *	       @unmapped and @unmaps_pending (taken from bio completion)
  * @done_list: requests whose I/O completed and whose grants need the
  *	       ring thread (per-request mappings to unmap) before the answer
  * @inflight: requests with bios outstanding
- * @inflight_wq: teardown waits here for @inflight to reach zero
+ * @inflight_wq: teardown waits here for @inflight and @unmaps_pending to
+ *		 reach zero
+ * @unmapped: asynchronous unmaps done, their pages not yet back in @pool
+ * @unmaps_pending: asynchronous unmaps not yet done
  *
  * A request whose grants are all persistent is answered from its bio
  * completion (the grants released, the response written under @rsp_lock,
- * the slot freed), without waking the thread.  Everything else belongs
- * to the ring thread: the grant cache tree (see the concurrency note in
+ * the slot freed), without waking the thread.  So is a request whose
+ * per-request mappings were unmapped asynchronously, from the end of
+ * that unmap (grant_cache.c).  Everything else belongs to the ring
+ * thread: the grant cache tree (see the concurrency note in
  * include/xen-blkback/gcache.h), the page pool, the counters and the
  * request consumer.  Teardown takes over once it has stopped the thread
- * and waited for @inflight to reach zero.
+ * and waited for @inflight and @unmaps_pending to reach zero.
  */
 struct xbb_ring {
 	struct xbb_device *be;
@@ -364,10 +372,12 @@ struct xbb_ring {
 	struct page *pool_pages[XBB_BATCH];
 
 	spinlock_t rsp_lock;	/* response producer; thread and completion */
-	spinlock_t done_lock;	/* done_list, inflight, free_reqs, starved */
+	spinlock_t done_lock;	/* completion side: see above */
 	struct list_head done_list;
 	unsigned int inflight;
 	wait_queue_head_t inflight_wq;
+	struct list_head unmapped;
+	unsigned int unmaps_pending;
 };
 
 /**
@@ -520,16 +530,16 @@ bool xbb_process_ring(struct xbb_ring *ring);
 bool xbb_ring_busy(struct xbb_ring *ring);
 void xbb_finish_done(struct xbb_ring *ring);
 void xbb_drain_done(struct xbb_ring *ring);
+void xbb_answer_list(struct xbb_ring *ring, struct list_head *list);
 
 /* grant_cache.c */
 int xbb_map_grants(struct xbb_ring *ring, struct xbb_map *maps,
 		   unsigned int nr, bool readonly);
-unsigned int xbb_release_grants_queued(struct xbb_ring *ring,
-				       struct xbb_map *maps, unsigned int nr,
-				       unsigned int queued);
-void xbb_unmap_queued(struct xbb_ring *ring, unsigned int queued);
 void xbb_release_grants(struct xbb_ring *ring, struct xbb_map *maps,
 			unsigned int nr);
+void xbb_release_done(struct xbb_ring *ring, struct list_head *done);
+void xbb_unmap_reap(struct xbb_ring *ring);
+unsigned int xbb_unmaps_pending(struct xbb_ring *ring);
 bool xbb_release_persistent(struct xbb_map *maps, unsigned int nr);
 void xbb_gcache_purge(struct xbb_ring *ring);
 void xbb_gcache_free_all(struct xbb_ring *ring);

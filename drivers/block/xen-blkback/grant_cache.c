@@ -5,6 +5,9 @@
  * All functions here but xbb_release_persistent() run in the ring thread
  * (or in teardown after the thread has stopped); the cache tree, the pool,
  * the scratch arrays and the counters are therefore used without locks.
+ * The exception is the end of an asynchronous unmap (xbb_unmap_done()),
+ * which may run in a workqueue: it answers requests, as bio completion
+ * does, and leaves its pages to the ring thread on a locked list.
  */
 
 #include <linux/slab.h>
@@ -19,17 +22,56 @@ static unsigned long xbb_page_vaddr(struct page *page)
 	return (unsigned long)pfn_to_kaddr(page_to_pfn(page));
 }
 
+/* An entry that holds nothing: what xbb_map_grants() starts from. */
+static void xbb_map_clear(struct xbb_map *m)
+{
+	m->page = NULL;
+	m->pgnt = NULL;
+	m->handle = XBB_INVALID_HANDLE;
+}
+
 /*
- * Unmap one batch synchronously and give the pages back to the pool.  The
- * hypercall can succeed while single operations of it fail: a page whose
- * own unmap failed may still hold the guest's frame, so it is never
- * reused, only counted and named.
+ * Give back the pages of an unmap that is done.  The hypercall can succeed
+ * while single operations of it fail: a page whose own unmap failed may
+ * still hold the guest's frame, so it is never reused, only counted and
+ * named; so are all the pages of a hypercall that failed as a whole.
+ * @pages is compacted in place.
+ */
+static void xbb_unmap_finish(struct xbb_ring *ring, int err,
+			     struct gnttab_unmap_grant_ref *ops,
+			     struct page **pages, unsigned int n)
+{
+	unsigned int i, kept = 0;
+
+	if (err) {
+		xbb_ring_err(ring,
+			     "queue %u: unmapping %u grants failed (%d), leaking their pages\n",
+			     ring->index, n, err);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (ops[i].status == GNTST_okay) {
+			pages[kept++] = pages[i];
+			continue;
+		}
+		xbb_ring_err(ring,
+			     "queue %u: unmapping handle %u failed (status %d), leaking its page\n",
+			     ring->index, ops[i].handle, ops[i].status);
+	}
+	ring->st.grants_unmapped += kept;
+	xbb_pool_put(ring, pages, kept);
+}
+
+/*
+ * Unmap the batch queued in the ring's scratch arrays and give the pages
+ * back to the pool before returning.  For pages that never left the
+ * driver (failed requests, indirect descriptor pages, teardown), where
+ * nobody else can hold a reference and the unmap never waits, and as the
+ * fallback of xbb_release_done() when memory is short.
  */
 static void xbb_unmap_batch(struct xbb_ring *ring, unsigned int n)
 {
 	struct gntab_unmap_queue_data *unmap_data = &ring->unmap_data;
-	unsigned int i, kept = 0;
-	int err;
 
 	if (!n)
 		return;
@@ -37,27 +79,137 @@ static void xbb_unmap_batch(struct xbb_ring *ring, unsigned int n)
 	unmap_data->kunmap_ops = NULL;
 	unmap_data->pages = ring->batch_pages;
 	unmap_data->count = n;
-	err = gnttab_unmap_refs_sync(unmap_data);
-	if (err) {
-		/* The pages may still hold foreign frames: never reuse them. */
-		xbb_ring_err(ring,
-			     "queue %u: unmapping %u grants failed (%d), leaking their pages\n",
-			     ring->index, n, err);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		s16 st = ring->unmap_ops[i].status;
+	xbb_unmap_finish(ring, gnttab_unmap_refs_sync(unmap_data),
+			 ring->unmap_ops, ring->batch_pages, n);
+}
 
-		if (st == GNTST_okay) {
-			ring->batch_pages[kept++] = ring->batch_pages[i];
-			continue;
-		}
-		xbb_ring_err(ring,
-			     "queue %u: unmapping handle %u failed (status %d), leaking its page\n",
-			     ring->index, ring->unmap_ops[i].handle, st);
+/**
+ * struct xbb_unmap - grants unmapped without waiting, and the requests
+ *	answered once they are
+ * @data: what gnttab_unmap_refs_async() works on
+ * @ring: owning ring
+ * @node: link in the ring's @unmapped list once Xen has unmapped them
+ * @reqs: requests whose per-request mappings are all in this unmap
+ * @result: the unmap's result
+ * @ops: unmap operations, @data.count of them
+ * @pages: the pages those grants are mapped into
+ *
+ * A page that went to the block layer can still be referenced after the
+ * bio completed (a network block device may hold it for a retransmit).
+ * gnttab_unmap_refs_async() then retries later, from a workqueue, instead
+ * of unmapping a page in use; the ring thread goes on serving the ring
+ * meanwhile, and only the requests of this unmap wait for their answers.
+ */
+struct xbb_unmap {
+	struct gntab_unmap_queue_data data;
+	struct xbb_ring *ring;
+	struct list_head node;
+	struct list_head reqs;
+	int result;
+	struct gnttab_unmap_grant_ref *ops;
+	struct page **pages;
+};
+
+/* Requests are put in one unmap while their segments add up to this. */
+#define XBB_UNMAP_MAX	XBB_MAX_INDIRECT_SEGS
+
+static struct xbb_unmap *xbb_unmap_alloc(struct xbb_ring *ring,
+					 unsigned int max)
+{
+	struct xbb_unmap *u;
+
+	/* GFP_NOIO: our own I/O may be what reclaim waits for. */
+	u = kmalloc(sizeof(*u) + max * (sizeof(*u->ops) + sizeof(*u->pages)),
+		    GFP_NOIO | __GFP_NOWARN);
+	if (!u)
+		return NULL;
+	u->ring = ring;
+	INIT_LIST_HEAD(&u->reqs);
+	u->ops = (struct gnttab_unmap_grant_ref *)(u + 1);
+	u->pages = (struct page **)(u->ops + max);
+	u->data.count = 0;
+	return u;
+}
+
+/*
+ * Xen has unmapped the grants (or failed to).  Runs in the ring thread
+ * when nothing held the pages, else later from a workqueue: it answers
+ * the requests (any context may) and leaves the pages to the ring thread,
+ * which alone touches the pool.  The ring lives until @unmaps_pending is
+ * back at zero, which teardown waits for.
+ */
+static void xbb_unmap_done(int result, struct gntab_unmap_queue_data *data)
+{
+	struct xbb_unmap *u = data->data;
+	struct xbb_ring *ring = u->ring;
+	unsigned long flags;
+
+	u->result = result;
+	if (!list_empty(&u->reqs))
+		xbb_answer_list(ring, &u->reqs);
+	spin_lock_irqsave(&ring->done_lock, flags);
+	list_add_tail(&u->node, &ring->unmapped);
+	if (!--ring->unmaps_pending)
+		wake_up(&ring->inflight_wq);
+	wake_up(&ring->wq);
+	/* Teardown may free the ring as soon as this lock is dropped. */
+	spin_unlock_irqrestore(&ring->done_lock, flags);
+}
+
+static void xbb_unmap_start(struct xbb_ring *ring, struct xbb_unmap *u)
+{
+	spin_lock_irq(&ring->done_lock);
+	ring->unmaps_pending++;
+	spin_unlock_irq(&ring->done_lock);
+	u->data.data = u;
+	u->data.done = xbb_unmap_done;
+	u->data.unmap_ops = u->ops;
+	u->data.kunmap_ops = NULL;
+	u->data.pages = u->pages;
+	gnttab_unmap_refs_async(&u->data);
+}
+
+/**
+ * xbb_unmap_reap() - take back the pages of finished asynchronous unmaps
+ * @ring: the ring
+ *
+ * Context: ring thread, or teardown after the thread stopped.
+ */
+void xbb_unmap_reap(struct xbb_ring *ring)
+{
+	struct xbb_unmap *u, *tmp;
+	LIST_HEAD(list);
+
+	if (list_empty_careful(&ring->unmapped))
+		return;
+	spin_lock_irq(&ring->done_lock);
+	list_splice_init(&ring->unmapped, &list);
+	spin_unlock_irq(&ring->done_lock);
+	list_for_each_entry_safe(u, tmp, &list, node) {
+		/* Retried at least once: some page was still in use. */
+		if (u->data.age)
+			ring->st.unmaps_deferred++;
+		xbb_unmap_finish(ring, u->result, u->ops, u->pages,
+				 u->data.count);
+		kfree(u);
 	}
-	ring->st.grants_unmapped += kept;
-	xbb_pool_put(ring, ring->batch_pages, kept);
+}
+
+/**
+ * xbb_unmaps_pending() - asynchronous unmaps of a ring not yet done
+ * @ring: the ring
+ *
+ * Context: any context but hard interrupt.
+ * Return: their number.
+ */
+unsigned int xbb_unmaps_pending(struct xbb_ring *ring)
+{
+	unsigned int n;
+
+	spin_lock_irq(&ring->done_lock);
+	n = ring->unmaps_pending;
+	spin_unlock_irq(&ring->done_lock);
+	return n;
 }
 
 static unsigned int xbb_queue_unmap(struct xbb_ring *ring, unsigned int n,
@@ -71,6 +223,14 @@ static unsigned int xbb_queue_unmap(struct xbb_ring *ring, unsigned int n,
 		n = 0;
 	}
 	return n;
+}
+
+static void xbb_unmap_add(struct xbb_unmap *u, struct page *page,
+			  grant_handle_t handle)
+{
+	gnttab_set_unmap_op(&u->ops[u->data.count], xbb_page_vaddr(page),
+			    GNTMAP_host_map, handle);
+	u->pages[u->data.count++] = page;
 }
 
 /* Keep a freshly mapped grant as persistent if there is room. */
@@ -174,11 +334,8 @@ int xbb_map_grants(struct xbb_ring *ring, struct xbb_map *maps,
 	if (!persistent && readonly)
 		flags |= GNTMAP_readonly;
 
-	for (i = 0; i < nr; i++) {
-		maps[i].page = NULL;
-		maps[i].pgnt = NULL;
-		maps[i].handle = XBB_INVALID_HANDLE;
-	}
+	for (i = 0; i < nr; i++)
+		xbb_map_clear(&maps[i]);
 
 	for (i = 0; i < nr; i++) {
 		struct xbb_map *m = &maps[i];
@@ -232,77 +389,122 @@ out_flush:
 	return err;
 }
 
-/**
- * xbb_release_grants_queued() - undo xbb_map_grants(), unmaps left queued
- * @ring: the ring
- * @maps: entries as left by xbb_map_grants()
- * @nr: entries in @maps
- * @queued: unmaps already queued in the ring's batch
- *
- * Persistent grants are marked free and used and unused pages go back to
- * the pool at once; per-request mappings join the ring's unmap batch,
- * which goes to Xen only when it is full.  The caller sends the rest with
- * xbb_unmap_queued() before it answers any request whose grants it
- * queued, and maps nothing in between (the batch shares scratch space
- * with mapping).  Several requests thus share one unmap hypercall.
- *
- * Context: ring thread, or teardown after the thread stopped; may sleep.
- * Return: the unmaps now queued.
+/*
+ * Release one entry as left by xbb_map_grants(): a persistent grant is
+ * marked free and an unused page goes back to the pool.  Returns true,
+ * with the entry untouched, for a per-request mapping, which the caller
+ * unmaps (and then clears the entry with xbb_map_clear()).
  */
-unsigned int xbb_release_grants_queued(struct xbb_ring *ring,
-				       struct xbb_map *maps, unsigned int nr,
-				       unsigned int queued)
+static bool xbb_release_one(struct xbb_ring *ring, struct xbb_map *m,
+			    unsigned long now)
 {
-	unsigned long now = jiffies;
-	unsigned int i, n = queued;
-
-	for (i = 0; i < nr; i++) {
-		struct xbb_map *m = &maps[i];
-
-		if (m->pgnt)
-			xbb_gcache_put(&m->pgnt->g, now);
-		else if (m->handle != XBB_INVALID_HANDLE)
-			n = xbb_queue_unmap(ring, n, m->page, m->handle);
-		else if (m->page)
-			xbb_pool_put(ring, &m->page, 1);
-		m->page = NULL;
-		m->pgnt = NULL;
-		m->handle = XBB_INVALID_HANDLE;
-	}
-	return n;
+	if (m->handle != XBB_INVALID_HANDLE && !m->pgnt)
+		return true;
+	if (m->pgnt)
+		xbb_gcache_put(&m->pgnt->g, now);
+	else if (m->page)
+		xbb_pool_put(ring, &m->page, 1);
+	xbb_map_clear(m);
+	return false;
 }
 
 /**
- * xbb_unmap_queued() - send the unmaps xbb_release_grants_queued() queued
- * @ring: the ring
- * @queued: its return value
- *
- * Synchronous: when it returns, no page of the batch is mapped any more
- * and every page is back in the pool.
- *
- * Context: ring thread, or teardown after the thread stopped; may sleep.
- */
-void xbb_unmap_queued(struct xbb_ring *ring, unsigned int queued)
-{
-	xbb_unmap_batch(ring, queued);
-}
-
-/**
- * xbb_release_grants() - undo xbb_map_grants() after the request ended
+ * xbb_release_grants() - undo xbb_map_grants() for a request that failed
  * @ring: the ring
  * @maps: entries as left by xbb_map_grants()
  * @nr: entries in @maps
  *
- * As xbb_release_grants_queued(), with the unmaps sent before returning
- * (synchronously, so no page is reused or answered for while still
- * mapped).
+ * Persistent grants are marked free and unused pages go back to the pool;
+ * per-request mappings are unmapped in batches before this returns, so
+ * no page is reused or answered for while still mapped.  Only for pages
+ * no bio has seen (a request that failed before submission, indirect
+ * descriptor pages): the unmap of such a page never waits.
  *
  * Context: ring thread, or teardown after the thread stopped; may sleep.
  */
 void xbb_release_grants(struct xbb_ring *ring, struct xbb_map *maps,
 			unsigned int nr)
 {
-	xbb_unmap_batch(ring, xbb_release_grants_queued(ring, maps, nr, 0));
+	unsigned long now = jiffies;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < nr; i++) {
+		if (!xbb_release_one(ring, &maps[i], now))
+			continue;
+		n = xbb_queue_unmap(ring, n, maps[i].page, maps[i].handle);
+		xbb_map_clear(&maps[i]);
+	}
+	xbb_unmap_batch(ring, n);
+}
+
+/*
+ * Release the grants of the requests of @batch, whose segments add up to
+ * @segs at most, and answer them once their mappings are gone: from the
+ * unmap's completion, or at once if they had none.  Synchronously if no
+ * memory can be had for the unmap.
+ */
+static void xbb_release_batch(struct xbb_ring *ring, struct list_head *batch,
+			      unsigned int segs)
+{
+	unsigned long now = jiffies;
+	struct xbb_unmap *u;
+	struct xbb_req *req;
+	unsigned int i, n = 0;
+
+	u = xbb_unmap_alloc(ring, segs);
+	list_for_each_entry(req, batch, node) {
+		for (i = 0; i < req->nr_segs; i++) {
+			struct xbb_map *m = &req->maps[i];
+
+			if (!xbb_release_one(ring, m, now))
+				continue;
+			if (u)
+				xbb_unmap_add(u, m->page, m->handle);
+			else
+				n = xbb_queue_unmap(ring, n, m->page, m->handle);
+			xbb_map_clear(m);
+		}
+	}
+	if (u && u->data.count) {
+		list_splice_init(batch, &u->reqs);
+		xbb_unmap_start(ring, u);
+		return;
+	}
+	kfree(u);
+	xbb_unmap_batch(ring, n);
+	xbb_answer_list(ring, batch);
+}
+
+/**
+ * xbb_release_done() - release the grants of completed requests and
+ *	answer them
+ * @ring: the ring
+ * @done: requests whose I/O completed; emptied
+ *
+ * Persistent grants are marked free at once.  Per-request mappings are
+ * unmapped with gnttab_unmap_refs_async(), the grants of as many whole
+ * requests as %XBB_UNMAP_MAX segments allow in one hypercall, and those
+ * requests are answered, with one push, once their grants are unmapped.
+ * Normally that is before this returns; if the block layer still holds a
+ * page, the unmap is retried later and the ring thread does not wait.
+ *
+ * Context: ring thread, or teardown after the thread stopped; may sleep.
+ */
+void xbb_release_done(struct xbb_ring *ring, struct list_head *done)
+{
+	while (!list_empty(done)) {
+		struct xbb_req *req, *tmp;
+		unsigned int segs = 0;
+		LIST_HEAD(batch);
+
+		list_for_each_entry_safe(req, tmp, done, node) {
+			if (segs && segs + req->nr_segs > XBB_UNMAP_MAX)
+				break;
+			segs += req->nr_segs;
+			list_move_tail(&req->node, &batch);
+		}
+		xbb_release_batch(ring, &batch, segs);
+	}
 }
 
 /**
@@ -334,18 +536,41 @@ bool xbb_release_persistent(struct xbb_map *maps, unsigned int nr)
 	return true;
 }
 
-static void xbb_unmap_victims(struct xbb_ring *ring, struct xbb_gnode *v)
+/*
+ * Unmap the @nr persistent grants of the list @v.  With @async, as
+ * xbb_release_done() does, so that a page the block layer still holds
+ * does not stop the ring thread; teardown unmaps synchronously.
+ */
+static void xbb_unmap_victims(struct xbb_ring *ring, struct xbb_gnode *v,
+			      unsigned int nr, bool async)
 {
-	unsigned int n = 0;
+	struct xbb_unmap *u = NULL;
+	unsigned int n = 0, cap = 0;
 
 	while (v) {
 		struct xbb_pgnt *p = container_of(v, struct xbb_pgnt, g);
 
 		v = v->next_victim;
 		trace_xen_blkback_pgrant_evict(ring, p->g.gref);
-		n = xbb_queue_unmap(ring, n, p->page, p->handle);
+		if (async && !u && nr) {
+			cap = min_t(unsigned int, nr, XBB_UNMAP_MAX);
+			u = xbb_unmap_alloc(ring, cap);
+		}
+		if (nr)
+			nr--;
+		if (!u) {
+			n = xbb_queue_unmap(ring, n, p->page, p->handle);
+		} else {
+			xbb_unmap_add(u, p->page, p->handle);
+			if (u->data.count == cap) {
+				xbb_unmap_start(ring, u);
+				u = NULL;
+			}
+		}
 		kfree(p);
 	}
+	if (u)
+		xbb_unmap_start(ring, u);
 	xbb_unmap_batch(ring, n);
 }
 
@@ -385,7 +610,7 @@ void xbb_gcache_purge(struct xbb_ring *ring)
 			"queue %u: purged %u of %u persistent grants, rest in flight\n",
 			ring->index, dropped, target);
 	ring->st.grants_purged += dropped;
-	xbb_unmap_victims(ring, victims);
+	xbb_unmap_victims(ring, victims, dropped, true);
 	if (start)
 		trace_xen_blkback_lru_purge(ring, dropped, start);
 }
@@ -406,6 +631,6 @@ void xbb_gcache_free_all(struct xbb_ring *ring)
 		g->next_victim = victims;
 		victims = g;
 	}
-	xbb_unmap_victims(ring, victims);
+	xbb_unmap_victims(ring, victims, 0, false);
 	ring->gcache.overflow = false;
 }

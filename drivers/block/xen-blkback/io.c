@@ -506,12 +506,17 @@ bool xbb_process_ring(struct xbb_ring *ring)
 	return more;
 }
 
-/*
- * Answer the requests of @list, whose grants are released, with one push
- * (so at most one event) and free their slots in the same critical
- * section, as the completion path does.
+/**
+ * xbb_answer_list() - answer requests whose grants are released
+ * @ring: the ring
+ * @list: the requests; emptied
+ *
+ * One push (so at most one event) for all of them, and their slots freed
+ * in the same critical section, as the completion path does.
+ *
+ * Context: any context but hard interrupt.
  */
-static void xbb_answer_list(struct xbb_ring *ring, struct list_head *list)
+void xbb_answer_list(struct xbb_ring *ring, struct list_head *list)
 {
 	struct xbb_req *req, *tmp;
 	unsigned long flags;
@@ -541,39 +546,34 @@ static void xbb_answer_list(struct xbb_ring *ring, struct list_head *list)
  *
  * These are the requests that hold per-request mappings.  Their grants
  * are unmapped together, in as few hypercalls as the batch size allows,
- * and only then are the requests answered, all with one push.
+ * and the requests are answered, with one push per hypercall, once their
+ * grants are unmapped (xbb_release_done()).  The pages of unmaps that
+ * finished since the last call go back to the pool.
  *
  * Context: ring thread, or teardown after the thread stopped; may sleep.
  */
 void xbb_finish_done(struct xbb_ring *ring)
 {
-	struct xbb_req *req;
-	unsigned int queued = 0;
 	LIST_HEAD(done);
 
 	spin_lock_irq(&ring->done_lock);
 	list_splice_init(&ring->done_list, &done);
 	spin_unlock_irq(&ring->done_lock);
-	if (list_empty(&done))
-		return;
-
-	list_for_each_entry(req, &done, node)
-		queued = xbb_release_grants_queued(ring, req->maps,
-						   req->nr_segs, queued);
-	xbb_unmap_queued(ring, queued);
-	xbb_answer_list(ring, &done);
+	xbb_release_done(ring, &done);
+	xbb_unmap_reap(ring);
 }
 
 /**
- * xbb_ring_busy() - whether the block layer holds requests of a ring
+ * xbb_ring_busy() - whether requests of a ring are still outstanding
  * @ring: the ring
  *
  * Context: any context but hard interrupt.
- * Return: true while some request of @ring has I/O outstanding.
+ * Return: true while the block layer holds some request of @ring, or the
+ * grants of one wait to be unmapped.
  */
 bool xbb_ring_busy(struct xbb_ring *ring)
 {
-	return !xbb_ring_idle(ring);
+	return !xbb_ring_idle(ring) || xbb_unmaps_pending(ring);
 }
 
 /**
@@ -581,10 +581,12 @@ bool xbb_ring_busy(struct xbb_ring *ring)
  * @ring: the ring, whose thread has been stopped
  *
  * Context: teardown, process context; sleeps until the block layer has
- * completed every bio.
+ * completed every bio and every page it held is unmapped.
  */
 void xbb_drain_done(struct xbb_ring *ring)
 {
 	xbb_wait_idle(ring);
 	xbb_finish_done(ring);
+	wait_event(ring->inflight_wq, !xbb_unmaps_pending(ring));
+	xbb_unmap_reap(ring);
 }

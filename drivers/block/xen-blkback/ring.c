@@ -27,6 +27,7 @@ static bool xbb_ring_has_work(struct xbb_ring *ring)
 	return (test_bit(XBB_RING_KICK, &ring->flags) && !ring->halted &&
 		!READ_ONCE(ring->starved)) ||
 	       !list_empty_careful(&ring->done_list) ||
+	       !list_empty_careful(&ring->unmapped) ||
 	       atomic_read(&ring->be->squeeze_gen) != ring->squeeze_seen;
 }
 
@@ -151,6 +152,7 @@ void xbb_ring_init(struct xbb_ring *ring, struct xbb_device *be,
 	spin_lock_init(&ring->done_lock);
 	INIT_LIST_HEAD(&ring->done_list);
 	INIT_LIST_HEAD(&ring->free_reqs);
+	INIT_LIST_HEAD(&ring->unmapped);
 	xbb_gcache_init(&ring->gcache);
 	xbb_pool_init(ring);
 	ring->squeeze_seen = atomic_read(&be->squeeze_gen);

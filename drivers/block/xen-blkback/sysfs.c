@@ -48,6 +48,7 @@ static struct device_attribute xbb_counter_attrs[] = {
 	__ATTR(grants_mapped, 0444, xbb_counter_show, NULL),
 	__ATTR(grants_unmapped, 0444, xbb_counter_show, NULL),
 	__ATTR(grants_purged, 0444, xbb_counter_show, NULL),
+	__ATTR(unmaps_deferred, 0444, xbb_counter_show, NULL),
 };
 
 static_assert(ARRAY_SIZE(xbb_counter_attrs) ==
@@ -144,10 +145,15 @@ static struct attribute *xbb_stat_attrs[] = {
 	&xbb_counter_attrs[9].attr,
 	&xbb_counter_attrs[10].attr,
 	&xbb_counter_attrs[11].attr,
+	&xbb_counter_attrs[12].attr,
 	&dev_attr_pool_pages.attr,
 	&dev_attr_squeezes.attr,
 	NULL
 };
+
+/* Every counter, the three gauges and the terminating NULL. */
+static_assert(ARRAY_SIZE(xbb_stat_attrs) ==
+	      ARRAY_SIZE(xbb_counter_attrs) + 3 + 1);
 
 static const struct attribute_group xbb_stat_group = {
 	.name = "statistics",
