@@ -344,7 +344,18 @@ phase_reload() {
 guest_stop "$LAB_DEFAULT_GUEST"
 wait_for 60 '! xl list | grep -q "(null)"' || fail "a domain is still dying before the soak"
 maps0=$(dom0_maps all)
-soak_out "start baseline_dom0_maps=$maps0 saves=$SAVES attach=$ATTACH flips=$FLIPS reloads=$RELOADS kernel=$(uname -r)"
+# The counts of the phases this run has (SOAK_PHASES), no others.
+counts=
+for p in $PHASES; do
+	case $p in
+	save) counts="$counts saves=$SAVES" ;;
+	attach) counts="$counts attach=$ATTACH" ;;
+	flip) counts="$counts flips=$FLIPS" ;;
+	reload) counts="$counts reloads=$RELOADS" ;;
+	*) fail "unknown phase '$p' in SOAK_PHASES (save attach flip reload)" ;;
+	esac
+done
+soak_out "start baseline_dom0_maps=$maps0$counts kernel=$(uname -r)"
 for p in $PHASES; do
 	"phase_$p"
 done
