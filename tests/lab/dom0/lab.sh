@@ -62,10 +62,36 @@ wait_for() {
 }
 
 
+# A test's bound: its "# lab-timeout: SECS" line (600 without one), four
+# times as long on the debug kernel, where a test takes two to eight
+# times as long (test_hostile_01 ran past 900 s there, while its attacker
+# guest was still booting).
 lab_test_timeout() { # script
 	local t
 	t=$(sed -n 's/^# lab-timeout: *\([0-9]*\).*/\1/p' "$1" | head -1)
-	echo "${t:-600}"
+	t=${t:-600}
+	[ "${LAB_KERNEL:-debian}" = debug ] && t=$((t * 4))
+	echo "$t"
+}
+
+# A test that ran out of time was killed, but what it was waiting for
+# is still there (its children outlive its shell): name it.  Processes
+# but kernel threads, and the kernel stack of each one in D state, so
+# that a hang in a driver shows where it waits; then the domains.
+lab_timeout_dump() { # test
+	local p st
+	{
+		echo "lab: $1 ran out of time; processes left:"
+		ps -o pid,ppid,stat,args | awk '$4 !~ /^\[/' | tail -60 | cut -c1-200 |
+			sed 's/^/lab: | /'
+		for p in /proc/[0-9]*; do
+			st=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "$p/status" 2>/dev/null)
+			[ "$st" = D ] || continue
+			echo "lab: | ${p#/proc/} ($(cat "$p/comm" 2>/dev/null)) waits in:"
+			head -16 "$p/stack" 2>/dev/null | sed 's/^/lab: |   /'
+		done
+		xl list 2>&1 | sed 's/^/lab: | /'
+	} >/dev/console 2>&1
 }
 
 # Report the cases a test declared with lab_cases (see there).
@@ -124,6 +150,7 @@ lab_run_all() {
 			secs=$(lab_test_timeout "$s")
 			timeout -s KILL "$secs" sh "$s"
 			rc=$?
+			[ $rc = 137 ] && lab_timeout_dump "$t"
 			;;
 		esac
 		secs=$(($(date +%s) - start))

@@ -38,7 +38,8 @@ usage: $0 [options]
   --extra-domu "F..."    extra test scripts run in the default guest
   --demo                 run the demo instead of the tests
   --bparams "a=b ..."    backend module parameters at load
-  --timeout SECS         bound for the whole QEMU run (default 3600)
+  --timeout SECS         bound for the whole QEMU run (default 3600, 14400
+                         with --kernel debug)
   --keep                 keep the run directory (always kept on failure)
   --out FILE             write every line dom0 reported with lab_out to FILE
 Environment: LAB_PREBUILT=1 (use the modules already built), LAB_MODULES=DIR
@@ -69,7 +70,7 @@ lab_abort() { # message [exit-code]
 
 lab_parse() {
 	front=ours back=ours tests= extra_dom0= extra_domu= demo=0 bparams=
-	timeout=3600 keep=0 outfile= arch=${LAB_ARCH:-x86}
+	timeout= keep=0 outfile= arch=${LAB_ARCH:-x86}
 	gpages=${LAB_GUEST_PAGES:-4k} d0pages=${LAB_DOM0_PAGES:-4k} kline=6.1
 	lkernel=${LAB_KERNEL:-debian}
 	while [ $# -gt 0 ]; do
@@ -131,6 +132,12 @@ lab_parse() {
 		;;
 	*) echo "LAB_KERNEL must be debian, or debug on x86 with 6.1" >&2; exit 2 ;;
 	esac
+	# On the debug kernel a test takes two to eight times as long: the
+	# run's bound, as each test's (lab_test_timeout), is four times as long.
+	if [ -z "$timeout" ]; then
+		timeout=3600
+		[ "$lkernel" = debug ] && timeout=14400
+	fi
 	if [ -n "${LAB_MODULES:-}" ] && [ "$arch" != x86 ]; then
 		echo "LAB_MODULES is for the x86 lab (Debian's kernels) only" >&2
 		exit 2
