@@ -17,6 +17,8 @@ trap 'xl block-detach $g xvdb >/dev/null 2>&1; sleep 1; rmmod rogue_disk 2>/dev/
 
 refused() { cat $rd/flushes_refused; }
 
+# Left loaded by a test that was killed (no trap runs on SIGKILL)?
+rmmod rogue_disk 2>/dev/null
 insmod /lab/mod/rogue_disk.ko disk_mib=32 || fail "insmod rogue_disk failed"
 wait_for 10 '[ -b /dev/roguedisk0 ]' || fail "no /dev/roguedisk0"
 xl block-attach $g phy:/dev/roguedisk0,xvdb,w || fail "block-attach failed"

@@ -19,6 +19,8 @@ trap 'echo 0 >$rd/stall 2>/dev/null; xl destroy $g >/dev/null 2>&1
 	xl block-detach $LAB_DEFAULT_GUEST xvdb >/dev/null 2>&1; sleep 2
 	rmmod rogue_disk 2>/dev/null' EXIT
 
+# Left loaded by a test that was killed (no trap runs on SIGKILL)?
+rmmod rogue_disk 2>/dev/null
 insmod /lab/mod/rogue_disk.ko disk_mib=32 || fail "insmod rogue_disk failed"
 wait_for 10 '[ -b /dev/roguedisk0 ]' || fail "no /dev/roguedisk0"
 guest_start $g --mem 256 phy:/dev/roguedisk0,xvdb,w || fail "guest $g did not start"

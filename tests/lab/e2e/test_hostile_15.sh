@@ -20,6 +20,8 @@ persist=$(back_param feature_persistent)
 trap 'echo 0 >$rd/pin 2>/dev/null; xl destroy $g >/dev/null 2>&1; sleep 2
 	back_param feature_persistent $persist; rmmod rogue_disk 2>/dev/null' EXIT
 
+# Left loaded by a test that was killed (no trap runs on SIGKILL)?
+rmmod rogue_disk 2>/dev/null
 insmod /lab/mod/rogue_disk.ko disk_mib=32 || fail "insmod rogue_disk failed"
 wait_for 10 '[ -b /dev/roguedisk0 ]' || fail "no /dev/roguedisk0"
 back_param feature_persistent N
