@@ -33,9 +33,9 @@ lab_untail_console() { # name
 #	[--fparams a=b,c=d] [DISK...]
 # DISK is an xl disk spec such as phy:/dev/ram0,xvda,w.  --front none starts
 # the guest without any frontend loaded.  Waits until the guest's agent
-# answers, bounded by LAB_READY_TIMEOUT seconds.
+# answers, bounded by LAB_READY_TIMEOUT seconds (scaled by lab_slow).
 guest_start() {
-	local n=$1 mem=512 vcpus=2 front=$LAB_FRONT fparams= disks= d i id
+	local n=$1 mem=512 vcpus=2 front=$LAB_FRONT fparams= disks= d id t end
 	shift
 	while [ $# -gt 0 ]; do
 		case "$1" in
@@ -69,11 +69,11 @@ CFG
 		return 1
 	fi
 	id=$(domid "$n")
-	i=0
+	t=$(lab_slow "$LAB_READY_TIMEOUT")
+	end=$(($(lab_uptime) + t))
 	while [ -z "$(xenstore-read "/local/domain/$id/data/lab/ready" 2>/dev/null)" ]; do
-		i=$((i + 1))
-		if [ $i -gt $((LAB_READY_TIMEOUT * 5)) ] || [ -z "$(domid "$n")" ]; then
-			log "guest $n did not come up within ${LAB_READY_TIMEOUT}s"
+		if [ "$(lab_uptime)" -ge $end ] || [ -z "$(domid "$n")" ]; then
+			log "guest $n did not come up within ${t}s"
 			xenstore-ls -f "/local/domain/$id" 2>/dev/null | head -40
 			xl destroy "$n" 2>/dev/null
 			return 1
@@ -83,13 +83,13 @@ CFG
 }
 
 guest_stop() { # name
-	local i=0
+	local end
 
 	[ -n "$(domid "$1")" ] || return 0
+	end=$(($(lab_uptime) + $(lab_slow 20)))
 	xl shutdown "$1" >/dev/null 2>&1
 	while [ -n "$(domid "$1")" ]; do
-		i=$((i + 1))
-		if [ $i -gt 100 ]; then
+		if [ "$(lab_uptime)" -ge $end ]; then
 			xl destroy "$1"
 			break
 		fi
@@ -99,13 +99,15 @@ guest_stop() { # name
 }
 
 # guest_run [-t SECS] NAME COMMAND...: run a shell command in the guest.
-# Returns its exit status, or 124 if it did not finish within SECS (300).
+# Returns its exit status, or 124 if it did not finish within SECS (300;
+# lab_slow scales it).
 guest_run() {
 	local t=300 n id seq rc= dir fifo wpid end up sent= got=
 	if [ "$1" = -t ]; then
 		t=$2
 		shift 2
 	fi
+	t=$(lab_slow "$t")
 	n=$1
 	shift
 	id=$(domid "$n") || return 125

@@ -50,28 +50,49 @@ skip() {
 	exit 77
 }
 
+# Whole seconds since dom0 booted: the clock of every bound in this
+# library.  A bound kept as a count of short sleeps stretches with the
+# commands between them (xl and xenstore calls take seconds on the debug
+# kernel), so that a 150 s wait once lasted 40 minutes.
+lab_uptime() {
+	local u
+	read -r u _ </proc/uptime
+	echo "${u%.*}"
+}
+
+# lab_slow SECS: a bound as this kernel needs it.  The debug kernel
+# (LAB_KERNEL=debug) does everything two to eight times as slowly (test
+# bodies, guest boots, xl), so there every bound of the library, and each
+# test's own (lab_test_timeout), is four times as long.
+lab_slow() {
+	if [ "${LAB_KERNEL:-debian}" = debug ]; then
+		echo $(($1 * 4))
+	else
+		echo "$1"
+	fi
+}
+
 # Wait (bounded) until a shell condition holds: wait_for SECS CMD...
+# SECS is seconds of dom0's clock, scaled by lab_slow.
 wait_for() {
-	local t=$1 i=0
+	local end
+
+	end=$(($(lab_uptime) + $(lab_slow "$1")))
 	shift
 	until eval "$@"; do
-		i=$((i + 1))
-		[ $i -gt $((t * 5)) ] && return 1
+		[ "$(lab_uptime)" -lt $end ] || return 1
 		sleep 0.2
 	done
 }
 
 
 # A test's bound: its "# lab-timeout: SECS" line (600 without one), four
-# times as long on the debug kernel, where a test takes two to eight
-# times as long (test_hostile_01 ran past 900 s there, while its attacker
-# guest was still booting).
+# times as long on the debug kernel (lab_slow): test_hostile_01 ran past
+# 900 s there, while its attacker guest was still booting.
 lab_test_timeout() { # script
 	local t
 	t=$(sed -n 's/^# lab-timeout: *\([0-9]*\).*/\1/p' "$1" | head -1)
-	t=${t:-600}
-	[ "${LAB_KERNEL:-debian}" = debug ] && t=$((t * 4))
-	echo "$t"
+	lab_slow "${t:-600}"
 }
 
 # A test that ran out of time was killed, but what it was waiting for
@@ -92,6 +113,40 @@ lab_timeout_dump() { # test
 		done
 		xl list 2>&1 | sed 's/^/lab: | /'
 	} >/dev/console 2>&1
+}
+
+# User processes of dom0, by pid.
+lab_pids() {
+	local p
+
+	for p in /proc/[0-9]*; do
+		[ -s "$p/cmdline" ] && echo "${p#/proc/}"
+	done
+}
+
+# After a test ran out of time: end what it left behind, so that the next
+# test starts as every test does.  Its processes (any not there before
+# it started: the runner's timeout kills the test's shell only), and
+# every domain but dom0 and the default guest, which the next test
+# checks and brings back if needed.
+lab_timeout_reap() { # pids before the test
+	local p d n=0
+
+	for p in $(lab_pids); do
+		case " $1 " in *" $p "*) continue ;; esac
+		[ "$p" = $$ ] && continue
+		kill -KILL "$p" 2>/dev/null && n=$((n + 1))
+	done
+	for d in $(xl list 2>/dev/null | awk 'NR > 1 { print $1 }'); do
+		case "$d" in Domain-0 | "$LAB_DEFAULT_GUEST") continue ;; esac
+		timeout 120 xl destroy "$d" 2>/dev/null
+		lab_untail_console "$d"
+		echo "lab: destroyed domain $d, left by the test" >/dev/console
+	done
+	echo "lab: ended $n process(es) the test left" >/dev/console
+	# its console stream may have been one of them
+	[ -n "$(domid "$LAB_DEFAULT_GUEST")" ] && lab_tail_console "$LAB_DEFAULT_GUEST"
+	return 0
 }
 
 # Report the cases a test declared with lab_cases (see there).
@@ -124,7 +179,7 @@ lab_report_cases() { # test rc
 # Run every test named in LAB_TESTS: "name" for /lab/tests/name.sh,
 # "domu:name" for a guest-side script /lab/guest/name run in the default guest.
 lab_run_all() {
-	local t rc s secs start
+	local t rc s secs start pids
 
 	for t in $LAB_TESTS; do
 		lab_mark START "$t"
@@ -148,9 +203,13 @@ lab_run_all() {
 		*)
 			s=/lab/tests/$t.sh
 			secs=$(lab_test_timeout "$s")
+			pids=$(lab_pids)
 			timeout -s KILL "$secs" sh "$s"
 			rc=$?
-			[ $rc = 137 ] && lab_timeout_dump "$t"
+			if [ $rc = 137 ]; then
+				lab_timeout_dump "$t"
+				lab_timeout_reap "$pids"
+			fi
 			;;
 		esac
 		secs=$(($(date +%s) - start))

@@ -66,6 +66,9 @@ lab_kernels_debug() {
 	kcmdline="slub_debug=FZP"
 	[ "${LAB_DEBUG_PAGEALLOC:-0}" = 1 ] &&
 		kcmdline="slub_debug=FZPU debug_pagealloc=on page_poison=1"
+	# LAB_DEBUG_CMDLINE replaces them, to measure what a checker costs
+	# (e.g. "kmemleak=off" or "lockdep.prove_locking=0").
+	kcmdline=${LAB_DEBUG_CMDLINE-$kcmdline}
 }
 
 # arm64: the packages' files, Debian's arm64 kernel for dom0, and for the

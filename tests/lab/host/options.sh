@@ -25,7 +25,7 @@ usage: $0 [options]
                          with debug.config (lockdep, KFENCE, SLUB and page
                          debugging, debug objects, kmemleak; built once,
                          cached in /var/cache/xen-blk-lab/kernel-debug, or
-                         $LAB_CACHE/kernel-debug): the run then ends with
+                         \$LAB_CACHE/kernel-debug): the run then ends with
                          a kmemleak check (make lab LAB_KERNEL=debug, make
                          check-debug); LAB_DEBUG_PAGEALLOC=1 adds
                          debug_pagealloc, page poisoning and SLUB owner

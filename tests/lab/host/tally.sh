@@ -99,7 +99,12 @@ lab_tally() {
 		echo "lab: run stopped: $why; last console lines:"
 		tail -25 "$run/console.txt" | sed 's/^/    | /'
 	fi
-	echo "lab: QEMU ran ${wall}s; console log kept in $run/console.txt"
+	# run.sh removes the run's directory after a clean run without --keep
+	if [ "$keep" = 1 ] || [ "$failn" -gt 0 ] || [ -n "$why" ]; then
+		echo "lab: QEMU ran ${wall}s; console log kept in $run/console.txt"
+	else
+		echo "lab: QEMU ran ${wall}s; every test passed, console log removed (--keep keeps it)"
+	fi
 	[ "$skipn" -gt 0 ] && echo "lab: $skipn skipped"
 	echo "$pass passed, $failn failed"
 }
