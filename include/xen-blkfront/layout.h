@@ -326,6 +326,22 @@ static inline unsigned int xbf_units_for(const struct xbf_layout *l,
 }
 
 /**
+ * xbf_frames_for() - indirect frames a request needs
+ * @l: layout of the connection
+ * @g: page geometry
+ * @grants: data grants of the request
+ *
+ * Return: the pool units a request takes when its data pages are granted
+ * themselves (no copy): its indirect frames only.
+ */
+static inline unsigned int xbf_frames_for(const struct xbf_layout *l,
+					  const struct xbf_geom *g,
+					  unsigned int grants)
+{
+	return xbf_units_for(l, g, grants) - grants;
+}
+
+/**
  * xbf_pool_units() - size of a ring's pool of granted units
  * @l: layout of the connection
  * @ring_size: requests the shared ring holds
@@ -340,6 +356,20 @@ static inline unsigned int xbf_pool_units(const struct xbf_layout *l,
 					  unsigned int ring_size)
 {
 	return ring_size * (l->grants_per_slot + l->indirect_per_slot);
+}
+
+/**
+ * xbf_frame_pool_units() - pool of a ring whose data pages are granted
+ * @l: layout of the connection
+ * @ring_size: requests the shared ring holds
+ *
+ * Return: units for the indirect frames of a full ring, 0 without
+ * indirect descriptors.
+ */
+static inline unsigned int xbf_frame_pool_units(const struct xbf_layout *l,
+						unsigned int ring_size)
+{
+	return ring_size * l->indirect_per_slot;
 }
 
 /**

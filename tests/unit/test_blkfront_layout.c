@@ -288,8 +288,18 @@ UNIT_TEST(units_indirect)
 	EXPECT_EQ(xbf_slots_for(&l, 40), 4);
 	EXPECT_EQ(xbf_slot_grants(&l, 40, 3), 7);
 
+	/* Data pages granted themselves: only the indirect frames. */
+	xbf_layout_init(&l, &g4k, 1024);
+	EXPECT_EQ(xbf_frames_for(&l, &g4k, 600), 2);
+	EXPECT_EQ(xbf_frames_for(&l, &g4k, 5), 0);
+	EXPECT_EQ(xbf_frame_pool_units(&l, 32), 32 * 2);
+	xbf_layout_init(&l, &g4k, 0);
+	EXPECT_EQ(xbf_frames_for(&l, &g4k, 40), 0);
+	EXPECT_EQ(xbf_frame_pool_units(&l, 32), 0);
+
 	xbf_layout_init(&l, &g64k, 32);
 	EXPECT_EQ(xbf_units_for(&l, &g64k, xbf_chunks(&g64k, 0, 65536)), 17);
+	EXPECT_EQ(xbf_frames_for(&l, &g64k, xbf_chunks(&g64k, 0, 65536)), 1);
 	EXPECT_EQ(xbf_units_for(&l, &g64k, xbf_chunks(&g64k, 512, 1024)), 1);
 	EXPECT_EQ(xbf_units_for(&l, &g64k, xbf_chunks(&g64k, 2048, 45056)), 13);
 }

@@ -64,9 +64,11 @@ struct blkfront_unit {
  * @nr_free: units on @free
  * @nr_granted: units currently holding a grant reference
  *
- * All data goes through these units: guest pages are never granted.
- * With persistent grants a unit keeps its grant for the connection's
- * lifetime; otherwise the grant is revoked when the request completes.
+ * With persistent grants, or a backend that is not trusted, all data
+ * goes through these units and the request's own pages are never
+ * granted; a unit then keeps its grant for the connection's lifetime, or
+ * has it revoked when the request completes.  Otherwise the pool only
+ * holds indirect frames (see &struct blkfront_info, @direct).
  * Protected by the owning ring's lock.
  */
 struct blkfront_pool {
@@ -81,16 +83,19 @@ struct blkfront_pool {
 
 /**
  * struct blkfront_use - one data grant of a ring slot
- * @unit: pool unit carrying the data
+ * @unit: pool unit carrying the data; NULL if @page itself is granted
  * @page: guest page the data belongs to
  * @off: offset of the data in @page
  * @len: bytes
+ * @gref: grant of @page's Xen page holding the data when @unit is NULL
+ *	(we then hold a reference to @page); BLKFRONT_NO_GREF once revoked
  */
 struct blkfront_use {
 	struct blkfront_unit *unit;
 	struct page *page;
 	unsigned int off;
 	unsigned int len;
+	grant_ref_t gref;
 };
 
 /**
@@ -150,8 +155,8 @@ struct blkfront_info;
  * @stat_rsps: responses consumed
  * @stat_rw_reqs: read and write requests submitted
  * @stat_data_grants: grant-sized chunks carrying data in those requests
- * @stat_units_reserved: pool units reserved for them (data grants plus
- *	indirect frames)
+ * @stat_units_reserved: grants reserved for them (data grants, of pool
+ *	units or of the requests' pages, plus indirect frames)
  * @irq_name: name shown in /proc/interrupts
  */
 struct blkfront_ring {
@@ -222,6 +227,8 @@ struct blkfront_cmd {
  * @persistent_adv: feature-persistent we advertised (sampled at connect)
  * @persistent: persistent grants in use (both sides offered them)
  * @untrusted: the backend is not trusted: zero units before every use
+ * @direct: grant the requests' own pages instead of copying through the
+ *	pool (neither persistent grants nor an untrusted backend)
  * @feature_flush: backend does flush-cache (or barrier)
  * @feature_fua: writes with FUA go as barriers
  * @flush_op: operation used for a flush
@@ -259,6 +266,7 @@ struct blkfront_info {
 	bool persistent_adv;
 	bool persistent;
 	bool untrusted;
+	bool direct;
 	bool feature_flush;
 	bool feature_fua;
 	u8 flush_op;
@@ -289,6 +297,7 @@ bool blkfront_unit_release(struct blkfront_ring *ring,
 			   struct blkfront_unit *u);
 void blkfront_unit_grant(struct blkfront_ring *ring, struct blkfront_unit *u,
 			 grant_ref_t gref, bool readonly);
+bool blkfront_use_revoke(struct blkfront_use *use);
 void *blkfront_unit_map(struct blkfront_unit *u);
 void blkfront_unit_unmap(void *addr);
 

@@ -168,6 +168,32 @@ bool blkfront_unit_release(struct blkfront_ring *ring, struct blkfront_unit *u)
 }
 
 /**
+ * blkfront_use_revoke() - end the backend's access to a granted data page
+ * @use: data grant of a slot whose page was granted itself (no unit)
+ *
+ * If the backend still maps the page, the grant table's deferred
+ * revocation takes over the reference the grant held to the page, so the
+ * page is not freed before the backend lets go.  Idempotent.
+ *
+ * Context: any; takes no lock of ours.
+ * Return: false if the backend still mapped the page.
+ */
+bool blkfront_use_revoke(struct blkfront_use *use)
+{
+	grant_ref_t ref = use->gref;
+
+	if (ref == BLKFRONT_NO_GREF)
+		return true;
+	use->gref = BLKFRONT_NO_GREF;
+	if (gnttab_try_end_foreign_access(ref)) {
+		put_page(use->page);
+		return true;
+	}
+	gnttab_end_foreign_access(ref, use->page);
+	return false;
+}
+
+/**
  * blkfront_unit_grant() - grant a unit to the backend
  * @ring: ring owning the pool
  * @u: unit without a grant

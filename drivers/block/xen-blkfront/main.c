@@ -39,15 +39,20 @@
  *   - Connected, resume after save/restore: tear the rings down, keep
  *     the requests in flight for reissue, go Initialising
  *
- * Data never travels in guest pages: every request is copied into (write)
- * or out of (read) grant-sized units of a per-ring pool of zeroed pages.
- * A guest page of 64 KiB is carved into 16 such units.  When both ends
- * agree on persistent grants a unit keeps its grant for the whole
- * connection and the pool is reused LIFO; otherwise the grant is revoked
- * with gnttab_try_end_foreign_access() when the request completes, and a
+ * With persistent grants, or a backend that is not trusted, data never
+ * travels in guest pages: every request is copied into (write) or out of
+ * (read) grant-sized units of a per-ring pool of zeroed pages.  A guest
+ * page of 64 KiB is carved into 16 such units.  When both ends agree on
+ * persistent grants a unit keeps its grant for the whole connection and
+ * the pool is reused LIFO; otherwise the grant is revoked with
+ * gnttab_try_end_foreign_access() when the request completes, and a
  * backend that still maps it puts the device in the error state; at
  * teardown such grants go to the grant table's deferred revocation, which
- * frees their pages once the backend lets go.
+ * frees their pages once the backend lets go.  Without persistent grants
+ * to a trusted backend the copy buys nothing: the Xen pages of the
+ * request's own pages are granted instead, each grant holding a reference
+ * to its page, and revoked the same way (the pool then holds only
+ * indirect frames).
  *
  * A block request is cut into grant-sized chunks that hold data (no empty
  * chunk is ever sent).  The chunks fill one or more ring slots: one

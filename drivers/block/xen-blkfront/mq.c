@@ -150,6 +150,7 @@ static unsigned int blkfront_refs_needed(struct blkfront_ring *ring,
  * @indirect: slots are indirect requests
  * @write: data goes to the backend
  * @readonly: grant data units read-only
+ * @direct: grant the request's pages themselves (&blkfront_info.direct)
  */
 struct blkfront_build {
 	struct blkfront_ring *ring;
@@ -165,6 +166,7 @@ struct blkfront_build {
 	bool indirect;
 	bool write;
 	bool readonly;
+	bool direct;
 };
 
 static struct blkfront_unit *blkfront_build_unit(struct blkfront_build *b,
@@ -188,6 +190,33 @@ static struct blkfront_unit *blkfront_build_unit(struct blkfront_build *b,
 		blkfront_unit_unmap(va);
 	}
 	return u;
+}
+
+/*
+ * Grant the Xen page of @page that holds chunk @c, for a connection
+ * without persistent grants to a trusted backend: no copy.  The grant
+ * holds a reference to @page until it is revoked, so that a backend
+ * slow to unmap it never writes into a page freed and used again
+ * (blkfront_use_revoke()).
+ */
+static grant_ref_t blkfront_build_direct(struct blkfront_build *b,
+					 struct page *page,
+					 const struct xbf_chunk *c)
+{
+	struct blkfront_ring *ring = b->ring;
+	unsigned long gfn;
+	int ref;
+
+	ref = gnttab_claim_grant_reference(&b->head);
+	/* Reserved beforehand: cannot fail. */
+	WARN_ON_ONCE(ref < 0);
+	gfn = pfn_to_gfn(page_to_xen_pfn(page) +
+			 (c->page_off >> XEN_PAGE_SHIFT));
+	get_page(page);
+	gnttab_grant_foreign_access_ref(ref, ring->info->xbdev->otherend_id,
+					gfn, b->readonly);
+	ring->stat_new_grants++;
+	return ref;
 }
 
 static void blkfront_build_open_slot(struct blkfront_build *b)
@@ -248,17 +277,24 @@ static void blkfront_build_chunk(struct blkfront_build *b, struct page *page,
 		blkfront_build_open_slot(b);
 	s = &ring->shadow[b->id];
 
-	u = blkfront_build_unit(b, b->readonly);
-	if (b->write) {
-		va = blkfront_unit_map(u);
-		memcpy_from_page(va + c->grant_off, page, c->page_off, c->len);
-		blkfront_unit_unmap(va);
-	}
 	use = &s->uses[s->nr_uses++];
-	use->unit = u;
 	use->page = page;
 	use->off = c->page_off;
 	use->len = c->len;
+	if (b->direct) {
+		use->unit = NULL;
+		use->gref = blkfront_build_direct(b, page, c);
+	} else {
+		u = blkfront_build_unit(b, b->readonly);
+		if (b->write) {
+			va = blkfront_unit_map(u);
+			memcpy_from_page(va + c->grant_off, page, c->page_off,
+					 c->len);
+			blkfront_unit_unmap(va);
+		}
+		use->unit = u;
+		use->gref = u->gref;
+	}
 
 	if (b->indirect) {
 		unsigned int frame = b->in_slot / per_frame;
@@ -277,13 +313,13 @@ static void blkfront_build_chunk(struct blkfront_build *b, struct page *page,
 		}
 		va = blkfront_unit_map(s->indirect[frame]);
 		seg = (struct blkif_request_segment *)va + b->in_slot % per_frame;
-		seg->gref = u->gref;
+		seg->gref = use->gref;
 		seg->first_sect = c->first_sect;
 		seg->last_sect = c->last_sect;
 		blkfront_unit_unmap(va);
 	} else {
 		seg = &b->req->u.rw.seg[b->in_slot];
-		seg->gref = u->gref;
+		seg->gref = use->gref;
 		seg->first_sect = c->first_sect;
 		seg->last_sect = c->last_sect;
 	}
@@ -319,7 +355,11 @@ static blk_status_t blkfront_queue_rw(struct blkfront_ring *ring,
 	if (WARN_ON_ONCE(!b.grants))
 		return BLK_STS_IOERR;
 	slots = xbf_slots_for(&info->layout, b.grants);
-	units = xbf_units_for(&info->layout, g, b.grants);
+	b.direct = info->direct;
+	if (b.direct)
+		units = xbf_frames_for(&info->layout, g, b.grants);
+	else
+		units = xbf_units_for(&info->layout, g, b.grants);
 	if (slots > info->ring_size) {
 		dev_err_ratelimited(&info->xbdev->dev,
 				    "request of %u grants cannot fit the ring\n",
@@ -329,7 +369,7 @@ static blk_status_t blkfront_queue_rw(struct blkfront_ring *ring,
 	if (blkfront_slots_free(ring) < slots || ring->pool.nr_free < units)
 		return BLK_STS_DEV_RESOURCE;
 
-	refs = blkfront_refs_needed(ring, units);
+	refs = blkfront_refs_needed(ring, units) + (b.direct ? b.grants : 0);
 	if (refs && gnttab_alloc_grant_references(refs, &b.head) < 0) {
 		gnttab_request_free_callback(&ring->callback,
 					     blkfront_gref_callback, ring, refs);
@@ -352,7 +392,7 @@ static blk_status_t blkfront_queue_rw(struct blkfront_ring *ring,
 		gnttab_free_grant_references(b.head);
 	ring->stat_rw_reqs++;
 	ring->stat_data_grants += b.grants;
-	ring->stat_units_reserved += units;
+	ring->stat_units_reserved += units + (b.direct ? b.grants : 0);
 	return BLK_STS_OK;
 }
 

@@ -198,6 +198,13 @@ static void blkfront_gather_features(struct blkfront_info *info)
 
 	info->persistent = info->persistent_adv &&
 			   xenbus_read_unsigned(be, "feature-persistent", 0);
+	/*
+	 * Copying through the pool buys two things: grants that stay
+	 * mapped (persistent), and that an untrusted backend never sees a
+	 * guest page.  With neither, the copy is pure cost: grant the
+	 * request's pages themselves, as the in-tree driver does.
+	 */
+	info->direct = !info->persistent && !info->untrusted;
 
 	info->feature_fua = false;
 	if (xenbus_read_unsigned(be, "feature-flush-cache", 0)) {

@@ -66,7 +66,7 @@ static int blkfront_ring_alloc_shadows(struct blkfront_ring *ring)
 	struct blkfront_info *info = ring->info;
 	unsigned int size = info->ring_size;
 	unsigned int per = info->layout.grants_per_slot;
-	unsigned int i;
+	unsigned int i, units;
 	int err;
 
 	ring->shadow = kvcalloc(size, sizeof(*ring->shadow), GFP_KERNEL);
@@ -80,7 +80,11 @@ static int blkfront_ring_alloc_shadows(struct blkfront_ring *ring)
 	}
 	ring->shadow_free = 0;
 
-	err = blkfront_pool_init(ring, xbf_pool_units(&info->layout, size));
+	if (info->direct)
+		units = xbf_frame_pool_units(&info->layout, size);
+	else
+		units = xbf_pool_units(&info->layout, size);
+	err = blkfront_pool_init(ring, units);
 	if (err)
 		goto out_free;
 	return 0;
@@ -136,7 +140,8 @@ static void blkfront_end_slot(struct blkfront_ring *ring,
  *
  * Copies read data from the units into the request's pages, then returns
  * the units to the pool; without persistent grants their grants are
- * revoked first.  The slot goes back on the free list.
+ * revoked first.  Grants of the request's own pages (no unit) are
+ * revoked.  The slot goes back on the free list.
  *
  * Context: ring lock held.
  * Return: false if the backend still maps a non-persistent grant.
@@ -154,6 +159,11 @@ bool blkfront_release_slot(struct blkfront_ring *ring, unsigned int id,
 	for (i = 0; i < s->nr_uses; i++) {
 		struct blkfront_use *use = &s->uses[i];
 
+		if (!use->unit) {
+			if (!blkfront_use_revoke(use))
+				ok = false;
+			continue;
+		}
 		if (completed && is_read) {
 			void *src = blkfront_unit_map(use->unit);
 
@@ -248,11 +258,31 @@ static bool blkfront_handle_rsp(struct blkfront_ring *ring,
 }
 
 /*
+ * A slot leaves the ring unanswered (failed, or collected for reissue):
+ * revoke the grants of the request's own pages now, before the request
+ * gives them back to their owner.  One the backend still maps keeps its
+ * page until it lets go (blkfront_use_revoke()).  Units are left alone.
+ */
+static void blkfront_slot_revoke_pages(struct blkfront_ring *ring,
+				       struct blkfront_shadow *s)
+{
+	unsigned int i, stuck = 0;
+
+	for (i = 0; i < s->nr_uses; i++)
+		if (!s->uses[i].unit && !blkfront_use_revoke(&s->uses[i]))
+			stuck++;
+	if (stuck)
+		dev_warn_ratelimited(&ring->info->xbdev->dev,
+				     "ring %u: backend still maps %u page(s) of a request it did not answer\n",
+				     ring->index, stuck);
+}
+
+/*
  * Fail every request a ring that is no longer live holds; returns the
  * number of slots that were in flight (a request spread over several
  * slots counts once per slot).  The units of the failed slots are not
  * reused: the backend may still access them.  They are revoked when the
- * pool is destroyed.
+ * pool is destroyed.  Grants of the requests' own pages are revoked now.
  */
 static unsigned int blkfront_ring_fail_inflight(struct blkfront_ring *ring)
 {
@@ -264,6 +294,7 @@ static unsigned int blkfront_ring_fail_inflight(struct blkfront_ring *ring)
 
 		if (!s->rq)
 			continue;
+		blkfront_slot_revoke_pages(ring, s);
 		blkfront_end_slot(ring, s, BLK_STS_IOERR, true);
 		n++;
 	}
@@ -482,6 +513,7 @@ static void blkfront_ring_teardown(struct blkfront_ring *ring,
 
 		if (!s->rq)
 			continue;
+		blkfront_slot_revoke_pages(ring, s);
 		if (why != BLKFRONT_SUSPENDED) {
 			blkfront_end_slot(ring, s, BLK_STS_IOERR, true);
 			continue;

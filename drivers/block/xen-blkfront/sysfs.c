@@ -47,6 +47,7 @@ BLKFRONT_SHOW_UINT(ring_page_order, info->ring_order);
 BLKFRONT_SHOW_UINT(discard, info->feature_discard);
 BLKFRONT_SHOW_UINT(secure_discard, info->feature_secdiscard);
 BLKFRONT_SHOW_UINT(trusted, !info->untrusted);
+BLKFRONT_SHOW_UINT(bounce, !info->direct);
 
 static ssize_t state_show(struct device *dev, struct device_attribute *attr,
 			  char *buf)
@@ -162,6 +163,7 @@ static struct attribute *blkfront_attrs[] = {
 	&dev_attr_discard.attr,
 	&dev_attr_secure_discard.attr,
 	&dev_attr_trusted.attr,
+	&dev_attr_bounce.attr,
 	&dev_attr_pool_units.attr,
 	&dev_attr_pool_units_free.attr,
 	&dev_attr_pool_units_in_use.attr,
@@ -199,8 +201,9 @@ static int blkfront_rings_show(struct seq_file *m, void *unused)
 		   info->layout.indirect_per_slot, info->layout.max_segments,
 		   info->layout.max_grants, info->layout.max_slots,
 		   info->layout.max_hw_sectors);
-	seq_printf(m, "persistent %d (advertised %d) untrusted %d sg_max %u\n",
+	seq_printf(m, "persistent %d (advertised %d) untrusted %d bounce %d sg_max %u\n",
 		   info->persistent, info->persistent_adv, info->untrusted,
+		   !info->direct,
 		   info->sg_max);
 	for (i = 0; i < info->max_rings; i++) {
 		struct blkfront_ring *ring = &info->rings[i];

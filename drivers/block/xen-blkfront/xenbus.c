@@ -90,13 +90,14 @@ static void blkfront_connect(struct blkfront_info *info)
 	xenbus_switch_state(dev, XenbusStateConnected);
 
 	dev_info(&dev->dev,
-		 "%s: %llu sectors of 512 bytes, logical/physical block %u/%u; %u queue(s), ring order %u; %s; persistent grants %s; indirect %u; discard %s%s\n",
+		 "%s: %llu sectors of 512 bytes, logical/physical block %u/%u; %u queue(s), ring order %u; %s; persistent grants %s; %s; indirect %u; discard %s%s\n",
 		 info->gd->disk_name, sectors, info->sector_size,
 		 info->physical_sector_size, info->nr_rings, info->ring_order,
 		 !info->feature_flush ? "no flush" :
 		 info->flush_op == BLKIF_OP_WRITE_BARRIER ? "barrier" :
 		 "flush-cache",
 		 info->persistent ? "on" : "off",
+		 info->direct ? "pages granted" : "data copied",
 		 info->layout.indirect ? info->layout.grants_per_slot : 0,
 		 info->feature_discard ? "on" : "off",
 		 info->untrusted ? "; untrusted backend" : "");

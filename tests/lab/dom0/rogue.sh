@@ -57,6 +57,8 @@ rb_gout() { # guest-cmd
 }
 
 # Load the rogue (honest) and attach its disk to the guest as xvdb.
+# RB_TRUSTED=0 marks the disk's backend untrusted (the toolstack's
+# trusted=0), so that our frontend copies through its pool.
 rb_setup() {
 	local id fe be
 	[ "$LAB_FRONT" = ours ] || skip "the hostile suite proves our frontend"
@@ -79,6 +81,7 @@ rb_setup() {
 	# node until its state says Initialising.
 	xenstore-write "$fe/backend" "$be" "$fe/backend-id" 0 \
 		"$fe/virtual-device" $RB_DEV "$fe/device-type" disk
+	[ "${RB_TRUSTED:-1}" = 0 ] && xenstore-write "$fe/trusted" 0
 	xenstore-chmod -r "$fe" "n$id" r0
 	xenstore-write "$be/frontend" "$fe" "$be/frontend-id" "$id" \
 		"$be/online" 1 "$be/removable" 0 "$be/mode" w

@@ -74,23 +74,39 @@ if [ "$LAB_FRONT" = stock ] && [ "${LAB_GUEST_PAGE_SIZE:-4096}" -gt 4096 ]; then
 	maxorder=0
 fi
 
+# Our frontend copies through its pool with persistent grants or an
+# untrusted backend, and grants the request's pages otherwise (sysfs
+# bounce); the stock frontend has no such file.
+bounce_is() { # 0|1
+	[ "$LAB_FRONT" != ours ] ||
+		guest_run $g "test \"\$(cat /sys/bus/xen/devices/vbd-$vd/blkfront/bounce)\" = $1"
+}
+
 guest_start $g --front none || fail "guest did not start"
 
-# Three configurations cover the matrix; every setting is checked on its own.
+# Four configurations cover the matrix; every setting is checked on its own.
 run_cfg "persistent on, indirect on, $q2 queues, ring order $maxorder" \
 	"max_queues=2 max_ring_page_order=$maxorder" \
 	'[ "$(be feature-persistent)" = 1 ] && [ "$(fe feature-persistent)" = 1 ] &&
 	 [ "$(fe multi-queue-num-queues || echo 1)" = $q2 ] &&
 	 guest_run $g "test -d /sys/block/xvda/mq/$((q2 - 1))" &&
 	 [ "$(fe ring-page-order || echo 0)" = "$maxorder" ] &&
-	 guest_run $g "test \$((\$(cat /sys/block/xvda/queue/max_segments) * $gpp)) -gt 16"'
+	 guest_run $g "test \$((\$(cat /sys/block/xvda/queue/max_segments) * $gpp)) -gt 16" &&
+	 bounce_is 1'
 run_cfg "frontend persistent off, indirect off, 1 queue, ring order 0" \
 	"feature_persistent=0 max_indirect_segments=11 max_queues=1 max_ring_page_order=0" \
 	'[ "$(fe feature-persistent)" = 0 ] && [ "$(fe multi-queue-num-queues)" != 2 ] &&
 	 [ "$(fe ring-page-order || echo 0)" = 0 ] &&
-	 guest_run $g "test \$((\$(cat /sys/block/xvda/queue/max_segments) * $gpp)) -le 16"'
+	 guest_run $g "test \$((\$(cat /sys/block/xvda/queue/max_segments) * $gpp)) -le 16" &&
+	 bounce_is 0'
 back_param feature_persistent N
 run_cfg "backend persistent off, untrusted backend (trusted=0)" "trusted=0" \
-	'[ "$(be feature-persistent)" = 0 ]'
+	'[ "$(be feature-persistent)" = 0 ] && bounce_is 1'
+# The requests' own pages granted, with indirect frames and two queues.
+run_cfg "backend persistent off, indirect on, $q2 queues" "max_queues=2" \
+	'[ "$(be feature-persistent)" = 0 ] &&
+	 [ "$(fe multi-queue-num-queues || echo 1)" = $q2 ] &&
+	 guest_run $g "test \$((\$(cat /sys/block/xvda/queue/max_segments) * $gpp)) -gt 16" &&
+	 bounce_is 0'
 back_param feature_persistent "$persist"
 log "all configurations verified"
