@@ -75,6 +75,8 @@ CFG
 		if [ "$(lab_uptime)" -ge $end ] || [ -z "$(domid "$n")" ]; then
 			log "guest $n did not come up within ${t}s"
 			xenstore-ls -f "/local/domain/$id" 2>/dev/null | head -40
+			xl list 2>&1
+			lab_guest_ctx "$id" >/dev/console 2>&1
 			xl destroy "$n" 2>/dev/null
 			return 1
 		fi

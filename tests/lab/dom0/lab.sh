@@ -95,12 +95,26 @@ lab_test_timeout() { # script
 	lab_slow "${t:-600}"
 }
 
+# Where the vCPUs of guest domain ID are: registers and stack of each, by
+# xenctx, named with the guest kernel's symbols when the image has them.
+lab_guest_ctx() { # id
+	local map=
+
+	command -v xenctx >/dev/null || return 0
+	[ -r /lab/domu/System.map ] && map="-s /lab/domu/System.map"
+	echo "lab: | domain $1:"
+	# shellcheck disable=SC2086
+	timeout 60 xenctx -C -S $map "$1" 2>&1 | head -80 | sed 's/^/lab: |   /'
+}
+
 # A test that ran out of time was killed, but what it was waiting for
 # is still there (its children outlive its shell): name it.  Processes
 # but kernel threads, and the kernel stack of each one in D state, so
-# that a hang in a driver shows where it waits; then the domains.
+# that a hang in a driver shows where it waits; then the domains, and
+# where the vCPUs of each guest are (xenctx, with the guest kernel's
+# symbols when the image has them), for a guest that never came up.
 lab_timeout_dump() { # test
-	local p st
+	local p st d
 	{
 		echo "lab: $1 ran out of time; processes left:"
 		ps -o pid,ppid,stat,args | awk '$4 !~ /^\[/' | tail -60 | cut -c1-200 |
@@ -112,6 +126,9 @@ lab_timeout_dump() { # test
 			head -16 "$p/stack" 2>/dev/null | sed 's/^/lab: |   /'
 		done
 		xl list 2>&1 | sed 's/^/lab: | /'
+		for d in $(xl list 2>/dev/null | awk 'NR > 2 { print $2 }'); do
+			lab_guest_ctx "$d"
+		done
 	} >/dev/console 2>&1
 }
 

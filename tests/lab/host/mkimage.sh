@@ -57,6 +57,14 @@ if [ "$arch" = arm64 ]; then
 	fi
 fi
 
+# The guest kernel's symbols: next to Debian's image, or in a kernel
+# build of kernel.sh.
+guest_map=
+case "$guest_image" in
+*/bzImage) guest_map=${guest_image%/bzImage}/obj/System.map ;;
+*/vmlinuz-*) guest_map=${guest_image%/vmlinuz-*}/System.map-${guest_image##*/vmlinuz-} ;;
+esac
+
 copy_file() { # root src [dst]
 	local root=$1 src=$2 dst=${3:-$2}
 
@@ -248,6 +256,14 @@ build_dom0() { # out
 		 libxl-save-helper xen-diag; do
 		copy_elf "$root" "/usr/lib/xen-4.17/bin/$b" "/usr/sbin/$b" || return 1
 	done
+	# A guest's vCPU state for lab_timeout_dump(), named by the guest
+	# kernel's symbols where the kernel's System.map is at hand.
+	if [ -e "$sysroot/usr/lib/xen-4.17/bin/xenctx" ]; then
+		copy_elf "$root" /usr/lib/xen-4.17/bin/xenctx /usr/sbin/xenctx || return 1
+	fi
+	if [ -n "$guest_map" ] && [ -e "$guest_map" ]; then
+		copy_file "$root" "$guest_map" /lab/domu/System.map
+	fi
 	mkdir -p "$root/usr/lib/xen-4.17/bin"
 	ln -s /usr/sbin/libxl-save-helper "$root/usr/lib/xen-4.17/bin/libxl-save-helper"
 	mkdir -p "$root/etc/xen/scripts" "$root/var/lib/xen" "$root/var/lib/xenstored" \
