@@ -541,6 +541,7 @@ void xbb_release_done(struct xbb_ring *ring, struct list_head *done);
 void xbb_unmap_reap(struct xbb_ring *ring);
 unsigned int xbb_unmaps_pending(struct xbb_ring *ring);
 bool xbb_release_persistent(struct xbb_map *maps, unsigned int nr);
+bool xbb_release_async(struct xbb_ring *ring, struct xbb_req *req);
 void xbb_gcache_purge(struct xbb_ring *ring);
 void xbb_gcache_free_all(struct xbb_ring *ring);
 

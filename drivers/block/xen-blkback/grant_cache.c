@@ -113,14 +113,14 @@ struct xbb_unmap {
 /* Requests are put in one unmap while their segments add up to this. */
 #define XBB_UNMAP_MAX	XBB_MAX_INDIRECT_SEGS
 
+/* @gfp: GFP_NOIO (our own I/O may be what reclaim waits for) or atomic. */
 static struct xbb_unmap *xbb_unmap_alloc(struct xbb_ring *ring,
-					 unsigned int max)
+					 unsigned int max, gfp_t gfp)
 {
 	struct xbb_unmap *u;
 
-	/* GFP_NOIO: our own I/O may be what reclaim waits for. */
 	u = kmalloc(sizeof(*u) + max * (sizeof(*u->ops) + sizeof(*u->pages)),
-		    GFP_NOIO | __GFP_NOWARN);
+		    gfp | __GFP_NOWARN);
 	if (!u)
 		return NULL;
 	u->ring = ring;
@@ -132,11 +132,13 @@ static struct xbb_unmap *xbb_unmap_alloc(struct xbb_ring *ring,
 }
 
 /*
- * Xen has unmapped the grants (or failed to).  Runs in the ring thread
- * when nothing held the pages, else later from a workqueue: it answers
- * the requests (any context may) and leaves the pages to the ring thread,
- * which alone touches the pool.  The ring lives until @unmaps_pending is
- * back at zero, which teardown waits for.
+ * Xen has unmapped the grants (or failed to).  Runs where the unmap was
+ * started (the ring thread, or a bio's completion) when nothing held the
+ * pages, else later from a workqueue: it answers the requests (any
+ * context may) and leaves the pages to the ring thread, which alone
+ * touches the pool and takes them back at its next pass, without being
+ * woken for it.  The ring lives until @unmaps_pending is back at zero,
+ * which teardown waits for.
  */
 static void xbb_unmap_done(int result, struct gntab_unmap_queue_data *data)
 {
@@ -151,16 +153,17 @@ static void xbb_unmap_done(int result, struct gntab_unmap_queue_data *data)
 	list_add_tail(&u->node, &ring->unmapped);
 	if (!--ring->unmaps_pending)
 		wake_up(&ring->inflight_wq);
-	wake_up(&ring->wq);
 	/* Teardown may free the ring as soon as this lock is dropped. */
 	spin_unlock_irqrestore(&ring->done_lock, flags);
 }
 
 static void xbb_unmap_start(struct xbb_ring *ring, struct xbb_unmap *u)
 {
-	spin_lock_irq(&ring->done_lock);
+	unsigned long flags;
+
+	spin_lock_irqsave(&ring->done_lock, flags);
 	ring->unmaps_pending++;
-	spin_unlock_irq(&ring->done_lock);
+	spin_unlock_irqrestore(&ring->done_lock, flags);
 	u->data.data = u;
 	u->data.done = xbb_unmap_done;
 	u->data.unmap_ops = u->ops;
@@ -451,7 +454,7 @@ static void xbb_release_batch(struct xbb_ring *ring, struct list_head *batch,
 	struct xbb_req *req;
 	unsigned int i, n = 0;
 
-	u = xbb_unmap_alloc(ring, segs);
+	u = xbb_unmap_alloc(ring, segs, GFP_NOIO);
 	list_for_each_entry(req, batch, node) {
 		for (i = 0; i < req->nr_segs; i++) {
 			struct xbb_map *m = &req->maps[i];
@@ -508,6 +511,60 @@ void xbb_release_done(struct xbb_ring *ring, struct list_head *done)
 }
 
 /**
+ * xbb_release_async() - release a completed request's grants where it
+ *	completed, and answer it once they are unmapped
+ * @ring: the ring
+ * @req: the request, all of its bios done
+ *
+ * Persistent grants are marked free; per-request mappings are unmapped
+ * with gnttab_unmap_refs_async() at once, and the request is answered
+ * from the unmap's completion, normally before this returns: no trip
+ * through the ring thread.  Its pages reach the pool at the ring
+ * thread's next pass (xbb_unmap_reap()).
+ *
+ * Context: any (bio completion); allocates with GFP_ATOMIC.
+ * Return: false, with nothing changed, if no memory could be had: the
+ * caller then leaves the request to the ring thread.
+ */
+bool xbb_release_async(struct xbb_ring *ring, struct xbb_req *req)
+{
+	unsigned long now = jiffies;
+	struct xbb_unmap *u;
+	LIST_HEAD(answer);
+	unsigned int i;
+
+	/* Every entry holds a grant mapping, or nothing (never a bare page). */
+	for (i = 0; i < req->nr_segs; i++) {
+		const struct xbb_map *m = &req->maps[i];
+
+		if (!m->pgnt && m->handle == XBB_INVALID_HANDLE && m->page)
+			return false;
+	}
+	u = xbb_unmap_alloc(ring, req->nr_segs, GFP_ATOMIC);
+	if (!u)
+		return false;
+	for (i = 0; i < req->nr_segs; i++) {
+		struct xbb_map *m = &req->maps[i];
+
+		if (m->pgnt)
+			xbb_gcache_put(&m->pgnt->g, now);
+		else if (m->handle != XBB_INVALID_HANDLE)
+			xbb_unmap_add(u, m->page, m->handle);
+		xbb_map_clear(m);
+	}
+	if (u->data.count) {
+		list_add_tail(&req->node, &u->reqs);
+		xbb_unmap_start(ring, u);
+		return true;
+	}
+	/* Nothing was mapped per request after all. */
+	kfree(u);
+	list_add_tail(&req->node, &answer);
+	xbb_answer_list(ring, &answer);
+	return true;
+}
+
+/**
  * xbb_release_persistent() - release a request's grants if all are persistent
  * @maps: entries as left by a successful xbb_map_grants()
  * @nr: entries in @maps
@@ -554,7 +611,7 @@ static void xbb_unmap_victims(struct xbb_ring *ring, struct xbb_gnode *v,
 		trace_xen_blkback_pgrant_evict(ring, p->g.gref);
 		if (async && !u && nr) {
 			cap = min_t(unsigned int, nr, XBB_UNMAP_MAX);
-			u = xbb_unmap_alloc(ring, cap);
+			u = xbb_unmap_alloc(ring, cap, GFP_NOIO);
 		}
 		if (nr)
 			nr--;

@@ -144,23 +144,28 @@ static void xbb_end_early(struct xbb_ring *ring, struct xbb_req *req, int err)
 }
 
 /*
- * The last reference to a request with I/O.  With only persistent grants
- * (or none) it is answered right here, in whatever context completed the
- * last bio; a request with per-request mappings goes to the ring thread,
- * which unmaps them (that sleeps) before answering.
+ * The last reference to a request with I/O, in whatever context completed
+ * its last bio.  With only persistent grants (or none) it is answered
+ * right here.  Per-request mappings are unmapped from here too, without
+ * waiting, and the request answered once they are gone
+ * (xbb_release_async()); only when no memory can be had for that does
+ * the request go to the ring thread, which unmaps them in batches.
  */
 static void xbb_req_put(struct xbb_req *req)
 {
 	struct xbb_ring *ring = req->ring;
 	unsigned long flags;
-	bool direct;
+	bool direct, unmapping = false;
 
 	if (!atomic_dec_and_test(&req->pending))
 		return;
 
 	/* The grants are released before the frontend may reuse them. */
 	direct = xbb_release_persistent(req->maps, req->nr_segs);
+	if (!direct)
+		unmapping = xbb_release_async(ring, req);
 
+	/* An unmapping request is answered by its unmap, counted until then. */
 	spin_lock_irqsave(&ring->done_lock, flags);
 	if (direct) {
 		/*
@@ -171,7 +176,7 @@ static void xbb_req_put(struct xbb_req *req)
 		xbb_send_response(ring, req->id, req->data_op,
 				  READ_ONCE(req->status));
 		__xbb_req_free(ring, req);
-	} else {
+	} else if (!unmapping) {
 		list_add_tail(&req->node, &ring->done_list);
 		wake_up(&ring->wq);
 	}
@@ -514,7 +519,7 @@ bool xbb_process_ring(struct xbb_ring *ring)
  * One push (so at most one event) for all of them, and their slots freed
  * in the same critical section, as the completion path does.
  *
- * Context: any context but hard interrupt.
+ * Context: any, bio completion included.
  */
 void xbb_answer_list(struct xbb_ring *ring, struct list_head *list)
 {
