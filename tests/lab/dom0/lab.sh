@@ -103,8 +103,13 @@ lab_guest_ctx() { # id
 	command -v xenctx >/dev/null || return 0
 	[ -r /lab/domu/System.map ] && map="-s /lab/domu/System.map"
 	echo "lab: | domain $1:"
+	# Whole, into a file: xenctx pauses the domain while it reads it,
+	# and one cut short by a closed pipe would leave it paused.
 	# shellcheck disable=SC2086
-	timeout 60 xenctx -C -S $map "$1" 2>&1 | head -80 | sed 's/^/lab: |   /'
+	timeout 60 xenctx -C $map "$1" >/run/lab/ctx.txt 2>&1
+	xl unpause "$1" 2>/dev/null
+	head -60 /run/lab/ctx.txt | sed 's/^/lab: |   /'
+	rm -f /run/lab/ctx.txt
 }
 
 # A test that ran out of time was killed, but what it was waiting for
@@ -132,35 +137,31 @@ lab_timeout_dump() { # test
 	} >/dev/console 2>&1
 }
 
-# User processes of dom0, by pid.
-lab_pids() {
-	local p
+# After a test ran out of time: end what it left behind, so that the next
+# test starts as every test does.  The runner's timeout kills the test's
+# shell only: its other processes (it runs as a process group of its own,
+# PGRP) are ended here, and every domain but dom0 and the default guest
+# is destroyed; the next test checks the default guest and brings it
+# back if need be.
+lab_timeout_reap() { # pgrp
+	local p st d n=0
 
 	for p in /proc/[0-9]*; do
-		[ -s "$p/cmdline" ] && echo "${p#/proc/}"
+		[ -n "$1" ] || break
+		read -r st <"$p/stat" 2>/dev/null || continue
+		# after "(comm) ": state, ppid, pgrp
+		# shellcheck disable=SC2086
+		set -- "$1" ${st##*) }
+		[ "$4" = "$1" ] || continue
+		kill -KILL "${p#/proc/}" 2>/dev/null && n=$((n + 1))
 	done
-}
-
-# After a test ran out of time: end what it left behind, so that the next
-# test starts as every test does.  Its processes (any not there before
-# it started: the runner's timeout kills the test's shell only), and
-# every domain but dom0 and the default guest, which the next test
-# checks and brings back if needed.
-lab_timeout_reap() { # pids before the test
-	local p d n=0
-
-	for p in $(lab_pids); do
-		case " $1 " in *" $p "*) continue ;; esac
-		[ "$p" = $$ ] && continue
-		kill -KILL "$p" 2>/dev/null && n=$((n + 1))
-	done
+	echo "lab: ended $n process(es) the test left" >/dev/console
 	for d in $(xl list 2>/dev/null | awk 'NR > 1 { print $1 }'); do
 		case "$d" in Domain-0 | "$LAB_DEFAULT_GUEST") continue ;; esac
 		timeout 120 xl destroy "$d" 2>/dev/null
 		lab_untail_console "$d"
 		echo "lab: destroyed domain $d, left by the test" >/dev/console
 	done
-	echo "lab: ended $n process(es) the test left" >/dev/console
 	# its console stream may have been one of them
 	[ -n "$(domid "$LAB_DEFAULT_GUEST")" ] && lab_tail_console "$LAB_DEFAULT_GUEST"
 	return 0
@@ -196,7 +197,7 @@ lab_report_cases() { # test rc
 # Run every test named in LAB_TESTS: "name" for /lab/tests/name.sh,
 # "domu:name" for a guest-side script /lab/guest/name run in the default guest.
 lab_run_all() {
-	local t rc s secs start pids
+	local t rc s secs start
 
 	for t in $LAB_TESTS; do
 		lab_mark START "$t"
@@ -220,12 +221,15 @@ lab_run_all() {
 		*)
 			s=/lab/tests/$t.sh
 			secs=$(lab_test_timeout "$s")
-			pids=$(lab_pids)
-			timeout -s KILL "$secs" sh "$s"
+			rm -f /run/lab/test.pgrp
+			# a process group of its own, for lab_timeout_reap()
+			# shellcheck disable=SC2016
+			timeout -s KILL "$secs" setsid sh -c \
+				'echo $$ >/run/lab/test.pgrp; exec sh "$0"' "$s"
 			rc=$?
 			if [ $rc = 137 ]; then
 				lab_timeout_dump "$t"
-				lab_timeout_reap "$pids"
+				lab_timeout_reap "$(cat /run/lab/test.pgrp 2>/dev/null)"
 			fi
 			;;
 		esac
