@@ -94,6 +94,8 @@ struct rogue_dev {
 	u8 held_op;
 	struct rogue_hold holds[ROGUE_MAX_HOLDS];
 	unsigned int nr_holds;
+	/* not on the stack: gnttab_unmap_refs_async() initialises a work in it */
+	struct gntab_unmap_queue_data unmap_q;
 };
 
 static void rogue_respond(struct rogue_dev *rd, u64 id, u8 op, s16 status)
@@ -206,7 +208,7 @@ static void rogue_hold(struct rogue_dev *rd, const struct blkif_request *req)
 static void rogue_release_holds(struct rogue_dev *rd)
 {
 	struct gnttab_unmap_grant_ref unmap[ROGUE_SEGS];
-	struct gntab_unmap_queue_data q;
+	struct gntab_unmap_queue_data *q = &rd->unmap_q;
 	unsigned int i, j, n;
 
 	for (i = 0; i < rd->nr_holds; i++) {
@@ -223,11 +225,11 @@ static void rogue_release_holds(struct rogue_dev *rd)
 			pages[n++] = h->pages[j];
 		}
 		if (n) {
-			memset(&q, 0, sizeof(q));
-			q.unmap_ops = unmap;
-			q.pages = pages;
-			q.count = n;
-			if (gnttab_unmap_refs_sync(&q))
+			memset(q, 0, sizeof(*q));
+			q->unmap_ops = unmap;
+			q->pages = pages;
+			q->count = n;
+			if (gnttab_unmap_refs_sync(q))
 				pr_info("rogue_back: unmapping held grants failed\n");
 			held_grants -= n;
 		}
