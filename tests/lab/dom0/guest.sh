@@ -47,6 +47,9 @@ guest_start() {
 		esac
 		shift
 	done
+	# The debug kernel does not boot in less: with 256 MiB its boot
+	# stopped, idle, before the second vCPU came up (test_hostile_14).
+	[ "${LAB_KERNEL:-debian}" = debug ] && [ "$mem" -lt 512 ] && mem=512
 	# Xen/ARM has one kind of guest, and no "type" for it.
 	local type='type = "pv"'
 	[ "${LAB_ARCH:-x86}" = arm64 ] && type=
