@@ -29,7 +29,9 @@ usage: $0 [options]
                          a kmemleak check (make lab LAB_KERNEL=debug, make
                          check-debug); LAB_DEBUG_PAGEALLOC=1 adds
                          debug_pagealloc, page poisoning and SLUB owner
-                         tracking (five to seven times slower)
+                         tracking (five to seven times slower);
+                         LAB_DEBUG_CMDLINE replaces the boot options
+                         (slub_debug=FZP); guests get at least 512 MiB
   --front ours|stock     frontend in the guests (default ours)
   --back ours|stock      backend in dom0 (default ours)
   --tests "A B"          test names (test_fio_01) or groups (fio); default all;
