@@ -463,6 +463,116 @@ front_figures() { # round config front back mem0
 	emit "\"k\":\"front\",\"r\":$r,\"c\":\"$c\",\"page\":${LAB_GUEST_PAGE_SIZE:-4096},\"memfree_drop_kib\":$((m0 - m1)),\"fe\":$fe,\"be\":$be"
 }
 
+# --- grant operations and notifications per request (BENCH_COUNT) ---
+# The calls that cost a hypercall or an event on this path, counted with
+# kprobes and histogram triggers (counted in the kernel, nothing written
+# to the trace buffer) in a short extra fio run per profile and
+# configuration, in the first round only and outside every measured
+# window: in dom0 gnttab_map_refs() and gnttab_unmap_refs() (one
+# GNTTABOP_map_grant_ref / GNTTABOP_unmap_grant_ref hypercall per call,
+# the grants of the call summed as "ops") and notify_remote_via_irq() (the
+# backend's notifications, an EVTCHNOP_send each); in the guest
+# notify_remote_via_irq() (the frontend's kicks; a frontend's grants cost
+# no hypercall).  Both backends and both frontends use these calls, so
+# every configuration is counted alike.  BENCH_COUNT=0 leaves it out,
+# BENCH_COUNT_RUNTIME (3 s) sets the run's length.
+COUNT=${BENCH_COUNT:-1}
+CRT=${BENCH_COUNT_RUNTIME:-3}
+case "${LAB_ARCH:-x86}" in
+arm64) ARG4=%x3 ;;
+*) ARG4=%cx ;;
+esac
+# Shell text (run in dom0 and in the guest) that finds tracefs as $T.
+KP_T='T=/sys/kernel/tracing; [ -e $T/kprobe_events ] ||
+	mount -t tracefs nodev $T 2>/dev/null; [ -e $T/kprobe_events ] ||
+	T=/sys/kernel/debug/tracing'
+# The trigger of probe NAME: calls counted, and the grants (n) summed.
+kp_trig() {
+	case "$1" in
+	notify) echo 'hist:keys=common_pid:vals=hitcount' ;;
+	*) echo 'hist:keys=common_pid:vals=hitcount,n' ;;
+	esac
+}
+# Shell text for dom0 or the guest.  kp_define "NAME FUNCTION [FETCHARG]"...
+# defines the probes (once per boot), kp_arm and kp_disarm NAME... start and
+# stop counting (disarming drops the counts), kp_read NAME... prints "calls
+# grants" per probe, in order.
+kp_define() {
+	local d
+	echo "$KP_T; [ -e \$T/kprobe_events ] || exit 1"
+	for d in "$@"; do
+		# shellcheck disable=SC2086
+		set -- $d
+		echo "[ -d \$T/events/xbcount/$1 ] || echo 'p:xbcount/$1 $2 ${3:-}' >>\$T/kprobe_events || exit 1"
+	done
+}
+kp_arm() {
+	local n
+	echo "$KP_T"
+	for n in "$@"; do
+		echo "echo '$(kp_trig "$n")' >\$T/events/xbcount/$n/trigger || exit 1"
+	done
+}
+kp_disarm() {
+	local n
+	echo "$KP_T"
+	for n in "$@"; do
+		echo "echo '!$(kp_trig "$n")' >\$T/events/xbcount/$n/trigger"
+	done
+}
+kp_read() {
+	local n
+	echo "$KP_T; r="
+	for n in "$@"; do
+		echo "r=\"\$r \$(awk '/hitcount:/ { for (i = 1; i < NF; i++) { if (\$i == \"hitcount:\") h += \$(i + 1); if (\$i == \"n:\") s += \$(i + 1) } } END { print h + 0, s + 0 }' \$T/events/xbcount/$n/hist)\""
+	done
+	echo 'echo $r'
+}
+D0_PROBES="gmap gunmap notify"
+GU_PROBES="notify"
+
+count_setup() {
+	local out
+	[ "$COUNT" = 1 ] || return 0
+	out=$(sh -c "$(kp_define "gmap gnttab_map_refs n=$ARG4:u32" \
+		"gunmap gnttab_unmap_refs n=$ARG4:u32" \
+		"notify notify_remote_via_irq")" 2>&1) ||
+		{ problem "dom0: kprobes for counting not available: $out"; COUNT=0; return; }
+	out=$(gout "$(kp_define "notify notify_remote_via_irq")") ||
+		{ problem "guest: kprobes for counting not available: $out"; COUNT=0; return; }
+	setup counting "kprobes with histogram triggers, ${CRT} s of fio per profile and configuration in round 0, outside the measured windows: dom0 gnttab_map_refs/gnttab_unmap_refs (calls = hypercalls, and grants) and notify_remote_via_irq; guest notify_remote_via_irq"
+}
+
+# One counting run of profile P in config C (attached, after its timed
+# runs): a "count" record with the backend's requests, the calls and
+# grants of each probe on both sides and the events each side took.
+count_one() { # config profile
+	local c=$1 p=$2 sd s0 s1 e0 e1 d g res rt=$RT ramp=$RAMP
+	sd=$(backend_dir "$G" "$VDEV")/statistics
+	sh -c "$(kp_arm $D0_PROBES)" >/dev/null 2>&1 &&
+		gout "$(kp_arm $GU_PROBES)" >/dev/null ||
+		{ problem "$c $p: arming the counting probes failed"; return; }
+	s0=$(snap stats $sd)
+	e0=$(eval "$IRQ_CNT")
+	RT=$CRT RAMP=0
+	res=$(gout "$(fio_cmd "$p" /dev/xvdb)")
+	RT=$rt RAMP=$ramp
+	e1=$(eval "$IRQ_CNT")
+	s1=$(snap stats $sd)
+	d=$(sh -c "$(kp_read $D0_PROBES)")
+	g=$(gout "$(kp_read $GU_PROBES)")
+	sh -c "$(kp_disarm $D0_PROBES)" >/dev/null 2>&1
+	gout "$(kp_disarm $GU_PROBES)" >/dev/null
+	case "$res" in
+	0\;0\;*) ;;
+	*) problem "counting fio $p in $c: '$res'"; return ;;
+	esac
+	# shellcheck disable=SC2086
+	set -- $d $g ${e0% *} ${e1% *}
+	[ $# = 10 ] || { problem "$c $p: unreadable counts: $d / $g"; return; }
+	emit "\"k\":\"count\",\"c\":\"$c\",\"p\":\"$p\",\"secs\":$CRT,\"fio\":$(jstr "$res"),\"s0\":$s0,\"s1\":$s1,\"d0\":{\"gmap_calls\":$1,\"gmap_grants\":$2,\"gunmap_calls\":$3,\"gunmap_grants\":$4,\"notify\":$5,\"evt\":$((${10} - $9))},\"gu\":{\"notify\":$7}"
+}
+
 run_guest_config() { # round config
 	local r=$1 c=$2 fk bk pers p m0
 	case "${c%-*}" in
@@ -482,6 +592,11 @@ run_guest_config() { # round config
 	for p in $(rotate "$r" $PROFILES); do
 		run_one "$r" "$c" "$p"
 	done
+	if [ "$COUNT" = 1 ] && [ "$r" = 0 ]; then
+		for p in $PROFILES; do
+			count_one "$c" "$p"
+		done
+	fi
 	front_figures "$r" "$c" "$fk" "$bk" "$m0"
 	detach
 }
@@ -522,6 +637,8 @@ setup swap_method "guest disks detached; frontend rmmod + modprobe (stock) / ins
 setup warm_up "${WARM} s of 1 MiB reads at QD4 on both queues after each attach, not measured"
 setup irq_placement "$IRQ (ring: ring i's interrupt on guest CPU i; other: on CPU i + 1; kernel: left where the kernel put it)"
 setup fio_cpus "one-job profiles pinned to CPU 0 (one queue in use); the two-job profile one job per CPU (both queues)"
+
+count_setup
 
 # --- the rounds ---
 r=0
