@@ -320,7 +320,8 @@ enum {
  * @rsp_lock: serialises writing responses into the shared ring (ring
  *	      thread and bio completion); nests inside @done_lock
  * @done_lock: protects @done_list, @inflight, @free_reqs, @starved,
- *	       @unmapped and @unmaps_pending (taken from bio completion)
+ *	       @unmapped, @unmaps_pending and @unmap_spare (taken from bio
+ *	       completion)
  * @done_list: requests whose I/O completed and whose grants need the
  *	       ring thread (per-request mappings to unmap) before the answer
  * @inflight: requests with bios outstanding
@@ -328,6 +329,9 @@ enum {
  *		 reach zero
  * @unmapped: asynchronous unmaps done, their pages not yet back in @pool
  * @unmaps_pending: asynchronous unmaps not yet done
+ * @unmap_spare: finished asynchronous unmaps kept for reuse, so that a
+ *		 bio completion need not allocate one (grant_cache.c)
+ * @unmap_spares: entries in @unmap_spare, at most @nr_reqs
  *
  * A request whose grants are all persistent is answered from its bio
  * completion (the grants released, the response written under @rsp_lock,
@@ -378,6 +382,8 @@ struct xbb_ring {
 	wait_queue_head_t inflight_wq;
 	struct list_head unmapped;
 	unsigned int unmaps_pending;
+	struct list_head unmap_spare;
+	unsigned int unmap_spares;
 };
 
 /**
@@ -540,6 +546,7 @@ void xbb_release_grants(struct xbb_ring *ring, struct xbb_map *maps,
 void xbb_release_done(struct xbb_ring *ring, struct list_head *done);
 void xbb_unmap_reap(struct xbb_ring *ring);
 unsigned int xbb_unmaps_pending(struct xbb_ring *ring);
+void xbb_unmap_spares_free(struct xbb_ring *ring);
 bool xbb_release_persistent(struct xbb_map *maps, unsigned int nr);
 bool xbb_release_async(struct xbb_ring *ring, struct xbb_req *req);
 void xbb_gcache_purge(struct xbb_ring *ring);

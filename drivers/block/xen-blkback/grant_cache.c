@@ -91,6 +91,7 @@ static void xbb_unmap_batch(struct xbb_ring *ring, unsigned int n)
  * @node: link in the ring's @unmapped list once Xen has unmapped them
  * @reqs: requests whose per-request mappings are all in this unmap
  * @result: the unmap's result
+ * @cap: entries @ops and @pages have room for
  * @ops: unmap operations, @data.count of them
  * @pages: the pages those grants are mapped into
  *
@@ -106,6 +107,7 @@ struct xbb_unmap {
 	struct list_head node;
 	struct list_head reqs;
 	int result;
+	unsigned int cap;
 	struct gnttab_unmap_grant_ref *ops;
 	struct page **pages;
 };
@@ -113,22 +115,90 @@ struct xbb_unmap {
 /* Requests are put in one unmap while their segments add up to this. */
 #define XBB_UNMAP_MAX	XBB_MAX_INDIRECT_SEGS
 
-/* @gfp: GFP_NOIO (our own I/O may be what reclaim waits for) or atomic. */
+/*
+ * The size of unmap a ring keeps for reuse: room for a request without
+ * indirect segments, the one a bio completion unmaps by itself.
+ */
+#define XBB_UNMAP_SMALL	BLKIF_MAX_SEGMENTS_PER_REQUEST
+
+/*
+ * An unmap with room for @max grants.  One of up to %XBB_UNMAP_SMALL
+ * comes from the ring's spares (@unmap_spare, refilled by
+ * xbb_unmap_recycle()) when it has one, so that a completion does not
+ * allocate in the steady state.  @gfp: GFP_NOIO (our own I/O may be what
+ * reclaim waits for) or atomic.
+ */
 static struct xbb_unmap *xbb_unmap_alloc(struct xbb_ring *ring,
 					 unsigned int max, gfp_t gfp)
 {
-	struct xbb_unmap *u;
+	struct xbb_unmap *u = NULL;
+	unsigned long flags;
 
-	u = kmalloc(sizeof(*u) + max * (sizeof(*u->ops) + sizeof(*u->pages)),
-		    gfp | __GFP_NOWARN);
-	if (!u)
-		return NULL;
+	if (max <= XBB_UNMAP_SMALL) {
+		max = XBB_UNMAP_SMALL;
+		spin_lock_irqsave(&ring->done_lock, flags);
+		u = list_first_entry_or_null(&ring->unmap_spare,
+					     struct xbb_unmap, node);
+		if (u) {
+			list_del(&u->node);
+			ring->unmap_spares--;
+		}
+		spin_unlock_irqrestore(&ring->done_lock, flags);
+	}
+	if (!u) {
+		u = kmalloc(sizeof(*u) +
+			    max * (sizeof(*u->ops) + sizeof(*u->pages)),
+			    gfp | __GFP_NOWARN);
+		if (!u)
+			return NULL;
+		u->cap = max;
+		u->ops = (struct gnttab_unmap_grant_ref *)(u + 1);
+		u->pages = (struct page **)(u->ops + max);
+	}
 	u->ring = ring;
 	INIT_LIST_HEAD(&u->reqs);
-	u->ops = (struct gnttab_unmap_grant_ref *)(u + 1);
-	u->pages = (struct page **)(u->ops + max);
 	u->data.count = 0;
 	return u;
+}
+
+/*
+ * Keep a finished unmap of the small size as a spare, up to one per
+ * request slot (each request has at most one unmap of its own in
+ * flight); free anything else.
+ */
+static void xbb_unmap_recycle(struct xbb_ring *ring, struct xbb_unmap *u)
+{
+	unsigned long flags;
+
+	if (u->cap == XBB_UNMAP_SMALL) {
+		spin_lock_irqsave(&ring->done_lock, flags);
+		if (ring->unmap_spares < ring->nr_reqs) {
+			list_add(&u->node, &ring->unmap_spare);
+			ring->unmap_spares++;
+			u = NULL;
+		}
+		spin_unlock_irqrestore(&ring->done_lock, flags);
+	}
+	kfree(u);
+}
+
+/**
+ * xbb_unmap_spares_free() - free the unmaps a ring kept for reuse
+ * @ring: the ring, its thread stopped and no unmap of it pending
+ *
+ * Context: teardown, process context.
+ */
+void xbb_unmap_spares_free(struct xbb_ring *ring)
+{
+	struct xbb_unmap *u, *tmp;
+	LIST_HEAD(list);
+
+	spin_lock_irq(&ring->done_lock);
+	list_splice_init(&ring->unmap_spare, &list);
+	ring->unmap_spares = 0;
+	spin_unlock_irq(&ring->done_lock);
+	list_for_each_entry_safe(u, tmp, &list, node)
+		kfree(u);
 }
 
 /*
@@ -194,7 +264,7 @@ void xbb_unmap_reap(struct xbb_ring *ring)
 			ring->st.unmaps_deferred++;
 		xbb_unmap_finish(ring, u->result, u->ops, u->pages,
 				 u->data.count);
-		kfree(u);
+		xbb_unmap_recycle(ring, u);
 	}
 }
 
@@ -473,7 +543,8 @@ static void xbb_release_batch(struct xbb_ring *ring, struct list_head *batch,
 		xbb_unmap_start(ring, u);
 		return;
 	}
-	kfree(u);
+	if (u)
+		xbb_unmap_recycle(ring, u);
 	xbb_unmap_batch(ring, n);
 	xbb_answer_list(ring, batch);
 }
@@ -522,7 +593,10 @@ void xbb_release_done(struct xbb_ring *ring, struct list_head *done)
  * through the ring thread.  Its pages reach the pool at the ring
  * thread's next pass (xbb_unmap_reap()).
  *
- * Context: any (bio completion); allocates with GFP_ATOMIC.
+ * Context: any (bio completion).  The unmap's record is normally one the
+ * ring kept from an earlier unmap; a request of more than
+ * %BLKIF_MAX_SEGMENTS_PER_REQUEST segments, or one that finds no spare
+ * (the first ones after connect), allocates it with GFP_ATOMIC.
  * Return: false, with nothing changed, if no memory could be had: the
  * caller then leaves the request to the ring thread.
  */
@@ -558,7 +632,7 @@ bool xbb_release_async(struct xbb_ring *ring, struct xbb_req *req)
 		return true;
 	}
 	/* Nothing was mapped per request after all. */
-	kfree(u);
+	xbb_unmap_recycle(ring, u);
 	list_add_tail(&req->node, &answer);
 	xbb_answer_list(ring, &answer);
 	return true;
