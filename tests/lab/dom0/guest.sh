@@ -74,6 +74,7 @@ CFG
 	id=$(domid "$n")
 	t=$(lab_slow "$LAB_READY_TIMEOUT")
 	end=$(($(lab_uptime) + t))
+	lab_stall_reset
 	while [ -z "$(xenstore-read "/local/domain/$id/data/lab/ready" 2>/dev/null)" ]; do
 		if [ "$(lab_uptime)" -ge $end ] || [ -z "$(domid "$n")" ]; then
 			log "guest $n did not come up within ${t}s"
@@ -83,8 +84,71 @@ CFG
 			xl destroy "$n" 2>/dev/null
 			return 1
 		fi
+		if [ "${LAB_KERNEL:-debian}" = debug ] && lab_stall_check "$n" "$id"; then
+			# started again: a fresh bound for the new boot
+			id=$(domid "$n")
+			end=$(($(lab_uptime) + t))
+		fi
 		sleep 0.2
 	done
+}
+
+# A guest of the debug kernel sometimes stops early in its boot, before
+# its second vCPU comes up and long before any driver of ours is loaded:
+# every vCPU blocked in the idle loop, its CPU time no longer growing
+# (seen in make check-debug, one guest boot in tens; Debian's kernel has
+# not done it).  guest_start watches for that on the debug kernel: after
+# LAB_STALL_SECS (90) of dom0's clock without a second of CPU time for a
+# guest that is not up, it prints the guest's vCPUs and sends a newline
+# to its console, whose event wakes a vCPU that waits for a wake-up that
+# never came; if the guest still does not move, it is destroyed and
+# started again, once per guest_start.  Every step is logged.
+lab_stall_reset() {
+	LAB_STALL_CPU=
+	LAB_STALL_SINCE=$(lab_uptime)
+	LAB_STALL_NEXT=$LAB_STALL_SINCE
+	LAB_STALL_NUDGED=
+	LAB_STALL_RESTARTED=
+}
+
+# lab_stall_check NAME ID: called while guest_start waits; returns 0 only
+# when it started the guest again.
+lab_stall_check() {
+	local n=$1 id=$2 now cpu tty
+	now=$(lab_uptime)
+	[ "$now" -ge "$LAB_STALL_NEXT" ] || return 1
+	LAB_STALL_NEXT=$((now + 5))
+	cpu=$(xl list "$n" 2>/dev/null | awk 'NR == 2 { print int($6) }')
+	if [ "$cpu" != "$LAB_STALL_CPU" ]; then
+		LAB_STALL_CPU=$cpu
+		LAB_STALL_SINCE=$now
+		return 1
+	fi
+	[ $((now - LAB_STALL_SINCE)) -ge "${LAB_STALL_SECS:-90}" ] || return 1
+	LAB_STALL_SINCE=$now
+	if [ -z "$LAB_STALL_NUDGED" ]; then
+		LAB_STALL_NUDGED=1
+		log "guest $n: not up and no CPU time for ${LAB_STALL_SECS:-90}s (${cpu}s in all): stalled in its boot; its vCPUs:"
+		lab_guest_ctx "$id" >/dev/console 2>&1
+		tty=$(xenstore-read "/local/domain/$id/console/tty" 2>/dev/null)
+		if [ -n "$tty" ] && timeout 5 sh -c "printf '\\n' >'$tty'"; then
+			log "guest $n: sent a newline to its console ($tty) to wake it"
+		else
+			log "guest $n: could not write to its console (${tty:-no tty})"
+		fi
+		return 1
+	fi
+	[ -z "$LAB_STALL_RESTARTED" ] || return 1
+	LAB_STALL_RESTARTED=1
+	log "guest $n: still stalled after the wake-up: destroying it and starting it again (once)"
+	xl destroy "$n" 2>/dev/null
+	if ! timeout 120 xl create -q "/run/lab/$n.cfg"; then
+		log "xl create $n failed"
+		return 1
+	fi
+	LAB_STALL_CPU=
+	LAB_STALL_NUDGED=
+	return 0
 }
 
 guest_stop() { # name

