@@ -61,26 +61,37 @@ if [ ! -r "$tarball" ] || ! command -v xz >/dev/null; then
 	LAB_EXTRA_PKGS="linux-source-6.1 xz-utils ${LAB_EXTRA_PKGS:-}" "$here/deps.sh"
 fi
 out=$(cd "$out" && pwd)
-# The source as unpacked plus these patches: unpacked again only when it
-# holds other patches (a rebuild from scratch), patched in place otherwise
-# (only what a patch touches is rebuilt).
-psum=$(cat /dev/null "${patches[@]}" | md5sum | cut -c1-32)
-if [ -e "$out/src/Makefile" ] &&
-   [ "$(cat "$out/src/.lab-patches" 2>/dev/null || echo none)" != "$psum" ] &&
-   [ -e "$out/src/.lab-patches" ]; then
-	rm -rf "$out/src"
-fi
+# The source as unpacked plus these patches, in order.  src/.lab-patches
+# lists the checksum of each patch applied, one per line.  When those are
+# the first of the patches asked for, only the rest are applied, in place
+# (only what they touch is rebuilt: adding a patch costs minutes, not a
+# whole build); any other difference unpacks the source again (the
+# archive's times are kept, so what no patch touches is not rebuilt
+# either, but every patch is applied afresh).
+sums=
+for p in "${patches[@]}"; do
+	sums="$sums$(md5sum <"$p" | cut -c1-32)
+"
+done
+have=$(cat "$out/src/.lab-patches" 2>/dev/null && echo) || have=
+case "$sums" in
+"$have"*) ;;
+*) rm -rf "$out/src" ;;
+esac
 if [ ! -e "$out/src/Makefile" ]; then
 	rm -rf "$out/src"
 	mkdir -p "$out/src"
 	tar -xf "$tarball" -C "$out/src" --strip-components=1
+	have=
 fi
-if [ "$(cat "$out/src/.lab-patches" 2>/dev/null)" != "$psum" ]; then
-	for p in "${patches[@]}"; do
-		patch -s -p1 -d "$out/src" <"$p"
-	done
-	echo "$psum" >"$out/src/.lab-patches"
-fi
+n=$(printf '%s' "$have" | grep -c .) || true
+i=0
+for p in "${patches[@]}"; do
+	i=$((i + 1))
+	[ "$i" -gt "$n" ] || continue
+	patch -s -p1 -d "$out/src" <"$p"
+done
+printf '%s' "$sums" >"$out/src/.lab-patches"
 
 k() { make -s -C "$out/src" O="$out/obj" -j"$(nproc)" "$@"; }
 
