@@ -196,9 +196,8 @@ fi
 # first time, then cached in ${LAB_CACHE:-/var/cache/xen-blk-lab}/kernel-debug,
 # outside the clone), before the labs start side by side.
 case " ${CHECK_TIERS:-check} " in
-*" debug "*) step debug-kernel tests/lab/host/kernel.sh "${LAB_CACHE:-/var/cache/xen-blk-lab}/kernel-debug" \
-		debug.config debug-gntdev.patch debug-rcu-tasks.patch \
-		debug-gnttab-onstack.patch ;;
+*" debug "*) step debug-kernel tests/lab/host/kernel-debug.sh \
+		"${LAB_CACHE:-/var/cache/xen-blk-lab}/kernel-debug" ;;
 esac
 # The labs: the lanes of the tiers in CHECK_TIERS (default "check") from
 # tests/lab/lanes, as NAME=FRONT/BACK[@WHERE]:TESTS.  Without the arm64

@@ -49,8 +49,7 @@ lab_kernels_debug() {
 	[ -e "$dk/ok" ] ||
 		echo "lab: building the debug kernel in $dk (once; 40-70 minutes on two cores)"
 	mkdir -p "$(dirname "$labdir")"
-	"$host/kernel.sh" "$dk" debug.config debug-gntdev.patch debug-rcu-tasks.patch \
-		debug-gnttab-onstack.patch >"$labdir.kernel-debug.log" 2>&1 || {
+	"$host/kernel-debug.sh" "$dk" >"$labdir.kernel-debug.log" 2>&1 || {
 		tail -20 "$labdir.kernel-debug.log"
 		lab_abort "building the debug kernel failed"
 	}
