@@ -67,10 +67,7 @@ on_reboot = "destroy"
 on_crash = "destroy"
 CFG
 	lab_tail_console "$n"
-	if ! timeout 120 xl create -q "/run/lab/$n.cfg"; then
-		log "xl create $n failed"
-		return 1
-	fi
+	lab_xl_create "$n" || return 1
 	id=$(domid "$n")
 	t=$(lab_slow "$LAB_READY_TIMEOUT")
 	end=$(($(lab_uptime) + t))
@@ -111,6 +108,14 @@ lab_stall_reset() {
 	LAB_STALL_RESTARTED=
 }
 
+# lab_xl_create NAME: create the guest from /run/lab/NAME.cfg, written by
+# guest_start; logs and returns 1 when xl fails or takes over two minutes.
+lab_xl_create() {
+	timeout 120 xl create -q "/run/lab/$1.cfg" && return 0
+	log "xl create $1 failed"
+	return 1
+}
+
 # lab_stall_check NAME ID: called while guest_start waits; returns 0 only
 # when it started the guest again.
 lab_stall_check() {
@@ -142,10 +147,7 @@ lab_stall_check() {
 	LAB_STALL_RESTARTED=1
 	log "guest $n: still stalled after the wake-up: destroying it and starting it again (once)"
 	xl destroy "$n" 2>/dev/null
-	if ! timeout 120 xl create -q "/run/lab/$n.cfg"; then
-		log "xl create $n failed"
-		return 1
-	fi
+	lab_xl_create "$n" || return 1
 	LAB_STALL_CPU=
 	LAB_STALL_NUDGED=
 	return 0
