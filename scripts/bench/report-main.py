@@ -270,7 +270,6 @@ def main():
                               "max": sp["max"]})
 
     perf = perf_summary(recs, profiles, configs)
-    pdso = perf_dso_summary(recs, profiles, configs)
     counts = count_summary(recs)
     results = {"host": host, "setup": setup, "profiles": profdefs,
                "rounds": rounds, "summary": summary, "below_stock": below,
@@ -281,10 +280,6 @@ def main():
         results["front"] = front
     if perf:
         results["perf"] = perf
-    if pdso:
-        results["perf_objects"] = pdso
-        for p in pdso:
-            summary[p]["driver_share"] = driver_share(pdso[p], summary[p])
     if counts:
         results["counts"] = counts
         for p in profiles:
@@ -294,8 +289,7 @@ def main():
     chart = draw(out, profiles, summary)
     write_md(out, host, setup, profiles, profdefs, summary, below, runs,
              attaches, swaps, problems, rounds, configs, chart, bool(end),
-             perf_md(perf, configs) + driver_md(summary, profiles, configs),
-             recs, counts)
+             perf_md(perf, configs), recs, counts)
     print("report: %s/report.md" % out)
     return 0
 
@@ -326,125 +320,6 @@ def perf_summary(recs, profiles, configs):
                     med[sym] = sp["median"]
                 out.setdefault(p, {}).setdefault(side, {})[c] = med
     return out
-
-
-def perf_dso_summary(recs, profiles, configs):
-    """Median children and self share per object, per profile, side, config.
-
-    From BENCH_PERF=1's "perf report --sort dso": {p: {side: {c: {object:
-    [children, self]}}}}; an object missing from a round counts as 0.
-    """
-    recs = [r for r in recs if r.get("k") == "perfdso"]
-    out = {}
-    for p in profiles:
-        for side in ("dom0", "guest"):
-            for c in configs:
-                rs = [r for r in recs if r["p"] == p and r["side"] == side
-                      and r["c"] == c]
-                if not rs:
-                    continue
-                rounds = sorted({r["r"] for r in rs})
-                objs = {}
-                for r in rs:
-                    objs.setdefault(r["dso"], {})[r["r"]] = (r["pct"],
-                                                             r["self"])
-                med = {}
-                for o, by in objs.items():
-                    med[o] = [benchlib.spread(by.get(n, (0.0, 0.0))[i]
-                                              for n in rounds)["median"]
-                              for i in (0, 1)]
-                out.setdefault(p, {}).setdefault(side, {})[c] = med
-    return out
-
-
-# The block drivers' modules as perf names them, whichever pair is loaded.
-DRIVER_OBJ = {"guest": "[xen_blkfront]", "dom0": "[xen_blkback]"}
-
-
-def driver_share(pdso, s):
-    """What the two drivers' code costs per I/O, and what removing it gains.
-
-    For each configuration: the frontend's share of the guest's samples
-    and the backend's of dom0's (self: their own instructions; children:
-    with everything below their frames), weighted by the time Xen
-    accounted to each domain per I/O.  Under the instruction-counting
-    clock that time is the domain's instructions, Xen's work for it
-    included, so "ceiling" is the speed-up a driver pair that cost nothing
-    would give: total / (total - driver), from the self share (what making
-    the drivers' own code free gives) and the children share (what no
-    driver work at all, calls included, would give).
-    """
-    out = {}
-    for c in sorted(set(pdso.get("guest", {})) | set(pdso.get("dom0", {}))):
-        cpu = s["configs"].get(c, {}).get("cpu", {})
-        us = {side: (cpu.get(key) or {}).get("median")
-              for side, key in (("guest", "guest_us_per_io"),
-                                ("dom0", "dom0_us_per_io"))}
-        if us["guest"] is None or us["dom0"] is None:
-            continue
-        total = us["guest"] + us["dom0"]
-        row = {"total_us_per_io": total}
-        for i, kind in ((1, "self"), (0, "children")):
-            drv = 0.0
-            for side in ("guest", "dom0"):
-                share = pdso.get(side, {}).get(c, {}).get(DRIVER_OBJ[side],
-                                                          [0.0, 0.0])[i]
-                row["%s_%s_pct" % (side, kind)] = share
-                drv += share / 100.0 * us[side]
-            row["driver_%s_us_per_io" % kind] = drv
-            row["ceiling_%s" % kind] = (total / (total - drv)
-                                        if total > drv else None)
-        out[c] = row
-    return out
-
-
-def driver_md(summary, profiles, configs):
-    """Markdown: the drivers' own cost per I/O and the ceiling it sets."""
-    md = []
-    rows = []
-    for p in profiles:
-        ds = summary[p].get("driver_share")
-        if not ds:
-            continue
-        for c in configs:
-            x = ds.get(c)
-            if not x:
-                continue
-            rows.append([p, LABEL.get(c, c),
-                         benchlib.fmt(x["total_us_per_io"], 0),
-                         benchlib.fmt(x["guest_self_pct"], 1) + " / " +
-                         benchlib.fmt(x["guest_children_pct"], 1),
-                         benchlib.fmt(x["dom0_self_pct"], 1) + " / " +
-                         benchlib.fmt(x["dom0_children_pct"], 1),
-                         benchlib.fmt(x["driver_self_us_per_io"], 0) + " / " +
-                         benchlib.fmt(x["driver_children_us_per_io"], 0),
-                         benchlib.fmt(x["ceiling_self"], 2) + " / " +
-                         benchlib.fmt(x["ceiling_children"], 2)])
-    if not rows:
-        return md
-    md.append("## What the drivers' own code costs (perf by object)")
-    md.append("")
-    md.append("Per configuration: the block frontend module's share of the "
-              "guest's samples and the backend module's of dom0's, *self* "
-              "(its own instructions) / *children* (with all that ran "
-              "below its frames: copies, grant and block-layer calls, the "
-              "completions it drives), medians over the rounds; weighted by "
-              "the time Xen accounted to each domain per I/O (*total* = "
-              "guest + dom0 µs/IO), that is the drivers' cost per I/O, and "
-              "*ceiling* = total / (total - drivers) is the speed-up a "
-              "pair whose code cost nothing would give.  Under the "
-              "instruction-counting clock (BENCH_CLOCK=icount) time is "
-              "instructions, so these are instruction shares; with the "
-              "host clock they are rougher.  Time inside Xen for a "
-              "hypercall is in *total* but sampled by neither kernel.")
-    md.append("")
-    md += benchlib.table(["profile", "config", "total µs/IO",
-                          "front % self / children",
-                          "back % self / children",
-                          "drivers µs/IO self / children",
-                          "ceiling self / children"], rows)
-    md.append("")
-    return md
 
 
 def perf_md(perf, configs, top=15):

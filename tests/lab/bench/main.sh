@@ -326,22 +326,6 @@ PERF_REC="perf record -q -a -g -F 250 -e cpu-clock"
 # path each show as a whole) and in them alone: "children self kind symbol".
 PERF_TOP="perf report -i /tmp/perf.data --stdio --children -g none --sort sym --percent-limit 1 2>/dev/null | sed -n 's/^ *\\([0-9.]*\\)% *\\([0-9.]*\\)%  *\\[\\(.\\)\\] \\(.*\\)/\\1 \\2 \\3 \\4/p' | head -50"
 
-# The share of samples per object (the kernel, each module, fio, libc):
-# "children self object" lines.  A module's self share is the instructions
-# of its own code; its children share adds everything it called and
-# everything that ran below one of its frames (the copy, grant-table and
-# block-layer calls it makes, and the completions it drives), so the two
-# bound what the driver costs that side from below and from above.
-PERF_DSO="perf report -i /tmp/perf.data --stdio --children -g none --sort dso --percent-limit 0.05 2>/dev/null | sed -n 's/^ *\\([0-9.]*\\)% *\\([0-9.]*\\)%  *\\(.*\\)/\\1 \\2 \\3/p' | head -20"
-
-perf_emit_dso() { # round config profile side < "children self object" lines
-	local pct self dso
-	while read -r pct self dso; do
-		[ -n "$dso" ] || continue
-		emit "\"k\":\"perfdso\",\"r\":$1,\"c\":\"$2\",\"p\":\"$3\",\"side\":\"$4\",\"pct\":$pct,\"self\":$self,\"dso\":$(jstr "$dso")"
-	done
-}
-
 perf_emit() { # round config profile side < "children self kind symbol" lines
 	local pct self kind sym
 	while read -r pct self kind sym; do
@@ -354,15 +338,11 @@ perf_emit() { # round config profile side < "children self kind symbol" lines
 # its newlines escaped by xenstore-read).
 perf_guest() { # round config profile
 	local from=1
-	gout "$PERF_TOP >/tmp/perf.top; $PERF_DSO >/tmp/perf.dso" >/dev/null
+	gout "$PERF_TOP >/tmp/perf.top" >/dev/null
 	while [ $from -le 50 ]; do
 		gout "sed -n '$from,$((from + 9))p' /tmp/perf.top" |
 			awk '{ gsub(/\\n/, "\n"); print }' | perf_emit "$@" guest
 		from=$((from + 10))
-	done
-	for from in 1 11; do
-		gout "sed -n '$from,$((from + 9))p' /tmp/perf.dso" |
-			awk '{ gsub(/\\n/, "\n"); print }' | perf_emit_dso "$@" guest
 	done
 }
 
@@ -402,7 +382,6 @@ run_one() { # round config profile
 	emit "\"k\":\"run\",\"r\":$r,\"c\":\"$c\",\"p\":\"$p\",\"fio\":$(jstr "$res"),\"s0\":$s0,\"s1\":$s1,\"s2\":$s2,\"s3\":$s3"
 	if [ "$PERF" = 1 ]; then
 		sh -c "$PERF_TOP" | perf_emit "$r" "$c" "$p" dom0
-		sh -c "$PERF_DSO" | perf_emit_dso "$r" "$c" "$p" dom0
 		[ "$c" = local ] || perf_guest "$r" "$c" "$p"
 	fi
 }
