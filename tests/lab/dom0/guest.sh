@@ -36,7 +36,6 @@ lab_untail_console() { # name
 # answers, bounded by LAB_READY_TIMEOUT seconds (scaled by lab_slow).
 guest_start() {
 	local n=$1 mem=512 vcpus=2 front=$LAB_FRONT fparams= disks= d id t end
-	local now next= poll gone
 	shift
 	while [ $# -gt 0 ]; do
 		case "$1" in
@@ -71,19 +70,10 @@ CFG
 	lab_xl_create "$n" || return 1
 	id=$(domid "$n")
 	t=$(lab_slow "$LAB_READY_TIMEOUT")
-	now=$(lab_uptime)
-	end=$((now + t))
-	poll=$(lab_poll)
+	end=$(($(lab_uptime) + t))
 	lab_stall_reset
-	# The agent's "ready" is read at every look, the domain's existence
-	# (xl, far heavier) checked every five seconds.
 	while [ -z "$(xenstore-read "/local/domain/$id/data/lab/ready" 2>/dev/null)" ]; do
-		gone=
-		if [ "$now" -ge "${next:-0}" ]; then
-			next=$((now + 5))
-			[ -n "$(domid "$n")" ] || gone=1
-		fi
-		if [ "$now" -ge $end ] || [ -n "$gone" ]; then
+		if [ "$(lab_uptime)" -ge $end ] || [ -z "$(domid "$n")" ]; then
 			log "guest $n did not come up within ${t}s"
 			xenstore-ls -f "/local/domain/$id" 2>/dev/null | head -40
 			xl list 2>&1
@@ -96,8 +86,7 @@ CFG
 			id=$(domid "$n")
 			end=$(($(lab_uptime) + t))
 		fi
-		sleep "$poll"
-		now=$(lab_uptime)
+		sleep 0.2
 	done
 }
 
@@ -165,18 +154,17 @@ lab_stall_check() {
 }
 
 guest_stop() { # name
-	local end poll
+	local end
 
 	[ -n "$(domid "$1")" ] || return 0
 	end=$(($(lab_uptime) + $(lab_slow 20)))
-	poll=$(lab_poll)
 	xl shutdown "$1" >/dev/null 2>&1
 	while [ -n "$(domid "$1")" ]; do
 		if [ "$(lab_uptime)" -ge $end ]; then
 			xl destroy "$1"
 			break
 		fi
-		sleep "$poll"
+		sleep 0.2
 	done
 	lab_untail_console "$1"
 }

@@ -65,30 +65,16 @@ lab_slow() {
 	fi
 }
 
-# lab_poll: seconds between two looks of a polling wait.  Each look runs
-# a tool or two (xenstore-read, xl) in dom0, which shares its emulated CPU
-# with the guests: on the debug kernel, where starting a tool costs
-# several times as much, looking five times a second takes CPU from the
-# very guest boots being waited for, so it looks once a second there.
-lab_poll() {
-	if [ "${LAB_KERNEL:-debian}" = debug ]; then
-		echo 1
-	else
-		echo 0.2
-	fi
-}
-
 # Wait (bounded) until a shell condition holds: wait_for SECS CMD...
 # SECS is seconds of dom0's clock, scaled by lab_slow.
 wait_for() {
-	local end poll
+	local end
 
 	end=$(($(lab_uptime) + $(lab_slow "$1")))
-	poll=$(lab_poll)
 	shift
 	until eval "$@"; do
 		[ "$(lab_uptime)" -lt $end ] || return 1
-		sleep "$poll"
+		sleep 0.2
 	done
 }
 
