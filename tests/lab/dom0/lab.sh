@@ -65,6 +65,19 @@ lab_slow() {
 	fi
 }
 
+# lab_poll: seconds between two looks of guest_start's wait.  Each look
+# starts a tool in dom0, which shares its emulated CPU with the guest
+# being waited for; on the debug kernel a xenstore-read costs about half a
+# second of it and an xl call about two and a half (measured 2026-12-05),
+# so there it looks once a second.
+lab_poll() {
+	if [ "${LAB_KERNEL:-debian}" = debug ]; then
+		echo 1
+	else
+		echo 0.2
+	fi
+}
+
 # Wait (bounded) until a shell condition holds: wait_for SECS CMD...
 # SECS is seconds of dom0's clock, scaled by lab_slow.
 wait_for() {
