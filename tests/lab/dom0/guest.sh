@@ -167,17 +167,23 @@ lab_stall_check() {
 }
 
 guest_stop() { # name
-	local end
+	local end id poll
 
-	[ -n "$(domid "$1")" ] || return 0
+	id=$(domid "$1")
+	[ -n "$id" ] || return 0
 	end=$(($(lab_uptime) + $(lab_slow 20)))
+	poll=$(lab_poll)
 	xl shutdown "$1" >/dev/null 2>&1
-	while [ -n "$(domid "$1")" ]; do
+	# As in guest_start's wait, cheap looks (the domain's xenstore
+	# directory goes when the toolstack has torn it down), then one xl
+	# call to be sure it is gone.
+	while xenstore-read "/local/domain/$id/name" >/dev/null 2>&1 ||
+	      [ -n "$(domid "$1")" ]; do
 		if [ "$(lab_uptime)" -ge $end ]; then
 			xl destroy "$1"
 			break
 		fi
-		sleep 0.2
+		sleep "$poll"
 	done
 	lab_untail_console "$1"
 }
