@@ -27,6 +27,8 @@ bad=0
 for f in $files; do
 	case "$f" in
 	tests/unit/*) opts="--ignore SPLIT_STRING,PREFER_KERNEL_TYPES,MACRO_WITH_FLOW_CONTROL,MACRO_ARG_REUSE,PREFER_PRINTF" ;;
+	# User-space tools of the benchmarks (a QEMU plugin, its marker).
+	scripts/bench/*) opts="--ignore PREFER_KERNEL_TYPES,AVOID_EXTERNS" ;;
 	# The one file that tests the kernel version, as it is there to do.
 	include/compat/compat.h) opts="--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON" ;;
 	*) opts= ;;

@@ -134,6 +134,36 @@ esac
 # BENCH_PERF=1 profiles every run: the lab must carry perf.
 [ "${BENCH_PERF:-0}" = 1 ] && export LAB_PERF=1
 
+# BENCH_INSN=1 counts the instructions of every measured window per
+# address: QEMU's plugin (insn-plugin.c, built here), its marker program
+# in dom0 (insn-mark.c), and a virtio disk on which dom0 leaves the
+# symbols the host needs (main.sh, insn_setup).  The plugin slows the
+# emulator by about a third, so QEMU's time bound doubles; the counts do
+# not depend on it.
+insn=
+if [ "${BENCH_INSN:-0}" = 1 ]; then
+	insn=$res/insn
+	if [ "$mode" != main ] || [ "$arch" != x86 ] || [ "${LAB_ICOUNT:-0}" != 1 ] ||
+	   [ "${BENCH_PERF:-0}" = 1 ]; then
+		echo "bench: BENCH_INSN=1 needs make bench on x86 with BENCH_CLOCK=icount and without BENCH_PERF" >&2
+		exit 2
+	fi
+	mkdir -p "$insn"
+	if ! gcc -O2 -Wall -shared -fPIC -o "$insn/insn-plugin.so" "$top/scripts/bench/insn-plugin.c" ||
+	   ! gcc -O2 -Wall -static -o "$insn/insn-mark" "$top/scripts/bench/insn-mark.c"; then
+		echo "bench: building the instruction-counting plugin failed" >&2
+		exit 1
+	fi
+	# Xen's symbols (the map of the hypervisor's debug package), if it can be had
+	xmap=/usr/lib/debug/boot/xen-syms-4.17-amd64.map
+	[ -f "$xmap" ] || apt-get install -y --no-install-recommends xen-hypervisor-4.17-amd64-dbg \
+		>"$res/apt-insn.log" 2>&1 || echo "bench: no Xen symbols (xen-hypervisor-4.17-amd64-dbg); Xen is counted as a whole"
+	truncate -s 256M "$insn/disk.img"
+	export LAB_DOM0_FILES="${LAB_DOM0_FILES:-} $insn/insn-mark:/lab/bin/insn-mark"
+	export LAB_QEMU_EXTRA="${LAB_QEMU_EXTRA:-} -drive file=$insn/disk.img,if=virtio,format=raw,cache=unsafe -plugin file=$insn/insn-plugin.so,out=$insn"
+	timeout=$((timeout * 2))
+fi
+
 # The dom0 script with the caller's BENCH_* settings after its header.
 stage=$res/stage/$mode.sh
 {
@@ -242,6 +272,21 @@ PY
 rep_rc=0
 python3 "$report" "$out" "$res" || rep_rc=$?
 [ "$rep_rc" = 0 ] || echo "bench: the report for $mode could not be written"
+if [ -n "$insn" ]; then
+	# dom0's symbols off the virtio disk, the modules' from their .ko files
+	tar xf "$insn/disk.img" -C "$insn" 2>/dev/null ||
+		echo "bench: no symbols from dom0 on the insn disk"
+	rm -f "$insn/disk.img"
+	cp "$top/drivers/block/xen-blkfront/xen-blkfront.ko" "$insn/ours-xen-blkfront.ko" 2>/dev/null
+	cp "/lib/modules/$kver/kernel/drivers/block/xen-blkfront.ko" "$insn/stock-xen-blkfront.ko" 2>/dev/null
+	[ -f "$xmap" ] && cp "$xmap" "$insn/xen.map"
+	if python3 "$top/scripts/bench/report-insn.py" "$res" >"$res/insn.md"; then
+		cat "$res/insn.md" >>"$res/report.md"
+	else
+		echo "bench: the instruction-count report could not be written"
+		rep_rc=1
+	fi
+fi
 ln -sfn "$(basename "$res")" "$top/build/bench/$mode-latest"
 [ -f "$res/report.md" ] && cat "$res/report.md"
 echo "bench: $mode took $(($(date +%s) - start))s; report in $res/report.md"

@@ -51,7 +51,8 @@
 # BENCH_IRQ (ring: ring i's interrupt on CPU i, the default; other: on
 # CPU i + 1; kernel: where the kernel put it; see pin_irqs),
 # BENCH_WARMUP (3 s of unmeasured I/O after each attach, 0: none; see
-# warm_up).
+# warm_up), BENCH_INSN=1 (count the instructions each measured window
+# runs, per address, with QEMU's plugin; see insn_setup).
 . /lab/tests/test_common.sh
 
 ROUNDS=${BENCH_ROUNDS:-3}
@@ -70,6 +71,7 @@ else
 fi
 G=$LAB_DEFAULT_GUEST
 PERF=${BENCH_PERF:-0}
+INSN=${BENCH_INSN:-0}
 IRQ=${BENCH_IRQ:-ring}
 WARM=${BENCH_WARMUP:-3}
 GT=$((RT + RAMP + 120))	# bound for one command in the guest
@@ -368,6 +370,10 @@ run_one() { # round config profile
 	s1=$(snap cheap $sd)
 	if [ "$PERF" = 1 ]; then
 		$PERF_REC -o /tmp/perf.data -- sleep $pw >/dev/null 2>&1
+	elif [ "$INSN" = 1 ]; then
+		$INSN_MARK start
+		sleep $pw
+		$INSN_MARK stop $WIN
 	else
 		sleep $pw
 	fi
@@ -384,6 +390,56 @@ run_one() { # round config profile
 		sh -c "$PERF_TOP" | perf_emit "$r" "$c" "$p" dom0
 		[ "$c" = local ] || perf_guest "$r" "$c" "$p"
 	fi
+	[ "$INSN" = 1 ] && insn_window "$r" "$c" "$p"
+}
+
+# --- instructions per window (BENCH_INSN=1) ---
+# scripts/bench/bench.sh loads QEMU's plugin (scripts/bench/insn-plugin.c),
+# puts its marker program at INSN_MARK and gives dom0 a virtio disk.  The
+# plugin counts the instructions every emulated CPU runs, per translated
+# block's address, between "insn-mark start" and "insn-mark stop K" (the
+# measured window of run K).  Addresses alone cannot tell dom0's kernel
+# from the guest's (the same kernel at the same addresses), the emulated
+# CPUs can: dom0's vCPUs are pinned to CPU 0 and the guest's to CPU 1.
+# What the host needs to name the addresses goes to the virtio disk as a
+# tar file at the end: dom0's kernel symbols (once), and per window the
+# text symbols and the place of the modules it runs (kallsyms,
+# /proc/modules) and the guest's frontend's text address and place (the
+# host reads that module's symbols from its .ko).
+INSN_MARK=/lab/bin/insn-mark
+INSN_DIR=/tmp/insn
+WIN=0
+
+insn_setup() {
+	[ "$INSN" = 1 ] || return 0
+	[ -x "$INSN_MARK" ] || fail "BENCH_INSN=1 but $INSN_MARK is missing"
+	modprobe virtio_pci && modprobe virtio_blk
+	wait_for 15 '[ -b /dev/vda ]' || fail "BENCH_INSN=1 but no /dev/vda"
+	xl vcpu-pin Domain-0 all 0 && xl vcpu-pin "$G" all 1 ||
+		fail "pinning dom0 to CPU 0 and the guest to CPU 1 failed"
+	mkdir -p $INSN_DIR
+	awk 'NF == 3 && $2 ~ /^[tTwW]$/' /proc/kallsyms >$INSN_DIR/kallsyms
+	setup insn "instructions counted per address by QEMU's plugin in each measured window; dom0's vCPUs pinned to CPU 0, the guest's to CPU 1"
+}
+
+insn_window() { # round config profile
+	local g=
+	awk '$2 ~ /^[tT]$/ && ($4 == "[xen_blkback]" || $4 == "[null_blk]")' \
+		/proc/kallsyms >$INSN_DIR/mods-$WIN
+	grep -E '^(xen_blkback|null_blk) ' /proc/modules >$INSN_DIR/ranges-$WIN
+	[ "$2" = local ] ||
+		g=$(gout 'm=/sys/module/xen_blkfront; k=stock;
+			case "$(cat $m/taint)" in *O*) k=ours ;; esac;
+			echo $k $(cat $m/sections/.text) $(awk "\$1 == \"xen_blkfront\" { print \$6, \$2 }" /proc/modules) $(grep -m1 " _text$" /proc/kallsyms)')
+	emit "\"k\":\"insn\",\"win\":$WIN,\"r\":$1,\"c\":\"$2\",\"p\":\"$3\",\"back\":\"$(back_kind)\",\"guest\":$(jstr "$g")"
+	WIN=$((WIN + 1))
+}
+
+# The symbols for the host, on the virtio disk, as one tar file.
+insn_finish() {
+	[ "$INSN" = 1 ] || return 0
+	tar cf /dev/vda -C /tmp insn || problem "writing the symbols for insn counts failed"
+	sync
 }
 
 rotate() { # n words... -> the words rotated left by n
@@ -639,6 +695,7 @@ setup irq_placement "$IRQ (ring: ring i's interrupt on guest CPU i; other: on CP
 setup fio_cpus "one-job profiles pinned to CPU 0 (one queue in use); the two-job profile one job per CPU (both queues)"
 
 count_setup
+insn_setup
 
 # --- the rounds ---
 r=0
@@ -668,6 +725,7 @@ done
 # leave the lab as the harness expects it: our backend loaded
 use_back ours
 back_param feature_persistent 1
+insn_finish
 emit "\"k\":\"end\",\"problems\":$bad"
 [ "$bad" = 0 ] || fail "$bad problems (see the PROBLEM lines)"
 log "done in $(($(date +%s) - T0))s"

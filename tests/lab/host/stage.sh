@@ -115,6 +115,12 @@ lab_stage() {
 	for f in $extra_domu; do
 		cp "$f" "$du/lab/guest/extra_domu_$(basename "$f" .sh)"
 	done
+	# LAB_DOM0_FILES="SRC:DST ...": more host files for dom0 (DST is a
+	# path in dom0; e.g. make bench's instruction-count marker).
+	for f in ${LAB_DOM0_FILES:-}; do
+		mkdir -p "$d0/$(dirname "${f#*:}")"
+		cp "${f%%:*}" "$d0/${f#*:}"
+	done
 	if [ "${LAB_PERF:-0}" = 1 ]; then
 		command -v perf >/dev/null ||
 			apt-get install -y --no-install-recommends linux-perf >/dev/null ||

@@ -1,0 +1,302 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Instructions per I/O, by where they ran (make bench with BENCH_INSN=1).
+
+    report-insn.py RESDIR  >insn.md
+
+RESDIR is a make bench result directory whose insn/ holds what
+scripts/bench/bench.sh gathered: the plugin's counts (insn-K.txt, one per
+measured window K: "vaddr n_insns execs-cpu0 execs-cpu1"), what dom0 left on
+its virtio disk (insn/kallsyms: its kernel's text symbols; insn/mods-K:
+the text symbols of xen-blkback and null_blk as loaded in window K), the
+frontends' .ko files and Xen's symbol map.  bench.jsonl's "insn" records
+say which run each window was and where the guest's frontend was loaded.
+
+dom0's vCPUs run on emulated CPU 0 and the guest's on CPU 1 (main.sh pins
+them), so a count on CPU 0 is dom0's side: dom0 and Xen working for it.
+Every count is divided by the I/Os fio completed in the window (its IOPS
+times the window's length by dom0's clock), which under -icount is the
+cost of an I/O in instructions: the one unit this lab measures exactly.
+Writes RESDIR/insn.json too.  Standard library and binutils' readelf only.
+"""
+
+import bisect
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
+
+XEN_LO, XEN_HI = 0xFFFF82D040000000, 0xFFFF82D0C0000000
+USER_HI = 1 << 47
+MOD_LO = 0xFFFFFFFFC0000000
+SIDES = ("dom0", "guest")
+REGIONS = {
+    "dom0": ["Xen", "kernel", "xen_blkback", "null_blk", "other modules", "user"],
+    "guest": ["Xen", "kernel", "xen_blkfront", "other modules", "user"],
+}
+ORDER = ["local", "stock-on", "ours-on", "stock-off", "ours-off",
+         "oback-on", "ofront-on", "oback-off", "ofront-off"]
+PAIRS = [("ours-on", "stock-on"), ("ours-off", "stock-off"),
+         ("oback-off", "stock-off"), ("ofront-off", "stock-off"),
+         ("oback-on", "stock-on"), ("ofront-on", "stock-on")]
+
+
+class Syms:
+    """Sorted (address, name) pairs; a lookup names the closest symbol at
+    or below an address, if it is within LIMIT bytes of it."""
+
+    LIMIT = 1 << 16
+
+    def __init__(self, pairs):
+        pairs = sorted(pairs)
+        self.addr = [a for a, _ in pairs]
+        self.name = [n for _, n in pairs]
+
+    def lookup(self, a):
+        i = bisect.bisect_right(self.addr, a) - 1
+        if i < 0 or a - self.addr[i] > self.LIMIT:
+            return None
+        return self.name[i]
+
+
+def read_syms(path, prefix="", hex0x=False):
+    """kallsyms-like lines "addr type name [module]"; text symbols only,
+    named "module:name" when a module is given, else PREFIX + name."""
+    pairs = []
+    try:
+        with open(path, errors="replace") as f:
+            for line in f:
+                w = line.split()
+                if len(w) < 3 or w[1] not in "tTwW":
+                    continue
+                a = w[0][2:] if hex0x and w[0].startswith("0x") else w[0]
+                pre = w[3].strip("[]") + ":" if len(w) > 3 else prefix
+                try:
+                    pairs.append((int(a, 16), pre + w[2]))
+                except ValueError:
+                    pass
+    except OSError:
+        return None
+    return Syms(pairs) if pairs else None
+
+
+def ko_syms(path):
+    """The functions of a module's .text as (offset, name), by readelf."""
+    try:
+        secs = subprocess.run(["readelf", "-SW", path], capture_output=True,
+                              text=True, check=True).stdout
+        syms = subprocess.run(["readelf", "-sW", path], capture_output=True,
+                              text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    text = None
+    for line in secs.splitlines():
+        line = line.replace("[ ", "[")
+        w = line.split()
+        if len(w) > 2 and w[0].startswith("[") and w[1] == ".text":
+            text = w[0].strip("[]")
+    out = []
+    for line in syms.splitlines():
+        w = line.split()
+        # Num: Value Size Type Bind Vis Ndx Name
+        if len(w) >= 8 and w[3] == "FUNC" and w[6] == text:
+            out.append((int(w[1], 16), w[7]))
+    return out
+
+
+def iops_of(run):
+    f = run.get("fio", "").split(";")
+    try:
+        return float(f[3]) + float(f[6])
+    except (IndexError, ValueError):
+        return 0.0
+
+
+def main():
+    res = sys.argv[1]
+    d = os.path.join(res, "insn")
+    recs, _ = benchlib.load(os.path.join(res, "bench.jsonl"))
+    runs = {(r["r"], r["c"], r["p"]): r for r in recs if r.get("k") == "run"}
+    wins = [r for r in recs if r.get("k") == "insn"]
+    kern = read_syms(os.path.join(d, "insn", "kallsyms"), "")
+    xen = read_syms(os.path.join(d, "xen.map"), "xen:", hex0x=True)
+    kos = {k: ko_syms(os.path.join(d, "%s-xen-blkfront.ko" % k))
+           for k in ("ours", "stock")}
+    notes = []
+    if not kern:
+        notes.append("dom0's kernel symbols were not found: the kernel is counted as a whole")
+    if not xen:
+        notes.append("no Xen symbol map: Xen is counted as a whole")
+
+    # per (config, profile): list over rounds of {side: {region: n}}, {side: {sym: n}}
+    data = {}
+    for w in wins:
+        path = os.path.join(d, "insn-%d.txt" % w["win"])
+        run = runs.get((w["r"], w["c"], w["p"]))
+        if not run or not os.path.exists(path):
+            notes.append("window %d (%s %s round %d): no counts or no run" %
+                         (w["win"], w["c"], w["p"], w["r"]))
+            continue
+        secs = run["s2"]["up"] - run["s1"]["up"]
+        ios = iops_of(run) * secs
+        if ios <= 0:
+            continue
+        mods = read_syms(os.path.join(d, "insn", "mods-%d" % w["win"]))
+        ranges = mod_ranges(os.path.join(d, "insn", "ranges-%d" % w["win"]))
+        # the guest's frontend: "kind textaddr coreaddr coresize _textaddr T _text"
+        fe = None
+        g = (w.get("guest") or "").split()
+        if len(g) >= 4:
+            kind, text, core, size = g[0], int(g[1], 16), int(g[2], 16), int(g[3])
+            fsyms = kos.get(kind)
+            fe = (core, core + size,
+                  Syms([(text + o, "xen_blkfront:" + n) for o, n in fsyms]) if fsyms else None)
+        region = {s: {} for s in SIDES}
+        sym = {s: {} for s in SIDES}
+        with open(path) as f:
+            head = f.readline()
+            if "stop marker on cpu 0" not in head:
+                notes.append("window %d: %s (dom0 should be on CPU 0)" % (w["win"], head.strip()))
+            for line in f:
+                v = line.split()
+                a, n = int(v[0], 16), int(v[1])
+                for cpu, e in enumerate(v[2:]):
+                    e = int(e)
+                    if not e:
+                        continue
+                    side = SIDES[min(cpu, 1)]
+                    if XEN_LO <= a < XEN_HI:
+                        reg, nm = "Xen", (xen.lookup(a) if xen else None) or "xen:?"
+                    elif a < USER_HI:
+                        reg, nm = "user", "user space"
+                    elif a >= MOD_LO:
+                        reg, nm = "other modules", "modules:?"
+                        if side == "guest" and fe and fe[0] <= a < fe[1]:
+                            reg = "xen_blkfront"
+                            nm = (fe[2].lookup(a) if fe[2] else None) or "xen_blkfront:?"
+                        elif side == "dom0":
+                            for m, lo, hi in ranges:
+                                if lo <= a < hi:
+                                    reg = m
+                                    nm = (mods.lookup(a) if mods else None) or m + ":?"
+                    else:
+                        reg, nm = "kernel", (kern.lookup(a) if kern else None) or "kernel:?"
+                    k = n * e
+                    region[side][reg] = region[side].get(reg, 0) + k
+                    sym[side][nm] = sym[side].get(nm, 0) + k
+        per = {s: {k: v / ios for k, v in region[s].items()} for s in SIDES}
+        psym = {s: {k: v / ios for k, v in sym[s].items()} for s in SIDES}
+        data.setdefault((w["c"], w["p"]), []).append((per, psym))
+
+    print(render(data, notes, recs))
+    out = {"%s %s" % k: {"rounds": len(v),
+                         "per_io": {s: {r: med([x[0][s].get(r, 0) for x in v])
+                                        for r in REGIONS[s]} for s in SIDES}}
+           for k, v in data.items()}
+    with open(os.path.join(res, "insn.json"), "w") as f:
+        json.dump({"unit": "instructions per fio I/O", "runs": out, "notes": notes}, f, indent=1)
+
+
+def mod_ranges(path):
+    """(name, start, end) of the modules in a copy of /proc/modules."""
+    out = []
+    try:
+        with open(path) as f:
+            for line in f:
+                w = line.split()
+                if len(w) >= 6:
+                    a = int(w[5], 16)
+                    out.append((w[0], a, a + int(w[1])))
+    except (OSError, ValueError):
+        pass
+    return out
+
+
+def med(xs):
+    return statistics.median(xs) if xs else 0
+
+
+def fmt(x):
+    return "%.1fk" % (x / 1000) if x >= 1000 else "%.0f" % x
+
+
+def render(data, notes, recs):
+    md = ["", "## Instructions per I/O, by where they ran (BENCH_INSN=1)", ""]
+    if not data:
+        md.append("No window was counted.")
+        md.extend("- " + n for n in notes)
+        return "\n".join(md)
+    md.append(
+        "QEMU's plugin (scripts/bench/insn-plugin.c) counted every instruction the two "
+        "emulated CPUs ran in each measured window, by address; dom0's vCPUs were pinned "
+        "to CPU 0 and the guest's to CPU 1, so *dom0* is CPU 0 (dom0 and Xen working for "
+        "it) and *guest* CPU 1.  Counts are per fio I/O, median over rounds; under the "
+        "instruction-counting clock they are the machine's cost of an I/O, exact to the "
+        "instruction, where IOPS move by a few per cent.  Pinning changes the schedule "
+        "(fewer CPUs for dom0 than in the timed rounds), so compare configurations here "
+        "with each other, not with the IOPS tables.")
+    profiles = []
+    for (c, p) in data:
+        if p not in profiles:
+            profiles.append(p)
+    for p in profiles:
+        cfgs = [c for c in ORDER if (c, p) in data] + \
+            sorted(c for (c, q) in data if q == p and c not in ORDER)
+        md += ["", "### %s" % p, "",
+               "| side | where | " + " | ".join(cfgs) + " |",
+               "|---|---|" + "---|" * len(cfgs)]
+        tot = {c: 0.0 for c in cfgs}
+        for s in SIDES:
+            for reg in REGIONS[s]:
+                vals = []
+                for c in cfgs:
+                    x = med([r[0][s].get(reg, 0) for r in data[(c, p)]])
+                    tot[c] += x
+                    vals.append(fmt(x))
+                md.append("| %s | %s | %s |" % (s, reg, " | ".join(vals)))
+        md.append("| **all** | | %s |" % " | ".join("**%s**" % fmt(tot[c]) for c in cfgs))
+        for a, b in PAIRS:
+            if (a, p) not in data or (b, p) not in data:
+                continue
+            md += ["", "%s against %s: all %s against %s (ratio %.3f); the symbols that differ most:" %
+                   (a, b, fmt(tot[a]), fmt(tot[b]), tot[a] / tot[b] if tot[b] else 0), "",
+                   "| side | symbol | %s | %s | difference |" % (b, a), "|---|---|---|---|---|"]
+            rows = []
+            for s in SIDES:
+                names = set()
+                for c in (a, b):
+                    for r in data[(c, p)]:
+                        names |= set(r[1][s])
+                for nm in names:
+                    xa = med([r[1][s].get(nm, 0) for r in data[(a, p)]])
+                    xb = med([r[1][s].get(nm, 0) for r in data[(b, p)]])
+                    rows.append((abs(xa - xb), s, nm, xb, xa))
+            rows.sort(reverse=True)
+            for _, s, nm, xb, xa in rows[:15]:
+                md.append("| %s | %s | %s | %s | %+.0f |" % (s, nm, fmt(xb), fmt(xa), xa - xb))
+        for c in cfgs:
+            if not c.startswith("ours"):
+                continue
+            md += ["", "%s: the symbols that cost most per I/O:" % c, "",
+                   "| side | symbol | instructions |", "|---|---|---|"]
+            rows = []
+            for s in SIDES:
+                names = set()
+                for r in data[(c, p)]:
+                    names |= set(r[1][s])
+                for nm in names:
+                    rows.append((med([r[1][s].get(nm, 0) for r in data[(c, p)]]), s, nm))
+            rows.sort(reverse=True)
+            for x, s, nm in rows[:20]:
+                md.append("| %s | %s | %s |" % (s, nm, fmt(x)))
+    if notes:
+        md += ["", "Notes:"] + ["- " + n for n in notes]
+    return "\n".join(md)
+
+
+if __name__ == "__main__":
+    main()
