@@ -307,6 +307,7 @@ enum {
  * @squeeze: memory-pressure squeeze state
  * @squeeze_seen: last device squeeze generation acted upon
  * @next_lru: next LRU purge (jiffies)
+ * @next_idle_scan: next look for idle persistent grants (jiffies)
  * @next_stats: next log_stats print (jiffies)
  * @st: counters
  * @map_ops: scratch for batched grant maps
@@ -365,6 +366,7 @@ struct xbb_ring {
 	struct xbb_squeeze squeeze;
 	unsigned int squeeze_seen;
 	unsigned long next_lru;
+	unsigned long next_idle_scan;
 	unsigned long next_stats;
 	struct xbb_stats st;
 

@@ -709,9 +709,10 @@ static void xbb_unmap_victims(struct xbb_ring *ring, struct xbb_gnode *v,
  * xbb_gcache_purge() - one LRU run over the ring's persistent grants
  * @ring: the ring
  *
- * Drops grants idle for longer than persistent_grant_unused_seconds and,
- * when the cache is over max_persistent_grants or could not keep a
- * mapping, the excess plus lru_num_clean grants in LRU order (see
+ * Drops grants idle for longer than persistent_grant_unused_seconds
+ * (looked for every 1/16 of that, at least once a second) and, when the
+ * cache is over max_persistent_grants or could not keep a mapping, the
+ * excess plus lru_num_clean grants in LRU order (see
  * include/xen-blkback/gcache.h).  Grants in flight are kept.
  *
  * Context: ring thread; may sleep.
@@ -719,21 +720,34 @@ static void xbb_unmap_victims(struct xbb_ring *ring, struct xbb_gnode *v,
 void xbb_gcache_purge(struct xbb_ring *ring)
 {
 	struct xbb_gcache *c = &ring->gcache;
-	unsigned int cap, target, timeout, dropped;
+	unsigned int cap, target, dropped;
+	unsigned long now = jiffies, idle;
 	struct xbb_gnode *victims;
 	u64 start = 0;
 
 	if (!c->count)
 		return;
-	if (trace_xen_blkback_lru_purge_enabled())
-		start = ktime_get_ns();
 	cap = READ_ONCE(xbb_max_pgrants);
 	target = xbb_lru_target(c->count, cap,
 				xbb_lru_batch(READ_ONCE(xbb_lru_num_clean), cap),
 				c->overflow);
-	timeout = READ_ONCE(xbb_pgrant_timeout_s);
-	dropped = xbb_gcache_collect(c, target, jiffies,
-				     xbb_idle_jiffies(timeout, HZ), &victims);
+	/*
+	 * Finding idle grants walks the whole tree, which at every run cost
+	 * about as much as the rest of the ring thread's work per request.
+	 * A grant idle for a minute need not be found to the tick: look
+	 * every 1/16 of the timeout, at least once a second (so that a
+	 * shorter timeout written at run time soon takes effect).
+	 */
+	idle = xbb_idle_jiffies(READ_ONCE(xbb_pgrant_timeout_s), HZ);
+	if (idle && time_before(now, ring->next_idle_scan))
+		idle = 0;
+	else if (idle)
+		ring->next_idle_scan = now + min_t(unsigned long, idle / 16, HZ);
+	if (!target && !idle)
+		return;
+	if (trace_xen_blkback_lru_purge_enabled())
+		start = ktime_get_ns();
+	dropped = xbb_gcache_collect(c, target, now, idle, &victims);
 	if (!dropped)
 		return;
 	if (dropped < target)

@@ -64,6 +64,7 @@ static int xbb_ring_thread(void *arg)
 
 	ring->eoi_flags = XEN_EOI_FLAG_SPURIOUS;
 	ring->next_lru = jiffies;
+	ring->next_idle_scan = jiffies;
 	ring->next_stats = jiffies + XBB_STATS_INTERVAL;
 
 	while (!kthread_should_stop()) {

@@ -5,7 +5,9 @@
 # The persistent-grant cache and page pool tuned at run time, during a
 # verified fio run: the data stays intact, the held grants fall under a
 # lowered cap within an LRU interval, purges are counted, the pool shrinks
-# to max_buffer_pages; afterwards steady-state I/O maps (almost) no grants.
+# to max_buffer_pages; afterwards steady-state I/O maps (almost) no grants,
+# and with the disk idle a short persistent_grant_unused_seconds drops
+# every grant.
 . /lab/tests/test_common.sh
 
 [ "$LAB_BACK" = ours ] || skip "statistics and LRU tunables are our backend's"
@@ -13,7 +15,7 @@ g=domu
 s=$(backend_dir $g 51712)/statistics
 nq=$(xenstore-read /local/domain/$(domid $g)/device/vbd/51712/multi-queue-num-queues 2>/dev/null || echo 1)
 st() { cat "$s/$1"; }
-saved="max_persistent_grants=$(back_param max_persistent_grants) lru_interval=$(back_param lru_interval) lru_num_clean=$(back_param lru_num_clean) max_buffer_pages=$(back_param max_buffer_pages)"
+saved="max_persistent_grants=$(back_param max_persistent_grants) lru_interval=$(back_param lru_interval) lru_num_clean=$(back_param lru_num_clean) max_buffer_pages=$(back_param max_buffer_pages) persistent_grant_unused_seconds=$(back_param persistent_grant_unused_seconds)"
 restore() { for kv in $saved; do back_param "${kv%=*}" "${kv#*=}"; done; }
 trap restore EXIT
 
@@ -54,3 +56,14 @@ m1=$(st grants_mapped) r1=$(($(st rd_req) + $(st wr_req)))
 log "steady state: $((m1 - m0)) grants mapped for $((r1 - r0)) requests"
 [ $((r1 - r0)) -gt 1000 ] || fail "too few requests counted ($((r1 - r0)))"
 [ $(((m1 - m0) * 100)) -le $((r1 - r0)) ] || fail "more than 0.01 grant maps per request"
+
+# Idle grants: the disk quiet, grants unused for 2 s are all dropped (the
+# backend looks for them every 1/16 of the timeout, at least once a
+# second, not at every LRU run).
+pg=$(st persistent_grants)
+[ "$pg" -gt 0 ] || fail "no persistent grants held after the steady run"
+back_param persistent_grant_unused_seconds 2
+wait_for 15 "[ \$(st persistent_grants) = 0 ]" ||
+	fail "$(st persistent_grants) of $pg persistent grants still held, idle for over 2 s"
+log "idle: $pg persistent grants dropped after 2 s unused"
+restore
