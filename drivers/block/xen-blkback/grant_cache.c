@@ -121,6 +121,42 @@ struct xbb_unmap {
  */
 #define XBB_UNMAP_SMALL	BLKIF_MAX_SEGMENTS_PER_REQUEST
 
+/* One of the ring's spare unmaps, or NULL.  Called with done_lock held. */
+static struct xbb_unmap *xbb_unmap_pop_spare(struct xbb_ring *ring)
+{
+	struct xbb_unmap *u;
+
+	lockdep_assert_held(&ring->done_lock);
+	u = list_first_entry_or_null(&ring->unmap_spare, struct xbb_unmap,
+				     node);
+	if (u) {
+		list_del(&u->node);
+		ring->unmap_spares--;
+	}
+	return u;
+}
+
+static struct xbb_unmap *xbb_unmap_new(unsigned int max, gfp_t gfp)
+{
+	struct xbb_unmap *u;
+
+	u = kmalloc(sizeof(*u) + max * (sizeof(*u->ops) + sizeof(*u->pages)),
+		    gfp | __GFP_NOWARN);
+	if (!u)
+		return NULL;
+	u->cap = max;
+	u->ops = (struct gnttab_unmap_grant_ref *)(u + 1);
+	u->pages = (struct page **)(u->ops + max);
+	return u;
+}
+
+static void xbb_unmap_init(struct xbb_ring *ring, struct xbb_unmap *u)
+{
+	u->ring = ring;
+	INIT_LIST_HEAD(&u->reqs);
+	u->data.count = 0;
+}
+
 /*
  * An unmap with room for @max grants.  One of up to %XBB_UNMAP_SMALL
  * comes from the ring's spares (@unmap_spare, refilled by
@@ -137,27 +173,46 @@ static struct xbb_unmap *xbb_unmap_alloc(struct xbb_ring *ring,
 	if (max <= XBB_UNMAP_SMALL) {
 		max = XBB_UNMAP_SMALL;
 		spin_lock_irqsave(&ring->done_lock, flags);
-		u = list_first_entry_or_null(&ring->unmap_spare,
-					     struct xbb_unmap, node);
-		if (u) {
-			list_del(&u->node);
-			ring->unmap_spares--;
-		}
+		u = xbb_unmap_pop_spare(ring);
 		spin_unlock_irqrestore(&ring->done_lock, flags);
 	}
-	if (!u) {
-		u = kmalloc(sizeof(*u) +
-			    max * (sizeof(*u->ops) + sizeof(*u->pages)),
-			    gfp | __GFP_NOWARN);
-		if (!u)
-			return NULL;
-		u->cap = max;
-		u->ops = (struct gnttab_unmap_grant_ref *)(u + 1);
-		u->pages = (struct page **)(u->ops + max);
+	if (!u)
+		u = xbb_unmap_new(max, gfp);
+	if (u)
+		xbb_unmap_init(ring, u);
+	return u;
+}
+
+/*
+ * xbb_unmap_alloc() for an unmap that will be started, already counted
+ * in @unmaps_pending: a spare is taken and counted in one round trip of
+ * done_lock, which a bio completion takes often enough as it is.
+ */
+static struct xbb_unmap *xbb_unmap_get(struct xbb_ring *ring,
+				       unsigned int max, gfp_t gfp)
+{
+	struct xbb_unmap *u = NULL;
+	unsigned long flags;
+
+	if (max <= XBB_UNMAP_SMALL) {
+		max = XBB_UNMAP_SMALL;
+		spin_lock_irqsave(&ring->done_lock, flags);
+		u = xbb_unmap_pop_spare(ring);
+		if (u)
+			ring->unmaps_pending++;
+		spin_unlock_irqrestore(&ring->done_lock, flags);
+		if (u) {
+			xbb_unmap_init(ring, u);
+			return u;
+		}
 	}
-	u->ring = ring;
-	INIT_LIST_HEAD(&u->reqs);
-	u->data.count = 0;
+	u = xbb_unmap_new(max, gfp);
+	if (!u)
+		return NULL;
+	xbb_unmap_init(ring, u);
+	spin_lock_irqsave(&ring->done_lock, flags);
+	ring->unmaps_pending++;
+	spin_unlock_irqrestore(&ring->done_lock, flags);
 	return u;
 }
 
@@ -180,6 +235,27 @@ static void xbb_unmap_recycle(struct xbb_ring *ring, struct xbb_unmap *u)
 		spin_unlock_irqrestore(&ring->done_lock, flags);
 	}
 	kfree(u);
+}
+
+/* xbb_unmap_recycle() for a list of unmaps, in one round trip of the lock. */
+static void xbb_unmap_recycle_list(struct xbb_ring *ring,
+				   struct list_head *list)
+{
+	struct xbb_unmap *u, *tmp;
+
+	if (list_empty(list))
+		return;
+	spin_lock_irq(&ring->done_lock);
+	list_for_each_entry_safe(u, tmp, list, node) {
+		if (u->cap != XBB_UNMAP_SMALL ||
+		    ring->unmap_spares >= ring->nr_reqs)
+			continue;
+		list_move(&u->node, &ring->unmap_spare);
+		ring->unmap_spares++;
+	}
+	spin_unlock_irq(&ring->done_lock);
+	list_for_each_entry_safe(u, tmp, list, node)
+		kfree(u);
 }
 
 /**
@@ -217,14 +293,25 @@ static void xbb_unmap_done(int result, struct gntab_unmap_queue_data *data)
 	unsigned long flags;
 
 	u->result = result;
-	if (!list_empty(&u->reqs))
-		xbb_answer_list(ring, &u->reqs);
 	spin_lock_irqsave(&ring->done_lock, flags);
+	if (!list_empty(&u->reqs) && __xbb_answer_list(ring, &u->reqs))
+		notify_remote_via_irq(ring->irq);
 	list_add_tail(&u->node, &ring->unmapped);
-	if (!--ring->unmaps_pending)
+	if (!--ring->unmaps_pending && wq_has_sleeper(&ring->inflight_wq))
 		wake_up(&ring->inflight_wq);
 	/* Teardown may free the ring as soon as this lock is dropped. */
 	spin_unlock_irqrestore(&ring->done_lock, flags);
+}
+
+/* Start @u, already counted in @unmaps_pending (xbb_unmap_get()). */
+static void xbb_unmap_go(struct xbb_unmap *u)
+{
+	u->data.data = u;
+	u->data.done = xbb_unmap_done;
+	u->data.unmap_ops = u->ops;
+	u->data.kunmap_ops = NULL;
+	u->data.pages = u->pages;
+	gnttab_unmap_refs_async(&u->data);
 }
 
 static void xbb_unmap_start(struct xbb_ring *ring, struct xbb_unmap *u)
@@ -234,12 +321,7 @@ static void xbb_unmap_start(struct xbb_ring *ring, struct xbb_unmap *u)
 	spin_lock_irqsave(&ring->done_lock, flags);
 	ring->unmaps_pending++;
 	spin_unlock_irqrestore(&ring->done_lock, flags);
-	u->data.data = u;
-	u->data.done = xbb_unmap_done;
-	u->data.unmap_ops = u->ops;
-	u->data.kunmap_ops = NULL;
-	u->data.pages = u->pages;
-	gnttab_unmap_refs_async(&u->data);
+	xbb_unmap_go(u);
 }
 
 /**
@@ -264,8 +346,8 @@ void xbb_unmap_reap(struct xbb_ring *ring)
 			ring->st.unmaps_deferred++;
 		xbb_unmap_finish(ring, u->result, u->ops, u->pages,
 				 u->data.count);
-		xbb_unmap_recycle(ring, u);
 	}
+	xbb_unmap_recycle_list(ring, &list);
 }
 
 /**
@@ -603,20 +685,26 @@ void xbb_release_done(struct xbb_ring *ring, struct list_head *done)
 bool xbb_release_async(struct xbb_ring *ring, struct xbb_req *req)
 {
 	unsigned long now = jiffies;
-	struct xbb_unmap *u;
+	struct xbb_unmap *u = NULL;
+	unsigned int i, n = 0;
 	LIST_HEAD(answer);
-	unsigned int i;
 
 	/* Every entry holds a grant mapping, or nothing (never a bare page). */
 	for (i = 0; i < req->nr_segs; i++) {
 		const struct xbb_map *m = &req->maps[i];
 
-		if (!m->pgnt && m->handle == XBB_INVALID_HANDLE && m->page)
+		if (m->pgnt)
+			continue;
+		if (m->handle != XBB_INVALID_HANDLE)
+			n++;
+		else if (m->page)
 			return false;
 	}
-	u = xbb_unmap_alloc(ring, req->nr_segs, GFP_ATOMIC);
-	if (!u)
-		return false;
+	if (n) {
+		u = xbb_unmap_get(ring, n, GFP_ATOMIC);
+		if (!u)
+			return false;
+	}
 	for (i = 0; i < req->nr_segs; i++) {
 		struct xbb_map *m = &req->maps[i];
 
@@ -626,13 +714,12 @@ bool xbb_release_async(struct xbb_ring *ring, struct xbb_req *req)
 			xbb_unmap_add(u, m->page, m->handle);
 		xbb_map_clear(m);
 	}
-	if (u->data.count) {
+	if (u) {
 		list_add_tail(&req->node, &u->reqs);
-		xbb_unmap_start(ring, u);
+		xbb_unmap_go(u);
 		return true;
 	}
 	/* Nothing was mapped per request after all. */
-	xbb_unmap_recycle(ring, u);
 	list_add_tail(&req->node, &answer);
 	xbb_answer_list(ring, &answer);
 	return true;

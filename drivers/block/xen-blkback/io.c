@@ -181,7 +181,8 @@ static void xbb_req_put(struct xbb_req *req)
 		wake_up(&ring->wq);
 	}
 	ring->inflight--;
-	if (!ring->inflight)
+	/* The waiter tests @inflight under this lock: no wake-up is lost. */
+	if (!ring->inflight && wq_has_sleeper(&ring->inflight_wq))
 		wake_up(&ring->inflight_wq);
 	/* Teardown may free the ring as soon as this lock is dropped. */
 	spin_unlock_irqrestore(&ring->done_lock, flags);
@@ -523,11 +524,30 @@ bool xbb_process_ring(struct xbb_ring *ring)
  */
 void xbb_answer_list(struct xbb_ring *ring, struct list_head *list)
 {
-	struct xbb_req *req, *tmp;
 	unsigned long flags;
 	bool notify;
 
 	spin_lock_irqsave(&ring->done_lock, flags);
+	notify = __xbb_answer_list(ring, list);
+	spin_unlock_irqrestore(&ring->done_lock, flags);
+	if (notify)
+		notify_remote_via_irq(ring->irq);
+}
+
+/**
+ * __xbb_answer_list() - xbb_answer_list() for a caller holding done_lock
+ * @ring: the ring
+ * @list: the requests; emptied
+ *
+ * Context: any, with @ring's done_lock held.
+ * Return: true if the frontend wants an event; the caller sends it.
+ */
+bool __xbb_answer_list(struct xbb_ring *ring, struct list_head *list)
+{
+	struct xbb_req *req, *tmp;
+	bool notify;
+
+	lockdep_assert_held(&ring->done_lock);
 	spin_lock(&ring->rsp_lock);
 	list_for_each_entry(req, list, node)
 		xbb_put_response(ring, req->id, req->data_op,
@@ -540,9 +560,7 @@ void xbb_answer_list(struct xbb_ring *ring, struct list_head *list)
 		list_del(&req->node);
 		__xbb_req_free(ring, req);
 	}
-	spin_unlock_irqrestore(&ring->done_lock, flags);
-	if (notify)
-		notify_remote_via_irq(ring->irq);
+	return notify;
 }
 
 /**
