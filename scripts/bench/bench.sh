@@ -97,6 +97,13 @@ main)
 	*) echo "bench: BENCH_CLOCK must be icount or host" >&2; exit 2 ;;
 	esac
 	export BENCH_CLOCK
+	# The guests read the TSC natively, as Xen lets them on a host with
+	# an invariant TSC (any server of the last decade).  QEMU's CPU model
+	# has none, so by default Xen emulates each of the guest's rdtsc
+	# (about 6000 instructions; a third of a 4 KiB read's instructions,
+	# BENCH_INSN=1 showed, the same for every pair).  BENCH_TSC=default
+	# leaves it to Xen.
+	export LAB_GUEST_TSC=${BENCH_TSC:-native}
 	;;
 memory)
 	# dom0 on a kernel whose grant pages are dom0 RAM, as they were when

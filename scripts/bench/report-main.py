@@ -695,8 +695,9 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
             setup.get("dom0_vcpus"),
             int(setup.get("dom0_mem_kib", "0") or 0) // 1024,
             setup.get("dom0_kernel"))],
-        ["guest", "%s, kernel %s (PV, initramfs root)" % (
-            setup.get("guest"), setup.get("guest_kernel"))],
+        ["guest", "%s, kernel %s (PV, initramfs root), tsc_mode %s" % (
+            setup.get("guest"), setup.get("guest_kernel"),
+            setup.get("guest_tsc", "Xen's default"))],
         ["dom0 CPU as seen", setup.get("dom0_cpu")],
         ["backing device", "%s; one device, shared by every "
          "configuration (only one uses it at a time)" % setup.get("backing")],

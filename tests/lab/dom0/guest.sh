@@ -54,6 +54,11 @@ guest_start() {
 	# Xen/ARM has one kind of guest, and no "type" for it.
 	local type='type = "pv"'
 	[ "${LAB_ARCH:-x86}" = arm64 ] && type=
+	# LAB_GUEST_TSC: xl's tsc_mode for x86 guests (make bench: native)
+	if [ -n "$type" ] && [ -n "${LAB_GUEST_TSC:-}" ]; then
+		type="$type
+tsc_mode = \"$LAB_GUEST_TSC\""
+	fi
 	cat >"/run/lab/$n.cfg" <<CFG
 name = "$n"
 $type

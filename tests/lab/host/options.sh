@@ -54,7 +54,9 @@ Environment: LAB_PREBUILT=1 (use the modules already built), LAB_MODULES=DIR
   LAB_DOM0_MEM (dom0 memory in MiB, default 1536), LAB_QEMU_EXTRA (more
   QEMU arguments, e.g. a disk for dom0), LAB_PERF=1 (put the host's perf,
   package linux-perf, into dom0 and the guests), LAB_DOM0_FILES="SRC:DST
-  ..." (host files copied into dom0 at DST), LAB_DOM0_KERNEL=DIR
+  ..." (host files copied into dom0 at DST), LAB_GUEST_TSC (xl's
+  tsc_mode for every x86 guest, e.g. native; default: Xen's choice),
+  LAB_DOM0_KERNEL=DIR
   (boot dom0 on the kernel tests/lab/host/kernel.sh built in DIR, with its
   modules; the guests keep Debian's), LAB_ICOUNT=1 (QEMU's instruction
   counter is the guests' clock: -icount shift=LAB_ICOUNT_SHIFT (default 4,

@@ -143,6 +143,7 @@ LAB_GUEST_PAGE_SIZE=$page_bytes
 LAB_BALLOON_RESERVE=$balloon_reserve
 LAB_KERNEL=$lkernel
 LAB_KCMDLINE="$kcmdline"
+LAB_GUEST_TSC=${LAB_GUEST_TSC:-}
 CONF
 	# The nonce must not be readable by guests: keep it out of the guest image.
 	"$host/mkimage.sh" overlay "$du" "$run/domu-overlay.cpio"
