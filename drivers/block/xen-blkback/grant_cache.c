@@ -161,11 +161,14 @@ static void xbb_unmap_init(struct xbb_ring *ring, struct xbb_unmap *u)
  * An unmap with room for @max grants.  One of up to %XBB_UNMAP_SMALL
  * comes from the ring's spares (@unmap_spare, refilled by
  * xbb_unmap_recycle()) when it has one, so that a completion does not
- * allocate in the steady state.  @gfp: GFP_NOIO (our own I/O may be what
- * reclaim waits for) or atomic.
+ * allocate in the steady state.  With @pending it is counted in
+ * @unmaps_pending (for xbb_unmap_go()) in the same round trip of
+ * done_lock, which a bio completion takes often enough as it is.
+ * @gfp: GFP_NOIO (our own I/O may be what reclaim waits for) or atomic.
  */
 static struct xbb_unmap *xbb_unmap_alloc(struct xbb_ring *ring,
-					 unsigned int max, gfp_t gfp)
+					 unsigned int max, gfp_t gfp,
+					 bool pending)
 {
 	struct xbb_unmap *u = NULL;
 	unsigned long flags;
@@ -174,45 +177,21 @@ static struct xbb_unmap *xbb_unmap_alloc(struct xbb_ring *ring,
 		max = XBB_UNMAP_SMALL;
 		spin_lock_irqsave(&ring->done_lock, flags);
 		u = xbb_unmap_pop_spare(ring);
-		spin_unlock_irqrestore(&ring->done_lock, flags);
-	}
-	if (!u)
-		u = xbb_unmap_new(max, gfp);
-	if (u)
-		xbb_unmap_init(ring, u);
-	return u;
-}
-
-/*
- * xbb_unmap_alloc() for an unmap that will be started, already counted
- * in @unmaps_pending: a spare is taken and counted in one round trip of
- * done_lock, which a bio completion takes often enough as it is.
- */
-static struct xbb_unmap *xbb_unmap_get(struct xbb_ring *ring,
-				       unsigned int max, gfp_t gfp)
-{
-	struct xbb_unmap *u = NULL;
-	unsigned long flags;
-
-	if (max <= XBB_UNMAP_SMALL) {
-		max = XBB_UNMAP_SMALL;
-		spin_lock_irqsave(&ring->done_lock, flags);
-		u = xbb_unmap_pop_spare(ring);
-		if (u)
+		if (u && pending)
 			ring->unmaps_pending++;
 		spin_unlock_irqrestore(&ring->done_lock, flags);
-		if (u) {
-			xbb_unmap_init(ring, u);
-			return u;
+	}
+	if (!u) {
+		u = xbb_unmap_new(max, gfp);
+		if (!u)
+			return NULL;
+		if (pending) {
+			spin_lock_irqsave(&ring->done_lock, flags);
+			ring->unmaps_pending++;
+			spin_unlock_irqrestore(&ring->done_lock, flags);
 		}
 	}
-	u = xbb_unmap_new(max, gfp);
-	if (!u)
-		return NULL;
 	xbb_unmap_init(ring, u);
-	spin_lock_irqsave(&ring->done_lock, flags);
-	ring->unmaps_pending++;
-	spin_unlock_irqrestore(&ring->done_lock, flags);
 	return u;
 }
 
@@ -303,7 +282,7 @@ static void xbb_unmap_done(int result, struct gntab_unmap_queue_data *data)
 	spin_unlock_irqrestore(&ring->done_lock, flags);
 }
 
-/* Start @u, already counted in @unmaps_pending (xbb_unmap_get()). */
+/* Start @u, already counted in @unmaps_pending (xbb_unmap_alloc()). */
 static void xbb_unmap_go(struct xbb_unmap *u)
 {
 	u->data.data = u;
@@ -606,7 +585,7 @@ static void xbb_release_batch(struct xbb_ring *ring, struct list_head *batch,
 	struct xbb_req *req;
 	unsigned int i, n = 0;
 
-	u = xbb_unmap_alloc(ring, segs, GFP_NOIO);
+	u = xbb_unmap_alloc(ring, segs, GFP_NOIO, false);
 	list_for_each_entry(req, batch, node) {
 		for (i = 0; i < req->nr_segs; i++) {
 			struct xbb_map *m = &req->maps[i];
@@ -701,7 +680,7 @@ bool xbb_release_async(struct xbb_ring *ring, struct xbb_req *req)
 			return false;
 	}
 	if (n) {
-		u = xbb_unmap_get(ring, n, GFP_ATOMIC);
+		u = xbb_unmap_alloc(ring, n, GFP_ATOMIC, true);
 		if (!u)
 			return false;
 	}
@@ -772,7 +751,7 @@ static void xbb_unmap_victims(struct xbb_ring *ring, struct xbb_gnode *v,
 		trace_xen_blkback_pgrant_evict(ring, p->g.gref);
 		if (async && !u && nr) {
 			cap = min_t(unsigned int, nr, XBB_UNMAP_MAX);
-			u = xbb_unmap_alloc(ring, cap, GFP_NOIO);
+			u = xbb_unmap_alloc(ring, cap, GFP_NOIO, false);
 		}
 		if (nr)
 			nr--;
