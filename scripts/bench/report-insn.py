@@ -234,11 +234,12 @@ def render(data, notes, recs):
         "QEMU's plugin (scripts/bench/insn-plugin.c) counted every instruction the two "
         "emulated CPUs ran in each measured window, by address; dom0's vCPUs were pinned "
         "to CPU 0 and the guest's to CPU 1, so *dom0* is CPU 0 (dom0 and Xen working for "
-        "it) and *guest* CPU 1.  Counts are per fio I/O, median over rounds; under the "
-        "instruction-counting clock they are the machine's cost of an I/O, exact to the "
-        "instruction, where IOPS move by a few per cent.  Pinning changes the schedule "
-        "(fewer CPUs for dom0 than in the timed rounds), so compare configurations here "
-        "with each other, not with the IOPS tables.")
+        "it) and *guest* CPU 1.  Counts are per fio I/O, median over rounds: the work an "
+        "I/O costs the machine, counted exactly, though the path itself moves with timing "
+        "(how many responses an event carries, when a vCPU idles: the same configuration "
+        "differed by 4-5 % between two boots).  Pinning changes the schedule (fewer CPUs "
+        "for dom0 than in the timed rounds), so compare configurations of one boot with "
+        "each other, not with the IOPS tables.")
     profiles = []
     for (c, p) in data:
         if p not in profiles:
