@@ -100,8 +100,8 @@ main)
 	# The guests read the TSC natively, as Xen lets them on a host with
 	# an invariant TSC (any server of the last decade).  QEMU's CPU model
 	# has none, so by default Xen emulates each of the guest's rdtsc
-	# (about 6000 instructions; a third of a 4 KiB read's instructions,
-	# BENCH_INSN=1 showed, the same for every pair).  BENCH_TSC=default
+	# (thousands of instructions each; about 40 % of a 4 KiB read's
+	# instructions, BENCH_INSN=1 showed, the same for every pair).  BENCH_TSC=default
 	# leaves it to Xen.
 	export LAB_GUEST_TSC=${BENCH_TSC:-native}
 	;;
