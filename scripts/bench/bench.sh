@@ -287,7 +287,8 @@ if [ -n "$insn" ]; then
 	cp "$top/drivers/block/xen-blkfront/xen-blkfront.ko" "$insn/ours-xen-blkfront.ko" 2>/dev/null
 	cp "/lib/modules/$kver/kernel/drivers/block/xen-blkfront.ko" "$insn/stock-xen-blkfront.ko" 2>/dev/null
 	[ -f "$xmap" ] && cp "$xmap" "$insn/xen.map"
-	if python3 "$top/scripts/bench/report-insn.py" "$res" >"$res/insn.md"; then
+	if LAB_ICOUNT_SHIFT=${LAB_ICOUNT_SHIFT:-4} \
+	   python3 "$top/scripts/bench/report-insn.py" "$res" >"$res/insn.md"; then
 		cat "$res/insn.md" >>"$res/report.md"
 	else
 		echo "bench: the instruction-count report could not be written"

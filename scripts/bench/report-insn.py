@@ -190,12 +190,14 @@ def main():
                     sym[side][nm] = sym[side].get(nm, 0) + k
         per = {s: {k: v / ios for k, v in region[s].items()} for s in SIDES}
         psym = {s: {k: v / ios for k, v in sym[s].items()} for s in SIDES}
-        data.setdefault((w["c"], w["p"]), []).append((per, psym))
+        data.setdefault((w["c"], w["p"]), []).append((per, psym, iops_of(run)))
 
-    print(render(data, notes, recs))
+    ns = 2 ** int(os.environ.get("LAB_ICOUNT_SHIFT", "4"))
+    print(render(data, notes, recs, ns))
     out = {"%s %s" % k: {"rounds": len(v),
                          "per_io": {s: {r: med([x[0][s].get(r, 0) for x in v])
-                                        for r in REGIONS[s]} for s in SIDES}}
+                                        for r in REGIONS[s]} for s in SIDES},
+                         "time_us": time_split(v, ns)}
            for k, v in data.items()}
     with open(os.path.join(res, "insn.json"), "w") as f:
         json.dump({"unit": "instructions per fio I/O", "runs": out, "notes": notes}, f, indent=1)
@@ -216,6 +218,21 @@ def mod_ranges(path):
     return out
 
 
+def time_split(rounds, ns):
+    """Median over rounds of an I/O's time, µs: all of it (1 / IOPS), the
+    part the machine spent running instructions (each costs ns of the
+    instruction-counting clock, whichever CPU runs it, as the emulator runs
+    one CPU at a time), and the rest: every CPU halted, the clock moved
+    on to the next timer."""
+    t = [1e6 / x[2] for x in rounds if x[2] > 0]
+    run = [sum(sum(x[0][s].values()) for s in SIDES) * ns / 1000.0
+           for x in rounds if x[2] > 0]
+    if not t:
+        return None
+    return {"per_io": med(t), "running": med(run),
+            "halted": med([a - b for a, b in zip(t, run)])}
+
+
 def med(xs):
     return statistics.median(xs) if xs else 0
 
@@ -224,7 +241,7 @@ def fmt(x):
     return "%.1fk" % (x / 1000) if x >= 1000 else "%.0f" % x
 
 
-def render(data, notes, recs):
+def render(data, notes, recs, ns):
     md = ["", "## Instructions per I/O, by where they ran (BENCH_INSN=1)", ""]
     if not data:
         md.append("No window was counted.")
@@ -239,7 +256,15 @@ def render(data, notes, recs):
         "(how many responses an event carries, when a vCPU idles: the same configuration "
         "differed by 4-5 % between two boots).  Pinning changes the schedule (fewer CPUs "
         "for dom0 than in the timed rounds), so compare configurations of one boot with "
-        "each other, not with the IOPS tables.")
+        "each other, not with the IOPS tables." + (
+        "  The *time* rows split an I/O's time "
+        "(1/IOPS in that window's run, on the instruction-counting clock) into "
+        "the instructions run, %d ns each whichever CPU runs them (the "
+        "emulator runs one CPU at a time), and the rest, when every CPU was "
+        "halted and the clock moved on to the next timer: waiting, not work.  "
+        "Every configuration, dom0-local included, showed 16-22 %% of its time "
+        "there in the runs of 2026-12-05, so compare that row between "
+        "configurations, not with zero." % ns))
     profiles = []
     for (c, p) in data:
         if p not in profiles:
@@ -260,6 +285,13 @@ def render(data, notes, recs):
                     vals.append(fmt(x))
                 md.append("| %s | %s | %s |" % (s, reg, " | ".join(vals)))
         md.append("| **all** | | %s |" % " | ".join("**%s**" % fmt(tot[c]) for c in cfgs))
+        ts = {c: time_split(data[(c, p)], ns) for c in cfgs}
+        if all(ts.values()):
+            for k, what in (("per_io", "µs per I/O (1/IOPS)"),
+                            ("running", "µs running instructions"),
+                            ("halted", "µs with every CPU halted")):
+                md.append("| time | %s | %s |" % (what, " | ".join(
+                    "%.1f" % ts[c][k] for c in cfgs)))
         for a, b in PAIRS:
             if (a, p) not in data or (b, p) not in data:
                 continue

@@ -29,7 +29,12 @@ LABEL = {
 }
 # fio terse fields as main.sh prints them
 FIO = ["rc", "error", "rbw", "riops", "rlat", "wbw", "wiops", "wlat", "usr",
-       "sys", "ctxt", "intr", "evt", "ipi", "firq", "fspur"]
+       "sys", "ctxt", "intr", "evt", "ipi", "firq", "fspur",
+       # completion latency, usec (absent in runs before 2026-12-06)
+       "rmax", "rp50", "rp99", "rp999", "wmax", "wp50", "wp99", "wp999"]
+# the completion latency figures of a run, as report keys
+CLAT = [("p50", "median"), ("p99", "99th percentile"),
+        ("p999", "99.9th percentile"), ("max", "longest")]
 # ratio name -> (numerator, denominator); "stock-best" is the better of
 # stock-on and stock-off in the same round
 RATIOS = [
@@ -107,6 +112,8 @@ def parse_run(rec, profdef, fio_secs):
         "fio_kernel_ipi": num(f.get("ipi", "")),
         "front_irqs": num(f.get("firq", "")),
         "front_spurious": num(f.get("fspur", "")),
+        "clat_us": {k: num(f.get(("w" if write else "r") + k, ""))
+                    for k, _ in CLAT},
     }
     if not run["ok"]:
         run["iops"] = run["kib_s"] = None
@@ -177,6 +184,8 @@ def parse_run(rec, profdef, fio_secs):
             "spurious_events_per_req": per(delta(s0, s3, ["spurious_events"]),
                                            delta(s0, s3, req)),
             "eoi_delay_jiffies": delta(s0, s3, ["jiffies_eoi_delayed"]),
+            # unmaps retried because a page was still referenced
+            "unmaps_deferred": delta(s0, s3, ["unmaps_deferred"]),
             # our frontend's, from its debugfs (0 for the stock one)
             "front_spurious_per_irq": per(run["front_spurious"],
                                           run["front_irqs"]),
@@ -232,6 +241,11 @@ def main():
                 "lat_us": benchlib.spread(r["lat_us"] for r in rs),
                 "per_round_iops": [get(p, c, n) for n in rounds],
             }
+            for k, _ in CLAT:
+                sp = benchlib.spread(r["clat_us"].get(k) for r in rs
+                                     if r["ok"])
+                if sp:
+                    s["configs"][c]["clat_%s_us" % k] = sp
             cpu = [r["cpu"] for r in rs if "cpu" in r]
             if cpu:
                 keys = sorted({k for c2 in cpu for k in c2})
@@ -424,7 +438,7 @@ def count_summary(recs):
         req = sum((s1.get(k) or 0) - (s0.get(k) or 0)
                   for k in ("rd_req", "wr_req"))
         f = r.get("fio", "").split(";")
-        gevt = int(f[FIO.index("evt")]) if len(f) == len(FIO) and \
+        gevt = int(f[FIO.index("evt")]) if len(f) > FIO.index("evt") and \
             f[FIO.index("evt")].lstrip("-").isdigit() else None
         if req <= 0:
             continue
@@ -749,6 +763,16 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
         md += benchlib.table(["config", "IOPS min", "median", "max",
                               "MiB/s min", "median", "max",
                               "mean lat ms", "IOPS per round"], rows)
+        rows = []
+        for c in configs:
+            x = s["configs"].get(c, {})
+            if any(x.get("clat_%s_us" % k) for k, _ in CLAT):
+                rows.append([LABEL[c]] + [S(x.get("clat_%s_us" % k), 0)
+                                          for k, _ in CLAT])
+        if rows:
+            w("")
+            md += benchlib.table(["completion latency, µs (fio clat)"] +
+                                 [name for _, name in CLAT], rows)
         w("")
         rows = []
         for name, _, _ in RATIOS:
@@ -774,6 +798,7 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
                          S(b.get("oo_req"), 0),
                          S(b.get("spurious_events_per_req"), 3),
                          S(b.get("eoi_delay_jiffies"), 0),
+                         S(b.get("unmaps_deferred"), 0),
                          S(b.get("front_spurious_per_irq"), 3)])
         if rows:
             w("")
@@ -782,7 +807,7 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
                                   "maps/req whole run", "persistent grants",
                                   "pool pages", "oo_req",
                                   "spurious evt/req", "EOI delay jiffies",
-                                  "front spurious/irq"],
+                                  "unmaps deferred", "front spurious/irq"],
                                  rows)
         rows = []
         for c in configs:
@@ -827,7 +852,9 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
       "shows its request counters only (`oo_req`). *spurious evt/req*, "
       "*EOI delay jiffies*: the xenbus core's late-EOI counters of the "
       "backend device over the whole run (events that found no work; "
-      "jiffies their EOI was held back after repeated ones); *front "
+      "jiffies their EOI was held back after repeated ones); *unmaps "
+      "deferred*: our backend's unmaps retried later because the block "
+      "layer still held a page (each waits at least 5 ms); *front "
       "spurious/irq*: the share of our frontend's interrupts that found no "
       "response (its debugfs `rings` file; a frontend's event channel is "
       "backed off after two such in a row). *CPU*: "

@@ -141,10 +141,13 @@ for (n = 1; n < NF; n++) { if (\$n == \"irqs\") i += \$(n + 1); if (\$n == \"spu
 END { print i + 0, s + 0 }'"
 
 # fio command for profile $1 on device $2; prints
-# "rc;error;rbw;riops;rlat;wbw;wiops;wlat;usr;sys;ctxt;intr;evt;ipi;firq;fspur"
+# "rc;error;rbw;riops;rlat;wbw;wiops;wlat;usr;sys;ctxt;intr;evt;ipi;firq;fspur;
+# rmax;rp50;rp99;rp999;wmax;wp50;wp99;wp999"
 # (KiB/s, IOPS, usec, %, and the context switches, interrupts, blkif
 # events and IPIs of the kernel fio ran on, the guest's or dom0's, and our
-# frontend's interrupts and spurious ones, during the whole fio run).
+# frontend's interrupts and spurious ones, during the whole fio run; then
+# fio's completion latency, usec: the longest, the median, the 99th and the
+# 99.9th percentile, for reads and for writes).
 fio_cmd() {
 	local rw bs qd jobs q extra=
 	# shellcheck disable=SC2046
@@ -162,11 +165,12 @@ fio --name=b --filename=$1 --ioengine=libaio --direct=1 --rw=$rw --bs=$bs \
 set -- \$(awk '/^(ctxt|intr) / {print \$2}' /proc/stat); i1=\$1 c1=\$2; \
 set -- \$($FE_CNT); f1=\$1 s1=\$2; \
 set -- \$($IRQ_CNT); \
-echo \"\$rc;\$(grep '^3;' /tmp/b.out | tail -1 | cut -d';' -f5,7,8,40,48,49,81,88,89);\$((c1 - c0));\$((i1 - i0));\$((\$1 - e0));\$((\$2 - p0));\$((f1 - f0));\$((s1 - s0))\""
+echo \"\$rc;\$(grep '^3;' /tmp/b.out | tail -1 | cut -d';' -f5,7,8,40,48,49,81,88,89);\$((c1 - c0));\$((i1 - i0));\$((\$1 - e0));\$((\$2 - p0));\$((f1 - f0));\$((s1 - s0));\
+\$(grep '^3;' /tmp/b.out | tail -1 | cut -d';' -f15,24,30,32,56,65,71,73 | sed 's/[^;=]*=//g')\""
 }
 
 STATS="rd_req wr_req oo_req grants_mapped grants_unmapped persistent_grants \
-pgrant_hits pgrant_misses grants_purged pool_pages squeezes"
+pgrant_hits pgrant_misses grants_purged pool_pages squeezes unmaps_deferred"
 # A snapshot as a JSON object: dom0's uptime, the backend's statistics and
 # late-EOI counters if DIR is given and:
 #   stats  nothing more (before fio starts);
