@@ -64,12 +64,16 @@ def meta(outdir):
 
 
 def spread(values):
-    """min/median/max/n of the numbers in VALUES (None if there are none)."""
+    """min/quartiles/median/max/n of the numbers in VALUES (None if there
+    are none).  The quartiles are interpolated between the values (with
+    three rounds, halfway between the median and the min or max)."""
     v = [x for x in values if x is not None]
     if not v:
         return None
-    return {"min": min(v), "median": statistics.median(v), "max": max(v),
-            "n": len(v)}
+    q1, q3 = (statistics.quantiles(v, n=4, method="inclusive")[::2]
+              if len(v) > 1 else (v[0], v[0]))
+    return {"min": min(v), "q1": q1, "median": statistics.median(v),
+            "q3": q3, "max": max(v), "n": len(v)}
 
 
 def fmt(x, digits=2):

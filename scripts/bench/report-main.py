@@ -299,6 +299,10 @@ def main():
         for p in profiles:
             if p in counts:
                 summary[p]["per_request"] = counts[p]
+    results["verdicts"] = verdicts_of(summary, profiles)
+    results["targets"] = [{k: t[k] for k in ("what", "value", "met")}
+                          for t in targets_of(summary, profiles, profdefs,
+                                              counts)]
     benchlib.write_json(out, results)
     chart = draw(out, profiles, summary)
     write_md(out, host, setup, profiles, profdefs, summary, below, runs,
@@ -590,6 +594,98 @@ def front_md(recs, profiles, profdefs, summary):
     return md
 
 
+# The ratios judged per profile, and the halves without persistent grants
+VERDICT_RATIOS = [
+    ("ours/stock", "ours/stock"),
+    ("ours/best stock", "ours/best stock"),
+    ("ours-off/stock-off", "ours-off/stock-off"),
+    ("our back/stock, persistent off (stock front)", "our back off"),
+    ("our front/stock, persistent off (stock back)", "our front off"),
+]
+
+
+def verdict(sp):
+    """win, loss or within noise: where the ratio's quartiles lie."""
+    if sp["q1"] > 1.0:
+        return "win"
+    if sp["q3"] < 1.0:
+        return "loss"
+    return "within noise"
+
+
+def verdicts_of(summary, profiles):
+    """{profile: {ratio: {"verdict", "median", "q1", "q3"}}}."""
+    out = {}
+    for p in profiles:
+        for name, _ in VERDICT_RATIOS:
+            sp = summary[p]["ratios"].get(name)
+            if sp:
+                out.setdefault(p, {})[name] = {
+                    "verdict": verdict(sp), "median": sp["median"],
+                    "q1": sp["q1"], "q3": sp["q3"]}
+    return out
+
+
+def targets_of(summary, profiles, profdefs, counts):
+    """Issue 18's must-show list, each {"what", "value", "met"}."""
+    F = benchlib.fmt
+    out = []
+
+    def ratio_target(what, name, key, limit, which=None, lowest=True):
+        vals = [(summary[p]["ratios"][name][key], p) for p in which or profiles
+                if summary[p]["ratios"].get(name)]
+        if not vals:
+            return
+        v, p = min(vals)
+        out.append({"what": what, "value": v, "met": v >= limit,
+                    "text": "%s: %s (lowest %s, %s)" % (
+                        what, "met" if v >= limit else "NOT met", F(v), p)})
+
+    small = [p for p in profiles if profdefs[p].split()[1] == "4k"]
+    ratio_target("ours/stock >= 1.5 on the 4 KiB profiles (median)",
+                 "ours/stock", "median", 1.5, small)
+    ratio_target("ours/stock >= 1.2 on every profile (median)",
+                 "ours/stock", "median", 1.2)
+    ratio_target("ours/stock lower quartile >= 1.0 on every profile",
+                 "ours/stock", "q1", 1.0)
+    ratio_target("ours at least the better of stock on/off on every "
+                 "profile (median)", "ours/best stock", "median", 1.0)
+    ratio_target("ours-off/stock-off >= 1.0 on every profile (median)",
+                 "ours-off/stock-off", "median", 1.0)
+    ratio_target("our backend without persistent grants >= stock's "
+                 "(stock front, median)",
+                 "our back/stock, persistent off (stock front)", "median",
+                 1.0)
+    ratio_target("our frontend without persistent grants >= stock's "
+                 "(stock back, median)",
+                 "our front/stock, persistent off (stock back)", "median",
+                 1.0)
+    worst = [summary[p]["backend"].get("ours-on", {}).get(
+        "maps_per_req_steady") for p in profiles]
+    worst = [x["max"] for x in worst if x]
+    if worst:
+        v = max(worst)
+        out.append({"what": "steady-state grant maps per request with "
+                    "persistent grants on <= 0.01", "value": v,
+                    "met": v <= 0.01,
+                    "text": "steady-state grant maps per request with "
+                    "persistent grants on: at most %s over all runs (target "
+                    "<= 0.01): %s" % (F(v, 4), "met" if v <= 0.01 else
+                                      "NOT met")})
+    ops = [counts[p]["ours-on"]["grant_ops"] for p in profiles
+           if "ours-on" in (counts or {}).get(p, {})]
+    if ops:
+        v = max(ops)
+        out.append({"what": "grant map+unmap operations per request with "
+                    "persistent grants on (kprobes) <= 0.01", "value": v,
+                    "met": v <= 0.01,
+                    "text": "grant map+unmap operations per request with "
+                    "persistent grants on, counted in dom0 (kprobes): at "
+                    "most %s (target <= 0.01): %s" % (
+                        F(v, 4), "met" if v <= 0.01 else "NOT met")})
+    return out
+
+
 def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
              attaches, swaps, problems, rounds, configs, chart, complete,
              perf_lines, recs, counts=None):
@@ -636,6 +732,30 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
       "persistent grants in the same round. *grant maps/req*: our backend's "
       "grants mapped per request after the ramp (median [min–max]).")
     w("")
+    verdicts = verdicts_of(summary, profiles)
+    names = [(n, short) for n, short in VERDICT_RATIOS
+             if any(n in verdicts.get(p, {}) for p in profiles)]
+    if names:
+        w("## Verdicts: median (interquartile range) of the per-round ratios")
+        w("")
+        rows = []
+        for p in profiles:
+            row = [p]
+            for n, _ in names:
+                v = verdicts.get(p, {}).get(n)
+                row.append("%s %s (%s–%s)" % (v["verdict"], F(v["median"]),
+                                              F(v["q1"]), F(v["q3"]))
+                           if v else "-")
+            rows.append(row)
+        md += benchlib.table(["profile"] + [short for _, short in names],
+                             rows)
+        w("")
+        w("*win*: the lower quartile is above 1.0; *loss*: the upper "
+          "quartile is below 1.0; *within noise*: 1.0 lies between them.  "
+          "*our back off*, *our front off*: our half against the stock one, "
+          "the other half stock, persistent grants off (measured only when "
+          "BENCH_CONFIGS has oback-off and ofront-off).")
+        w("")
     w("## Where ours is below stock")
     w("")
     if below:
@@ -654,36 +774,8 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
         w("Nowhere: every median ratio ours/stock, ours/best stock and "
           "ours-off/stock-off that was measured is at least 1.0.")
     w("")
-    targets = []
-    worst = [summary[p]["backend"].get("ours-on", {}).get(
-        "maps_per_req_steady") for p in profiles]
-    worst = [x["max"] for x in worst if x]
-    if worst:
-        targets.append("steady-state grant maps per request with persistent "
-                       "grants on: at most %s over all runs (target <= 0.01): "
-                       "%s" % (F(max(worst), 4),
-                               "met" if max(worst) <= 0.01 else "NOT met"))
-    meds = [summary[p]["ratios"].get("ours/stock") for p in profiles]
-    meds = [x["median"] for x in meds if x]
-    if meds:
-        targets.append("ours/stock >= 1.0 on every profile (median): %s "
-                       "(lowest %s)" % ("met" if min(meds) >= 1.0 else
-                                        "NOT met", F(min(meds))))
-    meds = [summary[p]["ratios"].get("ours/best stock") for p in profiles]
-    meds = [x["median"] for x in meds if x]
-    if meds:
-        targets.append("ours at least the better of stock on/off on every "
-                       "profile (median): %s (lowest %s)" % (
-                           "met" if min(meds) >= 1.0 else "NOT met",
-                           F(min(meds))))
-    ops = [counts[p]["ours-on"]["grant_ops"] for p in profiles
-           if "ours-on" in (counts or {}).get(p, {})]
-    if ops:
-        targets.append("grant map+unmap operations per request with "
-                       "persistent grants on, counted in dom0 (kprobes): at "
-                       "most %s (target <= 0.01): %s" % (
-                           F(max(ops), 4),
-                           "met" if max(ops) <= 0.01 else "NOT met"))
+    targets = [t["text"] for t in targets_of(summary, profiles, profdefs,
+                                             counts)]
     if targets:
         w("Targets: " + "; ".join(targets) + ".")
         w("")
