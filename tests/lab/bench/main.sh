@@ -52,7 +52,9 @@
 # CPU i + 1; kernel: where the kernel put it; see pin_irqs),
 # BENCH_WARMUP (3 s of unmeasured I/O after each attach, 0: none; see
 # warm_up), BENCH_INSN=1 (count the instructions each measured window
-# runs, per address, with QEMU's plugin; see insn_setup).
+# runs, per address, with QEMU's plugin; see insn_setup),
+# BENCH_OUR_BACK_PARAMS ("NAME=VALUE ..." for our backend's run-time
+# parameters; see our_back_params).
 . /lab/tests/test_common.sh
 
 ROUNDS=${BENCH_ROUNDS:-3}
@@ -232,13 +234,28 @@ no_vbd() {
 	! ls /sys/bus/xen-backend/devices 2>/dev/null | grep -q '^vbd-'
 }
 
+# BENCH_OUR_BACK_PARAMS="NAME=VALUE ...": our backend's run-time module
+# parameters, set each time it is put in place (an experiment's knob, e.g.
+# poll_us=20); the stock backend keeps its defaults.
+our_back_params() {
+	local kv
+	for kv in ${BENCH_OUR_BACK_PARAMS:-}; do
+		back_param "${kv%%=*}" "${kv#*=}" ||
+			fail "cannot set our backend's ${kv%%=*} to ${kv#*=}"
+	done
+}
+
 use_back() { # ours|stock
 	local t
-	[ -d /sys/module/xen_blkback ] && [ "$(back_kind)" = "$1" ] && return 0
+	if [ -d /sys/module/xen_blkback ] && [ "$(back_kind)" = "$1" ]; then
+		[ "$1" = ours ] && our_back_params
+		return 0
+	fi
 	t=$(date +%s)
 	wait_for 60 no_vbd || fail "a vbd is still present; cannot swap the backend"
 	lab_reload_back "$1"
 	[ "$(back_kind)" = "$1" ] || fail "loaded backend is not $1"
+	[ "$1" = ours ] && our_back_params
 	emit "\"k\":\"swap\",\"side\":\"back\",\"to\":\"$1\",\"srcversion\":$(jstr "$(cat /sys/module/xen_blkback/srcversion 2>/dev/null)"),\"secs\":$(($(date +%s) - t))"
 }
 
@@ -696,6 +713,7 @@ done
 setup our_back_srcversion "$(cat /sys/module/xen_blkback/srcversion 2>/dev/null)"
 setup swap_method "guest disks detached; frontend rmmod + modprobe (stock) / insmod (ours) in the guest with max_queues=2 and feature_persistent; backend rmmod + modprobe/insmod in dom0 when no vbd exists; backend feature_persistent set before each attach"
 setup warm_up "${WARM} s of 1 MiB reads at QD4 on both queues after each attach, not measured"
+setup our_back_params "${BENCH_OUR_BACK_PARAMS:-defaults}"
 setup irq_placement "$IRQ (ring: ring i's interrupt on guest CPU i; other: on CPU i + 1; kernel: left where the kernel put it)"
 setup fio_cpus "one-job profiles pinned to CPU 0 (one queue in use); the two-job profile one job per CPU (both queues)"
 
