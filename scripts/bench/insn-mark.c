@@ -8,12 +8,17 @@
  *   insn-mark start     zero the counts
  *   insn-mark stop K    write the counts since start to insn-K.txt
  *                       (0 <= K < 256)
+ *
+ * Either prints CLOCK_MONOTONIC, read right after the marker, in seconds:
+ * the difference of the two is the counted window's length, without the
+ * start-up of this program or of anything the caller runs around it.
  */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #define INSN_MARK	0x3f0000000000ULL	/* insn-plugin.c has the same */
 #define INSN_MARK_LEN	0x2000UL
@@ -21,6 +26,7 @@
 int main(int argc, char **argv)
 {
 	unsigned long off, k = 0;
+	struct timespec ts;
 	unsigned char *p;
 	void (*mark)(void);
 
@@ -54,5 +60,10 @@ int main(int argc, char **argv)
 #endif
 	mark = (void (*)(void))(p + off);
 	mark();
+	if (clock_gettime(CLOCK_MONOTONIC, &ts)) {
+		perror("insn-mark: clock_gettime");
+		return 1;
+	}
+	printf("%lld.%09ld\n", (long long)ts.tv_sec, ts.tv_nsec);
 	return 0;
 }

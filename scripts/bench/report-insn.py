@@ -134,6 +134,7 @@ def main():
 
     # per (config, profile): list over rounds of {side: {region: n}}, {side: {sym: n}}
     data = {}
+    old_window = []
     for w in wins:
         path = os.path.join(d, "insn-%d.txt" % w["win"])
         run = runs.get((w["r"], w["c"], w["p"]))
@@ -141,7 +142,21 @@ def main():
             notes.append("window %d (%s %s round %d): no counts or no run" %
                          (w["win"], w["c"], w["p"], w["r"]))
             continue
-        secs = run["s2"]["up"] - run["s1"]["up"]
+        # The counted window's length as insn-mark read it at the markers;
+        # runs before 2026-12-06 have only the snapshots around it, whose
+        # interval also holds their own work and the markers' start-up
+        # (0.3-0.4 s of a 2 s window): their counts per I/O come out low.
+        secs = (w.get("t1") or 0) - (w.get("t0") or 0)
+        exact = secs > 0
+        if not exact:
+            secs = run["s2"]["up"] - run["s1"]["up"]
+            if not old_window:
+                notes.append("the windows were timed by the snapshots around "
+                             "them (a run before 2026-12-06): instructions "
+                             "per I/O are low by the snapshots' share of "
+                             "that interval, and the time split is not "
+                             "meaningful")
+                old_window.append(1)
         ios = iops_of(run) * secs
         if ios <= 0:
             continue
@@ -190,7 +205,7 @@ def main():
                     sym[side][nm] = sym[side].get(nm, 0) + k
         per = {s: {k: v / ios for k, v in region[s].items()} for s in SIDES}
         psym = {s: {k: v / ios for k, v in sym[s].items()} for s in SIDES}
-        data.setdefault((w["c"], w["p"]), []).append((per, psym, iops_of(run)))
+        data.setdefault((w["c"], w["p"]), []).append((per, psym, iops_of(run), exact))
 
     ns = 2 ** int(os.environ.get("LAB_ICOUNT_SHIFT", "4"))
     print(render(data, notes, recs, ns))
@@ -224,6 +239,8 @@ def time_split(rounds, ns):
     instruction-counting clock, whichever CPU runs it, as the emulator runs
     one CPU at a time), and the rest: every CPU halted, the clock moved
     on to the next timer."""
+    if not all(x[3] for x in rounds):
+        return None
     t = [1e6 / x[2] for x in rounds if x[2] > 0]
     run = [sum(sum(x[0][s].values()) for s in SIDES) * ns / 1000.0
            for x in rounds if x[2] > 0]
@@ -261,10 +278,8 @@ def render(data, notes, recs, ns):
         "(1/IOPS in that window's run, on the instruction-counting clock) into "
         "the instructions run, %d ns each whichever CPU runs them (the "
         "emulator runs one CPU at a time), and the rest, when every CPU was "
-        "halted and the clock moved on to the next timer: waiting, not work.  "
-        "Every configuration, dom0-local included, showed 16-22 %% of its time "
-        "there in the runs of 2026-12-05, so compare that row between "
-        "configurations, not with zero." % ns))
+        "halted and the clock moved on to the next timer: waiting, not work "
+        "(only for windows timed at their markers, from 2026-12-06)." % ns))
     profiles = []
     for (c, p) in data:
         if p not in profiles:

@@ -392,9 +392,10 @@ run_one() { # round config profile
 	if [ "$PERF" = 1 ]; then
 		$PERF_REC -o /tmp/perf.data -- sleep $pw >/dev/null 2>&1
 	elif [ "$INSN" = 1 ]; then
-		$INSN_MARK start
+		# the counted window's own length, read at the markers
+		INSN_T0=$($INSN_MARK start)
 		sleep $pw
-		$INSN_MARK stop $WIN
+		INSN_T1=$($INSN_MARK stop $WIN)
 	else
 		sleep $pw
 	fi
@@ -452,7 +453,7 @@ insn_window() { # round config profile
 		g=$(gout 'm=/sys/module/xen_blkfront; k=stock;
 			case "$(cat $m/taint)" in *O*) k=ours ;; esac;
 			echo $k $(cat $m/sections/.text) $(awk "\$1 == \"xen_blkfront\" { print \$6, \$2 }" /proc/modules) $(grep -m1 " _text$" /proc/kallsyms)')
-	emit "\"k\":\"insn\",\"win\":$WIN,\"r\":$1,\"c\":\"$2\",\"p\":\"$3\",\"back\":\"$(back_kind)\",\"guest\":$(jstr "$g")"
+	emit "\"k\":\"insn\",\"win\":$WIN,\"r\":$1,\"c\":\"$2\",\"p\":\"$3\",\"back\":\"$(back_kind)\",\"guest\":$(jstr "$g"),\"t0\":${INSN_T0:-0},\"t1\":${INSN_T1:-0}"
 	WIN=$((WIN + 1))
 }
 
