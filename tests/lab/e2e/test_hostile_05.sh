@@ -26,9 +26,14 @@ t0=$(date +%s)
 xenstore-read "/local/domain/0/backend/vbd/$HF_ID/51728/state" >/dev/null ||
 	fail "xenstore does not answer during the storm"
 ls /sys/bus/xen-backend/devices >/dev/null || fail "sysfs does not answer"
-# (xenstored also takes the watch flood meanwhile; TCG, one CPU)
-log "dom0 answered in $(($(date +%s) - t0))s during the storm"
-[ $(($(date +%s) - t0)) -le 20 ] || fail "dom0 took $(($(date +%s) - t0))s to answer during the storm"
+# (xenstored also takes the watch flood meanwhile; TCG, one CPU.)  The time
+# is taken once: on the debug kernel, under the storm, the log line alone
+# (two forks and a console write) took 10 s.  A liveness bound, not a
+# speed one, so it grows with the kernel like every bound of the lab.
+answered=$(($(date +%s) - t0))
+log "dom0 answered in ${answered}s during the storm"
+[ "$answered" -le "$(lab_slow 20)" ] ||
+	fail "dom0 took ${answered}s to answer during the storm (bound $(lab_slow 20)s)"
 sleep 4
 c1=$(cpu)
 log "backend ring thread used $((c1 - c0)) ticks in 4s of storm"
