@@ -667,41 +667,34 @@ def targets_of(summary, profiles, profdefs, counts):
                  "(stock back, median)",
                  "our front/stock, persistent off (stock back)", "median",
                  1.0)
-    worst = [summary[p]["backend"].get("ours-on", {}).get(
-        "maps_per_req_steady") for p in profiles]
-    worst = [x["max"] for x in worst if x]
-    if worst:
-        v = max(worst)
-        out.append({"what": "steady-state grant maps per request with "
-                    "persistent grants on <= 0.01", "value": v,
-                    "met": v <= 0.01,
-                    "text": "steady-state grant maps per request with "
-                    "persistent grants on: at most %s over all runs (target "
-                    "<= 0.01): %s" % (F(v, 4), "met" if v <= 0.01 else
-                                      "NOT met")})
-    ops = [counts[p]["ours-on"]["grant_ops"] for p in profiles
-           if "ours-on" in (counts or {}).get(p, {})]
-    if ops:
-        v = max(ops)
-        out.append({"what": "grant map+unmap operations per request with "
-                    "persistent grants on (kprobes) <= 0.01", "value": v,
-                    "met": v <= 0.01,
-                    "text": "grant map+unmap operations per request with "
-                    "persistent grants on, counted in dom0 (kprobes): at "
-                    "most %s (target <= 0.01): %s" % (
-                        F(v, 4), "met" if v <= 0.01 else "NOT met")})
-    io = [counts[p]["ours-on"].get("grant_ops_io") for p in profiles
-          if "ours-on" in (counts or {}).get(p, {})]
-    io = [x for x in io if x is not None]
-    if io:
-        v = max(io)
-        out.append({"what": "the same without the grants our backend's LRU "
-                    "dropped as idle or over the cap <= 0.01", "value": v,
-                    "met": v <= 0.01,
-                    "text": "the same without the grants our backend's LRU "
-                    "dropped as idle or over the cap (its grants_purged): "
-                    "at most %s: %s" % (F(v, 4), "met" if v <= 0.01 else
-                                        "NOT met")})
+    def at_most(what, text, vals, limit=0.01):
+        vals = [x for x in vals if x is not None]
+        if not vals:
+            return
+        v = max(vals)
+        out.append({"what": "%s <= %s" % (what, limit), "value": v,
+                    "met": v <= limit,
+                    "text": text % F(v, 4) + ": " +
+                    ("met" if v <= limit else "NOT met")})
+
+    at_most("steady-state grant maps per request with persistent grants on",
+            "steady-state grant maps per request with persistent grants on: "
+            "at most %s over all runs (target <= 0.01)",
+            [x["max"] if x else None for x in
+             (summary[p]["backend"].get("ours-on", {}).get(
+                 "maps_per_req_steady") for p in profiles)])
+    ours = [counts[p]["ours-on"] for p in profiles
+            if "ours-on" in (counts or {}).get(p, {})]
+    at_most("grant map+unmap operations per request with persistent grants "
+            "on (kprobes)",
+            "grant map+unmap operations per request with persistent grants "
+            "on, counted in dom0 (kprobes): at most %s (target <= 0.01)",
+            [c["grant_ops"] for c in ours])
+    at_most("the same without the grants our backend's LRU dropped as idle "
+            "or over the cap",
+            "the same without the grants our backend's LRU dropped as idle "
+            "or over the cap (its grants_purged): at most %s",
+            [c.get("grant_ops_io") for c in ours])
     return out
 
 
