@@ -137,10 +137,11 @@ struct xenblk_req_hdr {
  * struct xenblk_req - one request slot, decoded
  * @id: the frontend's cookie, echoed in the response
  * @hdr: the header fields
- * @segs: direct requests: the slot's segment descriptors, all of them
- *	  whatever @hdr.nr_segs says (the checks look at the first nr_segs)
+ * @segs: direct requests: the first @hdr.nr_segs segment descriptors of
+ *	  the slot (all %XENBLK_MAX_DIRECT_SEGS if it claims more, which the
+ *	  checks refuse); entries past them are not written
  * @indirect_grefs: INDIRECT requests: the indirect pages' grants, all of
- *	  them
+ *	  them; not written for other operations
  */
 struct xenblk_req {
 	u64 id;
@@ -202,11 +203,15 @@ static inline void xenblk_decode_seg(const u8 *desc, struct xenblk_seg *seg)
  * xenblk_decode_request() - decode one request slot
  * @slot: private copy of the slot, xenblk_slot_size(@abi) bytes
  * @abi: the layout the frontend negotiated
- * @req: the result; what the operation does not carry is zero
+ * @req: the result; header fields the operation does not carry are zero,
+ *	 and only the segments or indirect grants it carries are written
+ *	 (see &struct xenblk_req)
  *
  * Nothing is checked here: the result is as hostile as the slot was, and
  * goes to the backend's validation next.  An unknown operation still
- * yields its id, so that it can be answered.
+ * yields its id, so that it can be answered.  Only what the request uses
+ * is decoded: a 4 KiB request carries one segment of the eleven a slot
+ * has room for, and the decode runs once per request.
  */
 static inline void xenblk_decode_request(const u8 *slot, enum xenblk_abi abi,
 					 struct xenblk_req *req)
@@ -214,10 +219,11 @@ static inline void xenblk_decode_request(const u8 *slot, enum xenblk_abi abi,
 	unsigned int id = abi == XENBLK_ABI_32 ? XENBLK_OFF_ID_32 :
 						 XENBLK_OFF_ID_64;
 	const u8 *p;
-	unsigned int i;
+	unsigned int i, n;
 
-	memset(req, 0, sizeof(*req));
-	req->hdr.operation = slot[XENBLK_OFF_OPERATION];
+	req->hdr = (struct xenblk_req_hdr){
+		.operation = slot[XENBLK_OFF_OPERATION],
+	};
 	req->id = xenblk_ld64(slot + id);
 
 	switch (req->hdr.operation) {
@@ -228,7 +234,9 @@ static inline void xenblk_decode_request(const u8 *slot, enum xenblk_abi abi,
 		req->hdr.nr_segs = slot[XENBLK_OFF_BYTE1];
 		req->hdr.sector = xenblk_ld64(slot + id + XENBLK_REL_SECTOR);
 		p = slot + id + XENBLK_REL_SEGS;
-		for (i = 0; i < XENBLK_MAX_DIRECT_SEGS; i++)
+		n = req->hdr.nr_segs < XENBLK_MAX_DIRECT_SEGS ?
+		    req->hdr.nr_segs : XENBLK_MAX_DIRECT_SEGS;
+		for (i = 0; i < n; i++)
 			xenblk_decode_seg(p + i * XENBLK_SEG_DESC_SIZE,
 					  &req->segs[i]);
 		break;

@@ -224,7 +224,8 @@ static void check_decoded(const struct xenblk_req *r, const u8 *slot,
 		ORACLE(r->hdr.sector == le64_at(slot, l->sector));
 		ORACLE(!r->hdr.indirect_op && !r->hdr.discard_flag &&
 		       !r->hdr.nr_sectors);
-		for (i = 0; i < 11; i++) {
+		/* The segments the slot claims, at most the eleven it holds. */
+		for (i = 0; i < 11 && i < slot[OFF_RW_NR_SEGS]; i++) {
 			const u8 *d = slot + l->seg + i * SEG_DESC_SIZE;
 
 			ORACLE(r->segs[i].gref == le32_at(d, 0));

@@ -19,6 +19,14 @@ static void fill(u8 *slot)
 	memset(slot, 0xa5, XENBLK_SLOT_MAX);
 }
 
+/* A result full of another marker, so an entry the decode wrote shows up. */
+#define UNTOUCHED	0x5a5a5a5aU
+
+static void fill_result(struct xenblk_req *r)
+{
+	memset(r, 0x5a, sizeof(*r));
+}
+
 static void check_rw(int *unit_failed, enum xenblk_abi abi,
 		     unsigned int id_off)
 {
@@ -35,19 +43,36 @@ static void check_rw(int *unit_failed, enum xenblk_abi abi,
 	slot[seg + 2 * 8 + 4] = 1;
 	slot[seg + 2 * 8 + 5] = 6;
 	put(slot, seg + 10 * 8, 77, 4);
+	fill_result(&r);
 	xenblk_decode_request(slot, abi, &r);
 	EXPECT_EQ(r.hdr.operation, XENBLK_OP_WRITE);
 	EXPECT_EQ(r.hdr.nr_segs, 3);
 	EXPECT(r.id == 0x1122334455667788ULL);
 	EXPECT(r.hdr.sector == 0x0000000100000200ULL);
+	EXPECT_EQ(r.segs[0].gref, 0xa5a5a5a5);
 	EXPECT_EQ(r.segs[2].gref, 0xdeadbeef);
 	EXPECT_EQ(r.segs[2].first_sect, 1);
 	EXPECT_EQ(r.segs[2].last_sect, 6);
-	EXPECT_EQ(r.segs[10].gref, 77);
+	/* Only the three segments the request carries are decoded. */
+	EXPECT_EQ(r.segs[3].gref, UNTOUCHED);
+	EXPECT_EQ(r.segs[10].gref, UNTOUCHED);
 	EXPECT_EQ(r.hdr.indirect_op, 0);
 	EXPECT_EQ(r.hdr.discard_flag, 0);
 	EXPECT(r.hdr.nr_sectors == 0);
-	EXPECT_EQ(r.indirect_grefs[0], 0);
+	EXPECT_EQ(r.indirect_grefs[0], UNTOUCHED);
+
+	/* A full slot, and one claiming more than a slot holds: eleven. */
+	slot[1] = XENBLK_MAX_DIRECT_SEGS;
+	fill_result(&r);
+	xenblk_decode_request(slot, abi, &r);
+	EXPECT_EQ(r.hdr.nr_segs, XENBLK_MAX_DIRECT_SEGS);
+	EXPECT_EQ(r.segs[10].gref, 77);
+	slot[1] = 200;
+	fill_result(&r);
+	xenblk_decode_request(slot, abi, &r);
+	EXPECT_EQ(r.hdr.nr_segs, 200);
+	EXPECT_EQ(r.segs[2].gref, 0xdeadbeef);
+	EXPECT_EQ(r.segs[10].gref, 77);
 }
 
 UNIT_TEST(rw_64)
@@ -75,6 +100,7 @@ static void check_indirect(int *unit_failed, enum xenblk_abi abi,
 	put(slot, id_off + 8, 4096, 8);
 	for (i = 0; i < XENBLK_MAX_INDIRECT_PAGES; i++)
 		put(slot, grefs + 4 * i, 1000 + i, 4);
+	fill_result(&r);
 	xenblk_decode_request(slot, abi, &r);
 	EXPECT_EQ(r.hdr.operation, XENBLK_OP_INDIRECT);
 	EXPECT_EQ(r.hdr.indirect_op, XENBLK_OP_READ);
@@ -84,7 +110,7 @@ static void check_indirect(int *unit_failed, enum xenblk_abi abi,
 	for (i = 0; i < XENBLK_MAX_INDIRECT_PAGES; i++)
 		EXPECT_EQ(r.indirect_grefs[i], 1000 + i);
 	/* the slot's bytes past the header are not taken for segments */
-	EXPECT_EQ(r.segs[0].gref, 0);
+	EXPECT_EQ(r.segs[0].gref, UNTOUCHED);
 }
 
 UNIT_TEST(indirect_64)
@@ -108,6 +134,7 @@ UNIT_TEST(discard_both_abis)
 	put(slot, 4, 9, 8);
 	put(slot, 12, 100, 8);
 	put(slot, 20, 300, 8);
+	fill_result(&r);
 	xenblk_decode_request(slot, XENBLK_ABI_32, &r);
 	EXPECT(r.id == 9 && r.hdr.sector == 100 && r.hdr.nr_sectors == 300);
 	EXPECT_EQ(r.hdr.discard_flag, XENBLK_DISCARD_SECURE);
@@ -132,11 +159,16 @@ UNIT_TEST(unknown_op_keeps_only_id)
 	fill(slot);
 	slot[0] = 4;	/* reserved */
 	put(slot, 8, 5, 8);
+	fill_result(&r);
 	xenblk_decode_request(slot, XENBLK_ABI_64, &r);
 	EXPECT_EQ(r.hdr.operation, 4);
 	EXPECT(r.id == 5);
 	EXPECT_EQ(r.hdr.nr_segs, 0);
 	EXPECT(r.hdr.sector == 0);
+	EXPECT_EQ(r.hdr.indirect_op, 0);
+	EXPECT_EQ(r.hdr.discard_flag, 0);
+	EXPECT(r.hdr.nr_sectors == 0);
+	EXPECT_EQ(r.segs[0].gref, UNTOUCHED);
 }
 
 UNIT_TEST(indirect_descriptor)
