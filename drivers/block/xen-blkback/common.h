@@ -540,6 +540,7 @@ void xbb_finish_done(struct xbb_ring *ring);
 void xbb_drain_done(struct xbb_ring *ring);
 void xbb_answer_list(struct xbb_ring *ring, struct list_head *list);
 bool __xbb_answer_list(struct xbb_ring *ring, struct list_head *list);
+void __xbb_inflight_put(struct xbb_ring *ring);
 
 /* grant_cache.c */
 int xbb_map_grants(struct xbb_ring *ring, struct xbb_map *maps,

@@ -161,14 +161,17 @@ static void xbb_unmap_init(struct xbb_ring *ring, struct xbb_unmap *u)
  * An unmap with room for @max grants.  One of up to %XBB_UNMAP_SMALL
  * comes from the ring's spares (@unmap_spare, refilled by
  * xbb_unmap_recycle()) when it has one, so that a completion does not
- * allocate in the steady state.  With @pending it is counted in
- * @unmaps_pending (for xbb_unmap_go()) in the same round trip of
- * done_lock, which a bio completion takes often enough as it is.
+ * allocate in the steady state.
  * @gfp: GFP_NOIO (our own I/O may be what reclaim waits for) or atomic.
+ * @completion: for a request whose bios are done: the unmap is counted in
+ *	@unmaps_pending (for xbb_unmap_go()) and the request's count in
+ *	@inflight ends (__xbb_inflight_put()), both in the one round trip
+ *	of done_lock that also takes the spare.  The ring cannot go away
+ *	in between: teardown waits for both counts.
  */
 static struct xbb_unmap *xbb_unmap_alloc(struct xbb_ring *ring,
 					 unsigned int max, gfp_t gfp,
-					 bool pending)
+					 bool completion)
 {
 	struct xbb_unmap *u = NULL;
 	unsigned long flags;
@@ -177,17 +180,20 @@ static struct xbb_unmap *xbb_unmap_alloc(struct xbb_ring *ring,
 		max = XBB_UNMAP_SMALL;
 		spin_lock_irqsave(&ring->done_lock, flags);
 		u = xbb_unmap_pop_spare(ring);
-		if (u && pending)
+		if (u && completion) {
 			ring->unmaps_pending++;
+			__xbb_inflight_put(ring);
+		}
 		spin_unlock_irqrestore(&ring->done_lock, flags);
 	}
 	if (!u) {
 		u = xbb_unmap_new(max, gfp);
 		if (!u)
 			return NULL;
-		if (pending) {
+		if (completion) {
 			spin_lock_irqsave(&ring->done_lock, flags);
 			ring->unmaps_pending++;
+			__xbb_inflight_put(ring);
 			spin_unlock_irqrestore(&ring->done_lock, flags);
 		}
 	}
@@ -658,12 +664,14 @@ void xbb_release_done(struct xbb_ring *ring, struct list_head *done)
  * ring kept from an earlier unmap; a request of more than
  * %BLKIF_MAX_SEGMENTS_PER_REQUEST segments, or one that finds no spare
  * (the first ones after connect), allocates it with GFP_ATOMIC.
- * Return: false, with nothing changed, if no memory could be had: the
- * caller then leaves the request to the ring thread.
+ * Return: true if the request is taken care of: it no longer counts in
+ * @inflight, and the ring may be gone once the answer is sent.  False,
+ * with nothing changed, if no memory could be had: the caller then
+ * leaves the request to the ring thread and ends its count in @inflight.
  */
 bool xbb_release_async(struct xbb_ring *ring, struct xbb_req *req)
 {
-	unsigned long now = jiffies;
+	unsigned long now = jiffies, flags;
 	struct xbb_unmap *u = NULL;
 	unsigned int i, n = 0;
 	LIST_HEAD(answer);
@@ -700,7 +708,12 @@ bool xbb_release_async(struct xbb_ring *ring, struct xbb_req *req)
 	}
 	/* Nothing was mapped per request after all. */
 	list_add_tail(&req->node, &answer);
-	xbb_answer_list(ring, &answer);
+	spin_lock_irqsave(&ring->done_lock, flags);
+	if (__xbb_answer_list(ring, &answer))
+		notify_remote_via_irq(ring->irq);
+	__xbb_inflight_put(ring);
+	/* Teardown may free the ring as soon as this lock is dropped. */
+	spin_unlock_irqrestore(&ring->done_lock, flags);
 	return true;
 }
 

@@ -143,29 +143,48 @@ static void xbb_end_early(struct xbb_ring *ring, struct xbb_req *req, int err)
 		ring->index, ring->malformed_run);
 }
 
+/**
+ * __xbb_inflight_put() - a request of @ring no longer has I/O outstanding
+ * @ring: the ring
+ *
+ * Unless something else still holds the ring (an asynchronous unmap
+ * counted in @unmaps_pending), teardown may free it as soon as the
+ * caller drops done_lock.
+ *
+ * Context: any, with @ring's done_lock held.
+ */
+void __xbb_inflight_put(struct xbb_ring *ring)
+{
+	lockdep_assert_held(&ring->done_lock);
+	ring->inflight--;
+	/* The waiter tests @inflight under this lock: no wake-up is lost. */
+	if (!ring->inflight && wq_has_sleeper(&ring->inflight_wq))
+		wake_up(&ring->inflight_wq);
+}
+
 /*
  * The last reference to a request with I/O, in whatever context completed
  * its last bio.  With only persistent grants (or none) it is answered
  * right here.  Per-request mappings are unmapped from here too, without
  * waiting, and the request answered once they are gone
- * (xbb_release_async()); only when no memory can be had for that does
- * the request go to the ring thread, which unmaps them in batches.
+ * (xbb_release_async(), which also ends its count in @inflight); only
+ * when no memory can be had for that does the request go to the ring
+ * thread, which unmaps them in batches.
  */
 static void xbb_req_put(struct xbb_req *req)
 {
 	struct xbb_ring *ring = req->ring;
 	unsigned long flags;
-	bool direct, unmapping = false;
+	bool direct;
 
 	if (!atomic_dec_and_test(&req->pending))
 		return;
 
 	/* The grants are released before the frontend may reuse them. */
 	direct = xbb_release_persistent(req->maps, req->nr_segs);
-	if (!direct)
-		unmapping = xbb_release_async(ring, req);
+	if (!direct && xbb_release_async(ring, req))
+		return;
 
-	/* An unmapping request is answered by its unmap, counted until then. */
 	spin_lock_irqsave(&ring->done_lock, flags);
 	if (direct) {
 		/*
@@ -176,14 +195,11 @@ static void xbb_req_put(struct xbb_req *req)
 		xbb_send_response(ring, req->id, req->data_op,
 				  READ_ONCE(req->status));
 		__xbb_req_free(ring, req);
-	} else if (!unmapping) {
+	} else {
 		list_add_tail(&req->node, &ring->done_list);
 		wake_up(&ring->wq);
 	}
-	ring->inflight--;
-	/* The waiter tests @inflight under this lock: no wake-up is lost. */
-	if (!ring->inflight && wq_has_sleeper(&ring->inflight_wq))
-		wake_up(&ring->inflight_wq);
+	__xbb_inflight_put(ring);
 	/* Teardown may free the ring as soon as this lock is dropped. */
 	spin_unlock_irqrestore(&ring->done_lock, flags);
 }
@@ -579,10 +595,16 @@ void xbb_finish_done(struct xbb_ring *ring)
 {
 	LIST_HEAD(done);
 
-	spin_lock_irq(&ring->done_lock);
-	list_splice_init(&ring->done_list, &done);
-	spin_unlock_irq(&ring->done_lock);
-	xbb_release_done(ring, &done);
+	/*
+	 * Normally empty: completions unmap for themselves.  One added
+	 * after this look wakes the thread, which comes back here.
+	 */
+	if (!list_empty_careful(&ring->done_list)) {
+		spin_lock_irq(&ring->done_lock);
+		list_splice_init(&ring->done_list, &done);
+		spin_unlock_irq(&ring->done_lock);
+		xbb_release_done(ring, &done);
+	}
 	xbb_unmap_reap(ring);
 }
 
