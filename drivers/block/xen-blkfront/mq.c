@@ -388,7 +388,11 @@ static blk_status_t blkfront_queue_rw(struct blkfront_ring *ring,
 			blkfront_build_chunk(&b, sg_page(sg), &c);
 	}
 	WARN_ON_ONCE(b.req || b.slot != slots);
-	if (refs)
+	/*
+	 * Normally every reference reserved was claimed; giving back none
+	 * would still take the grant table's global lock.
+	 */
+	if (refs && !gnttab_empty_grant_references(&b.head))
 		gnttab_free_grant_references(b.head);
 	ring->stat_rw_reqs++;
 	ring->stat_data_grants += b.grants;
