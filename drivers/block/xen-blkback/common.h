@@ -189,6 +189,8 @@ enum xbb_protocol {
  *
  * Written by the ring thread only (or by teardown once the thread is gone),
  * so no atomics on the I/O path; readers sum the rings with READ_ONCE().
+ * The few counted outside the thread go to a second set, &xbb_ring.cst,
+ * under the ring's done_lock.
  * The field names follow the sysfs files of the same names.
  *
  * @oo_req: times request reading stopped for lack of a request slot
@@ -321,27 +323,31 @@ enum {
  * @rsp_lock: serialises writing responses into the shared ring (ring
  *	      thread and bio completion); nests inside @done_lock
  * @done_lock: protects @done_list, @inflight, @free_reqs, @starved,
- *	       @unmapped, @unmaps_pending and @unmap_spare (taken from bio
+ *	       @unmaps_pending, @unmap_spare and @cst (taken from bio
  *	       completion)
  * @done_list: requests whose I/O completed and whose grants need the
  *	       ring thread (per-request mappings to unmap) before the answer
  * @inflight: requests with bios outstanding
  * @inflight_wq: teardown waits here for @inflight and @unmaps_pending to
  *		 reach zero
- * @unmapped: asynchronous unmaps done, their pages not yet back in @pool
  * @unmaps_pending: asynchronous unmaps not yet done
  * @unmap_spare: finished asynchronous unmaps kept for reuse, so that a
  *		 bio completion need not allocate one (grant_cache.c)
  * @unmap_spares: entries in @unmap_spare, at most @nr_reqs
+ * @cst: the counters of asynchronous unmaps (grants_unmapped,
+ *	 unmaps_deferred), which end outside the ring thread; sysfs adds
+ *	 them to @st's
  *
  * A request whose grants are all persistent is answered from its bio
  * completion (the grants released, the response written under @rsp_lock,
  * the slot freed), without waking the thread.  So is a request whose
  * per-request mappings were unmapped asynchronously, from the end of
- * that unmap (grant_cache.c).  Everything else belongs to the ring
- * thread: the grant cache tree (see the concurrency note in
- * include/xen-blkback/gcache.h), the page pool, the counters and the
- * request consumer.  Teardown takes over once it has stopped the thread
+ * that unmap (grant_cache.c), which also gives its pages back to the
+ * page pool (the pool has a lock of its own; pages are taken from it
+ * only by the ring thread).  Everything else belongs to the ring thread:
+ * the grant cache tree (see the concurrency note in
+ * include/xen-blkback/gcache.h), the counters in @st and the request
+ * consumer.  Teardown takes over once it has stopped the thread
  * and waited for @inflight and @unmaps_pending to reach zero.
  */
 struct xbb_ring {
@@ -382,10 +388,10 @@ struct xbb_ring {
 	struct list_head done_list;
 	unsigned int inflight;
 	wait_queue_head_t inflight_wq;
-	struct list_head unmapped;
 	unsigned int unmaps_pending;
 	struct list_head unmap_spare;
 	unsigned int unmap_spares;
+	struct xbb_stats cst;
 };
 
 /**
@@ -548,7 +554,6 @@ int xbb_map_grants(struct xbb_ring *ring, struct xbb_map *maps,
 void xbb_release_grants(struct xbb_ring *ring, struct xbb_map *maps,
 			unsigned int nr);
 void xbb_release_done(struct xbb_ring *ring, struct list_head *done);
-void xbb_unmap_reap(struct xbb_ring *ring);
 unsigned int xbb_unmaps_pending(struct xbb_ring *ring);
 void xbb_unmap_spares_free(struct xbb_ring *ring);
 bool xbb_release_persistent(struct xbb_map *maps, unsigned int nr);

@@ -2,12 +2,14 @@
 /*
  * xen-blkback: mapping the frontend's grants, persistently or per request.
  *
- * All functions here but xbb_release_persistent() run in the ring thread
- * (or in teardown after the thread has stopped); the cache tree, the pool,
- * the scratch arrays and the counters are therefore used without locks.
- * The exception is the end of an asynchronous unmap (xbb_unmap_done()),
- * which may run in a workqueue: it answers requests, as bio completion
- * does, and leaves its pages to the ring thread on a locked list.
+ * All functions here but xbb_release_persistent() and xbb_release_async()
+ * run in the ring thread (or in teardown after the thread has stopped);
+ * the cache tree, the scratch arrays and the counters in @st are
+ * therefore used without locks.  The two run in bio completion, and so
+ * does the end of an asynchronous unmap (xbb_unmap_done()), which may
+ * also run in a workqueue: it answers requests and gives pages back to
+ * the pool (the grant table's page cache, which has a lock of its own),
+ * and counts in @cst under done_lock.
  */
 
 #include <linux/slab.h>
@@ -35,11 +37,12 @@ static void xbb_map_clear(struct xbb_map *m)
  * while single operations of it fail: a page whose own unmap failed may
  * still hold the guest's frame, so it is never reused, only counted and
  * named; so are all the pages of a hypercall that failed as a whole.
- * @pages is compacted in place.
+ * @pages is compacted in place.  The pool takes pages from any context
+ * (its own lock); the caller counts the pages given back, returned.
  */
-static void xbb_unmap_finish(struct xbb_ring *ring, int err,
-			     struct gnttab_unmap_grant_ref *ops,
-			     struct page **pages, unsigned int n)
+static unsigned int xbb_unmap_finish(struct xbb_ring *ring, int err,
+				     struct gnttab_unmap_grant_ref *ops,
+				     struct page **pages, unsigned int n)
 {
 	unsigned int i, kept = 0;
 
@@ -47,7 +50,7 @@ static void xbb_unmap_finish(struct xbb_ring *ring, int err,
 		xbb_ring_err(ring,
 			     "queue %u: unmapping %u grants failed (%d), leaking their pages\n",
 			     ring->index, n, err);
-		return;
+		return 0;
 	}
 	for (i = 0; i < n; i++) {
 		if (ops[i].status == GNTST_okay) {
@@ -58,8 +61,8 @@ static void xbb_unmap_finish(struct xbb_ring *ring, int err,
 			     "queue %u: unmapping handle %u failed (status %d), leaking its page\n",
 			     ring->index, ops[i].handle, ops[i].status);
 	}
-	ring->st.grants_unmapped += kept;
 	xbb_pool_put(ring, pages, kept);
+	return kept;
 }
 
 /*
@@ -79,8 +82,9 @@ static void xbb_unmap_batch(struct xbb_ring *ring, unsigned int n)
 	unmap_data->kunmap_ops = NULL;
 	unmap_data->pages = ring->batch_pages;
 	unmap_data->count = n;
-	xbb_unmap_finish(ring, gnttab_unmap_refs_sync(unmap_data),
-			 ring->unmap_ops, ring->batch_pages, n);
+	ring->st.grants_unmapped +=
+		xbb_unmap_finish(ring, gnttab_unmap_refs_sync(unmap_data),
+				 ring->unmap_ops, ring->batch_pages, n);
 }
 
 /**
@@ -88,9 +92,8 @@ static void xbb_unmap_batch(struct xbb_ring *ring, unsigned int n)
  *	answered once they are
  * @data: what gnttab_unmap_refs_async() works on
  * @ring: owning ring
- * @node: link in the ring's @unmapped list once Xen has unmapped them
+ * @node: link in the ring's @unmap_spare list while kept for reuse
  * @reqs: requests whose per-request mappings are all in this unmap
- * @result: the unmap's result
  * @cap: entries @ops and @pages have room for
  * @ops: unmap operations, @data.count of them
  * @pages: the pages those grants are mapped into
@@ -106,7 +109,6 @@ struct xbb_unmap {
 	struct xbb_ring *ring;
 	struct list_head node;
 	struct list_head reqs;
-	int result;
 	unsigned int cap;
 	struct gnttab_unmap_grant_ref *ops;
 	struct page **pages;
@@ -222,27 +224,6 @@ static void xbb_unmap_recycle(struct xbb_ring *ring, struct xbb_unmap *u)
 	kfree(u);
 }
 
-/* xbb_unmap_recycle() for a list of unmaps, in one round trip of the lock. */
-static void xbb_unmap_recycle_list(struct xbb_ring *ring,
-				   struct list_head *list)
-{
-	struct xbb_unmap *u, *tmp;
-
-	if (list_empty(list))
-		return;
-	spin_lock_irq(&ring->done_lock);
-	list_for_each_entry_safe(u, tmp, list, node) {
-		if (u->cap != XBB_UNMAP_SMALL ||
-		    ring->unmap_spares >= ring->nr_reqs)
-			continue;
-		list_move(&u->node, &ring->unmap_spare);
-		ring->unmap_spares++;
-	}
-	spin_unlock_irq(&ring->done_lock);
-	list_for_each_entry_safe(u, tmp, list, node)
-		kfree(u);
-}
-
 /**
  * xbb_unmap_spares_free() - free the unmaps a ring kept for reuse
  * @ring: the ring, its thread stopped and no unmap of it pending
@@ -264,28 +245,40 @@ void xbb_unmap_spares_free(struct xbb_ring *ring)
 
 /*
  * Xen has unmapped the grants (or failed to).  Runs where the unmap was
- * started (the ring thread, or a bio's completion) when nothing held the
- * pages, else later from a workqueue: it answers the requests (any
- * context may) and leaves the pages to the ring thread, which alone
- * touches the pool and takes them back at its next pass, without being
- * woken for it.  The ring lives until @unmaps_pending is back at zero,
- * which teardown waits for.
+ * started (a bio's completion, or the ring thread) when nothing held the
+ * pages, else later from a workqueue.  The pages go back to the pool, the
+ * requests are answered (any context may do both), and the record is
+ * kept for the next completion, all in one round trip of done_lock.  The
+ * ring lives until @unmaps_pending is back at zero, which teardown waits
+ * for, and the pool is in order by then.
  */
 static void xbb_unmap_done(int result, struct gntab_unmap_queue_data *data)
 {
 	struct xbb_unmap *u = data->data;
 	struct xbb_ring *ring = u->ring;
 	unsigned long flags;
+	unsigned int kept;
+	bool spare;
 
-	u->result = result;
+	kept = xbb_unmap_finish(ring, result, u->ops, u->pages, u->data.count);
 	spin_lock_irqsave(&ring->done_lock, flags);
 	if (!list_empty(&u->reqs) && __xbb_answer_list(ring, &u->reqs))
 		notify_remote_via_irq(ring->irq);
-	list_add_tail(&u->node, &ring->unmapped);
+	ring->cst.grants_unmapped += kept;
+	/* Retried at least once: some page was still in use. */
+	if (u->data.age)
+		ring->cst.unmaps_deferred++;
+	spare = u->cap == XBB_UNMAP_SMALL && ring->unmap_spares < ring->nr_reqs;
+	if (spare) {
+		list_add(&u->node, &ring->unmap_spare);
+		ring->unmap_spares++;
+	}
 	if (!--ring->unmaps_pending && wq_has_sleeper(&ring->inflight_wq))
 		wake_up(&ring->inflight_wq);
 	/* Teardown may free the ring as soon as this lock is dropped. */
 	spin_unlock_irqrestore(&ring->done_lock, flags);
+	if (!spare)
+		kfree(u);
 }
 
 /* Start @u, already counted in @unmaps_pending (xbb_unmap_alloc()). */
@@ -307,32 +300,6 @@ static void xbb_unmap_start(struct xbb_ring *ring, struct xbb_unmap *u)
 	ring->unmaps_pending++;
 	spin_unlock_irqrestore(&ring->done_lock, flags);
 	xbb_unmap_go(u);
-}
-
-/**
- * xbb_unmap_reap() - take back the pages of finished asynchronous unmaps
- * @ring: the ring
- *
- * Context: ring thread, or teardown after the thread stopped.
- */
-void xbb_unmap_reap(struct xbb_ring *ring)
-{
-	struct xbb_unmap *u, *tmp;
-	LIST_HEAD(list);
-
-	if (list_empty_careful(&ring->unmapped))
-		return;
-	spin_lock_irq(&ring->done_lock);
-	list_splice_init(&ring->unmapped, &list);
-	spin_unlock_irq(&ring->done_lock);
-	list_for_each_entry_safe(u, tmp, &list, node) {
-		/* Retried at least once: some page was still in use. */
-		if (u->data.age)
-			ring->st.unmaps_deferred++;
-		xbb_unmap_finish(ring, u->result, u->ops, u->pages,
-				 u->data.count);
-	}
-	xbb_unmap_recycle_list(ring, &list);
 }
 
 /**
@@ -657,8 +624,8 @@ void xbb_release_done(struct xbb_ring *ring, struct list_head *done)
  * Persistent grants are marked free; per-request mappings are unmapped
  * with gnttab_unmap_refs_async() at once, and the request is answered
  * from the unmap's completion, normally before this returns: no trip
- * through the ring thread.  Its pages reach the pool at the ring
- * thread's next pass (xbb_unmap_reap()).
+ * through the ring thread, whose pool takes the pages back at the same
+ * time.
  *
  * Context: any (bio completion).  The unmap's record is normally one the
  * ring kept from an earlier unmap; a request of more than

@@ -583,11 +583,11 @@ bool __xbb_answer_list(struct xbb_ring *ring, struct list_head *list)
  * xbb_finish_done() - answer the requests whose I/O completed
  * @ring: the ring
  *
- * These are the requests that hold per-request mappings.  Their grants
- * are unmapped together, in as few hypercalls as the batch size allows,
- * and the requests are answered, with one push per hypercall, once their
- * grants are unmapped (xbb_release_done()).  The pages of unmaps that
- * finished since the last call go back to the pool.
+ * These are the requests that hold per-request mappings and that their
+ * completion could not unmap for want of memory.  Their grants are
+ * unmapped together, in as few hypercalls as the batch size allows, and
+ * the requests are answered, with one push per hypercall, once their
+ * grants are unmapped (xbb_release_done()).
  *
  * Context: ring thread, or teardown after the thread stopped; may sleep.
  */
@@ -605,7 +605,6 @@ void xbb_finish_done(struct xbb_ring *ring)
 		spin_unlock_irq(&ring->done_lock);
 		xbb_release_done(ring, &done);
 	}
-	xbb_unmap_reap(ring);
 }
 
 /**
@@ -633,5 +632,4 @@ void xbb_drain_done(struct xbb_ring *ring)
 	xbb_wait_idle(ring);
 	xbb_finish_done(ring);
 	wait_event(ring->inflight_wq, !xbb_unmaps_pending(ring));
-	xbb_unmap_reap(ring);
 }

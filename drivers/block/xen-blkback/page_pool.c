@@ -90,7 +90,8 @@ int xbb_pool_get(struct xbb_ring *ring, struct page **page,
  * @pages: the pages
  * @nr: entries in @pages
  *
- * Context: ring thread or teardown.
+ * Context: any (the page cache has its own lock): the ring thread,
+ * teardown, or the end of an asynchronous unmap.
  */
 void xbb_pool_put(struct xbb_ring *ring, struct page **pages, unsigned int nr)
 {

@@ -27,7 +27,6 @@ static bool xbb_ring_has_work(struct xbb_ring *ring)
 	return (test_bit(XBB_RING_KICK, &ring->flags) && !ring->halted &&
 		!READ_ONCE(ring->starved)) ||
 	       !list_empty_careful(&ring->done_list) ||
-	       !list_empty_careful(&ring->unmapped) ||
 	       atomic_read(&ring->be->squeeze_gen) != ring->squeeze_seen;
 }
 
@@ -153,7 +152,6 @@ void xbb_ring_init(struct xbb_ring *ring, struct xbb_device *be,
 	spin_lock_init(&ring->done_lock);
 	INIT_LIST_HEAD(&ring->done_list);
 	INIT_LIST_HEAD(&ring->free_reqs);
-	INIT_LIST_HEAD(&ring->unmapped);
 	INIT_LIST_HEAD(&ring->unmap_spare);
 	xbb_gcache_init(&ring->gcache);
 	xbb_pool_init(ring);

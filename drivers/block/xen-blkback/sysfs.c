@@ -3,8 +3,9 @@
  * xen-blkback: per-device sysfs attributes (ABI, see
  * Documentation/ABI/testing/sysfs-bus-xen-backend-vbd).
  *
- * Counters are kept per ring by the ring threads without atomics and
- * summed here, together with the totals of rings already torn down.
+ * Counters are kept per ring by the ring threads without atomics (and
+ * a few by the completion side, under a lock) and summed here, together
+ * with the totals of rings already torn down.
  */
 
 #include <linux/device.h>
@@ -70,6 +71,8 @@ static ssize_t xbb_counter_show(struct device *d,
 	sum = v[idx];
 	for (i = 0; i < be->nr_rings; i++) {
 		v = (const u64 *)&be->rings[i].st;
+		sum += READ_ONCE(v[idx]);
+		v = (const u64 *)&be->rings[i].cst;
 		sum += READ_ONCE(v[idx]);
 	}
 	mutex_unlock(&be->lock);

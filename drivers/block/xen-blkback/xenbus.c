@@ -32,6 +32,7 @@ static void xbb_disconnect(struct xbb_device *be)
 	for (i = 0; i < be->nr_rings; i++) {
 		xbb_ring_disconnect(&be->rings[i]);
 		xbb_stats_retire(be, &be->rings[i].st);
+		xbb_stats_retire(be, &be->rings[i].cst);
 	}
 	kfree(be->rings);
 	be->rings = NULL;
