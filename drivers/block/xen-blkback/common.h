@@ -327,7 +327,10 @@ enum {
  *	       completion)
  * @done_list: requests whose I/O completed and whose grants need the
  *	       ring thread (per-request mappings to unmap) before the answer
- * @inflight: requests with bios outstanding
+ * @inflight: requests taken off the ring and not yet done with: counted
+ *	      when the ring thread takes a slot for one, until it is
+ *	      answered early or its last bio completes (the answer of an
+ *	      unmapping request may come later: see @unmaps_pending)
  * @inflight_wq: teardown waits here for @inflight and @unmaps_pending to
  *		 reach zero
  * @unmaps_pending: asynchronous unmaps not yet done

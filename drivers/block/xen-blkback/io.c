@@ -82,17 +82,22 @@ static void xbb_send_response(struct xbb_ring *ring, u64 id, u8 op,
 		notify_remote_via_irq(ring->irq);
 }
 
-/* A free request slot; none marks the ring starved until one is freed. */
+/*
+ * A free request slot, counted in @inflight from here on (one round trip
+ * of done_lock for both); none marks the ring starved until one is freed.
+ */
 static struct xbb_req *xbb_req_alloc(struct xbb_ring *ring)
 {
 	struct xbb_req *req;
 
 	spin_lock_irq(&ring->done_lock);
 	req = list_first_entry_or_null(&ring->free_reqs, struct xbb_req, node);
-	if (req)
+	if (req) {
 		list_del(&req->node);
-	else
+		ring->inflight++;
+	} else {
 		WRITE_ONCE(ring->starved, true);
+	}
 	spin_unlock_irq(&ring->done_lock);
 	return req;
 }
@@ -108,43 +113,8 @@ static void __xbb_req_free(struct xbb_ring *ring, struct xbb_req *req)
 	}
 }
 
-static void xbb_req_free(struct xbb_ring *ring, struct xbb_req *req)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&ring->done_lock, flags);
-	__xbb_req_free(ring, req);
-	spin_unlock_irqrestore(&ring->done_lock, flags);
-}
-
-static int xbb_errno_to_status(int err)
-{
-	if (!err)
-		return BLKIF_RSP_OKAY;
-	return err == -EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP : BLKIF_RSP_ERROR;
-}
-
-/* Answer a request that never reached the block layer. */
-static void xbb_end_early(struct xbb_ring *ring, struct xbb_req *req, int err)
-{
-	xbb_send_response(ring, req->id, req->data_op,
-			  xbb_errno_to_status(err));
-	xbb_req_free(ring, req);
-	if (err != -EINVAL || ++ring->malformed_run < XBB_MALFORMED_RUN_MAX)
-		return;
-	/*
-	 * Back off from a frontend that sends nothing but garbage: stop
-	 * reading this queue (its later requests go unanswered) until the
-	 * frontend reconnects.  Said once, whatever the ratelimit.
-	 */
-	ring->halted = true;
-	dev_err(xbb_dev(ring),
-		"queue %u: %u malformed requests in a row, halting queue until the frontend reconnects\n",
-		ring->index, ring->malformed_run);
-}
-
 /**
- * __xbb_inflight_put() - a request of @ring no longer has I/O outstanding
+ * __xbb_inflight_put() - a request of @ring is done with (see @inflight)
  * @ring: the ring
  *
  * Unless something else still holds the ring (an asynchronous unmap
@@ -157,9 +127,41 @@ void __xbb_inflight_put(struct xbb_ring *ring)
 {
 	lockdep_assert_held(&ring->done_lock);
 	ring->inflight--;
-	/* The waiter tests @inflight under this lock: no wake-up is lost. */
-	if (!ring->inflight && wq_has_sleeper(&ring->inflight_wq))
+	/*
+	 * Waiters test @inflight under this lock, so no wake-up is lost: a
+	 * barrier waits for 1 (itself), teardown for 0.
+	 */
+	if (ring->inflight <= 1 && wq_has_sleeper(&ring->inflight_wq))
 		wake_up(&ring->inflight_wq);
+}
+
+static int xbb_errno_to_status(int err)
+{
+	if (!err)
+		return BLKIF_RSP_OKAY;
+	return err == -EOPNOTSUPP ? BLKIF_RSP_EOPNOTSUPP : BLKIF_RSP_ERROR;
+}
+
+/* Answer a request that never reached the block layer.  Ring thread. */
+static void xbb_end_early(struct xbb_ring *ring, struct xbb_req *req, int err)
+{
+	spin_lock_irq(&ring->done_lock);
+	xbb_send_response(ring, req->id, req->data_op,
+			  xbb_errno_to_status(err));
+	__xbb_req_free(ring, req);
+	__xbb_inflight_put(ring);
+	spin_unlock_irq(&ring->done_lock);
+	if (err != -EINVAL || ++ring->malformed_run < XBB_MALFORMED_RUN_MAX)
+		return;
+	/*
+	 * Back off from a frontend that sends nothing but garbage: stop
+	 * reading this queue (its later requests go unanswered) until the
+	 * frontend reconnects.  Said once, whatever the ratelimit.
+	 */
+	ring->halted = true;
+	dev_err(xbb_dev(ring),
+		"queue %u: %u malformed requests in a row, halting queue until the frontend reconnects\n",
+		ring->index, ring->malformed_run);
 }
 
 /*
@@ -297,9 +299,6 @@ static void xbb_submit(struct xbb_ring *ring, struct xbb_req *req)
 	req->status = BLKIF_RSP_OKAY;
 	/* One reference for the submitter until every bio is out. */
 	atomic_set(&req->pending, 1);
-	spin_lock_irq(&ring->done_lock);
-	ring->inflight++;
-	spin_unlock_irq(&ring->done_lock);
 
 	/*
 	 * Before the first bio: a bio-based device (a RAM disk) completes
@@ -341,20 +340,24 @@ static void xbb_submit(struct xbb_ring *ring, struct xbb_req *req)
 	xbb_req_put(req);
 }
 
-static bool xbb_ring_idle(struct xbb_ring *ring)
+static bool xbb_inflight_is(struct xbb_ring *ring, unsigned int n)
 {
-	bool idle;
+	bool is;
 
 	spin_lock_irq(&ring->done_lock);
-	idle = !ring->inflight;
+	is = ring->inflight == n;
 	spin_unlock_irq(&ring->done_lock);
-	return idle;
+	return is;
 }
 
-/* Wait until no request of @ring has I/O outstanding. */
-static void xbb_wait_idle(struct xbb_ring *ring)
+/*
+ * Wait until @ring has @n requests in flight: 1 for the ring thread,
+ * which counts the request it is dispatching, to see every other one
+ * complete; 0 for all of them.
+ */
+static void xbb_wait_inflight(struct xbb_ring *ring, unsigned int n)
 {
-	wait_event(ring->inflight_wq, xbb_ring_idle(ring));
+	wait_event(ring->inflight_wq, xbb_inflight_is(ring, n));
 }
 
 static void xbb_do_discard(struct xbb_ring *ring, struct xbb_req *req)
@@ -453,9 +456,9 @@ static void xbb_dispatch(struct xbb_ring *ring, const struct xenblk_req *r,
 	 * completes before it starts, and none after it starts before it
 	 * has completed.  Sleeping here submits what is plugged.
 	 */
-	xbb_wait_idle(ring);
+	xbb_wait_inflight(ring, 1);
 	xbb_submit(ring, req);
-	xbb_wait_idle(ring);
+	xbb_wait_inflight(ring, 0);
 }
 
 /**
@@ -617,7 +620,7 @@ void xbb_finish_done(struct xbb_ring *ring)
  */
 bool xbb_ring_busy(struct xbb_ring *ring)
 {
-	return !xbb_ring_idle(ring) || xbb_unmaps_pending(ring);
+	return !xbb_inflight_is(ring, 0) || xbb_unmaps_pending(ring);
 }
 
 /**
@@ -629,7 +632,7 @@ bool xbb_ring_busy(struct xbb_ring *ring)
  */
 void xbb_drain_done(struct xbb_ring *ring)
 {
-	xbb_wait_idle(ring);
+	xbb_wait_inflight(ring, 0);
 	xbb_finish_done(ring);
 	wait_event(ring->inflight_wq, !xbb_unmaps_pending(ring));
 }
