@@ -250,6 +250,39 @@ struct xbb_map {
 	grant_handle_t handle;
 };
 
+/* Grants a request's own unmap record holds: a request without indirect segments. */
+#define XBB_UNMAP_OWN	BLKIF_MAX_SEGMENTS_PER_REQUEST
+
+/**
+ * struct xbb_unmap - grants unmapped without waiting, and the requests
+ *	answered once they are
+ * @data: what gnttab_unmap_refs_async() works on
+ * @ring: owning ring
+ * @reqs: requests whose per-request mappings are all in this unmap
+ * @inflight: the request of @reqs still counts in the ring's @inflight
+ *	(a completion's unmap); otherwise the unmap counts in
+ *	@unmaps_pending (the ring thread's batches)
+ * @allocated: kmalloc()ed and freed once done; otherwise the one a
+ *	request holds for itself (&struct xbb_req.unmap)
+ * @ops: unmap operations, @data.count of them
+ * @pages: the pages those grants are mapped into
+ *
+ * A page that went to the block layer can still be referenced after the
+ * bio completed (a network block device may hold it for a retransmit).
+ * gnttab_unmap_refs_async() then retries later, from a workqueue, instead
+ * of unmapping a page in use; the ring thread goes on serving the ring
+ * meanwhile, and only the requests of this unmap wait for their answers.
+ */
+struct xbb_unmap {
+	struct gntab_unmap_queue_data data;
+	struct xbb_ring *ring;
+	struct list_head reqs;
+	bool inflight;
+	bool allocated;
+	struct gnttab_unmap_grant_ref *ops;
+	struct page **pages;
+};
+
 /**
  * struct xbb_req - one request being served
  * @ring: owning ring
@@ -265,6 +298,12 @@ struct xbb_map {
  * @segs: private copy of the segment descriptors
  * @maps: mapping state per segment
  * @indirect: mapping state of the indirect pages
+ * @unmap: the record that unmaps this request's per-request mappings
+ *	   from its completion (xbb_release_async()), so that none need be
+ *	   allocated or shared: for up to %XBB_UNMAP_OWN of them, in
+ *	   @unmap_ops and @unmap_pages
+ * @unmap_ops: see @unmap
+ * @unmap_pages: see @unmap
  */
 struct xbb_req {
 	struct xbb_ring *ring;
@@ -279,6 +318,9 @@ struct xbb_req {
 	struct xenblk_seg segs[XBB_MAX_INDIRECT_SEGS];
 	struct xbb_map maps[XBB_MAX_INDIRECT_SEGS];
 	struct xbb_map indirect[XENBLK_MAX_INDIRECT_PAGES];
+	struct xbb_unmap unmap;
+	struct gnttab_unmap_grant_ref unmap_ops[XBB_UNMAP_OWN];
+	struct page *unmap_pages[XBB_UNMAP_OWN];
 };
 
 /* Bits in &struct xbb_ring.flags */
@@ -323,8 +365,7 @@ enum {
  * @rsp_lock: serialises writing responses into the shared ring (ring
  *	      thread and bio completion); nests inside @done_lock
  * @done_lock: protects @done_list, @inflight, @free_reqs, @starved,
- *	       @unmaps_pending, @unmap_spare and @cst (taken from bio
- *	       completion)
+ *	       @unmaps_pending and @cst (taken from bio completion)
  * @done_list: requests whose I/O completed and whose grants need the
  *	       ring thread (per-request mappings to unmap) before the answer
  * @inflight: requests taken off the ring and not yet done with: counted
@@ -334,9 +375,6 @@ enum {
  * @inflight_wq: teardown waits here for @inflight and @unmaps_pending to
  *		 reach zero
  * @unmaps_pending: asynchronous unmaps not yet done
- * @unmap_spare: finished asynchronous unmaps kept for reuse, so that a
- *		 bio completion need not allocate one (grant_cache.c)
- * @unmap_spares: entries in @unmap_spare, at most @nr_reqs
  * @cst: the counters of asynchronous unmaps (grants_unmapped,
  *	 unmaps_deferred), which end outside the ring thread; sysfs adds
  *	 them to @st's
@@ -392,8 +430,6 @@ struct xbb_ring {
 	unsigned int inflight;
 	wait_queue_head_t inflight_wq;
 	unsigned int unmaps_pending;
-	struct list_head unmap_spare;
-	unsigned int unmap_spares;
 	struct xbb_stats cst;
 };
 
@@ -558,7 +594,6 @@ void xbb_release_grants(struct xbb_ring *ring, struct xbb_map *maps,
 			unsigned int nr);
 void xbb_release_done(struct xbb_ring *ring, struct list_head *done);
 unsigned int xbb_unmaps_pending(struct xbb_ring *ring);
-void xbb_unmap_spares_free(struct xbb_ring *ring);
 bool xbb_release_persistent(struct xbb_map *maps, unsigned int nr);
 bool xbb_release_async(struct xbb_ring *ring, struct xbb_req *req);
 void xbb_gcache_purge(struct xbb_ring *ring);

@@ -87,58 +87,26 @@ static void xbb_unmap_batch(struct xbb_ring *ring, unsigned int n)
 				 ring->unmap_ops, ring->batch_pages, n);
 }
 
-/**
- * struct xbb_unmap - grants unmapped without waiting, and the requests
- *	answered once they are
- * @data: what gnttab_unmap_refs_async() works on
- * @ring: owning ring
- * @node: link in the ring's @unmap_spare list while kept for reuse
- * @reqs: requests whose per-request mappings are all in this unmap
- * @cap: entries @ops and @pages have room for
- * @ops: unmap operations, @data.count of them
- * @pages: the pages those grants are mapped into
- *
- * A page that went to the block layer can still be referenced after the
- * bio completed (a network block device may hold it for a retransmit).
- * gnttab_unmap_refs_async() then retries later, from a workqueue, instead
- * of unmapping a page in use; the ring thread goes on serving the ring
- * meanwhile, and only the requests of this unmap wait for their answers.
- */
-struct xbb_unmap {
-	struct gntab_unmap_queue_data data;
-	struct xbb_ring *ring;
-	struct list_head node;
-	struct list_head reqs;
-	unsigned int cap;
-	struct gnttab_unmap_grant_ref *ops;
-	struct page **pages;
-};
-
 /* Requests are put in one unmap while their segments add up to this. */
 #define XBB_UNMAP_MAX	XBB_MAX_INDIRECT_SEGS
 
-/*
- * The size of unmap a ring keeps for reuse: room for a request without
- * indirect segments, the one a bio completion unmaps by itself.
- */
-#define XBB_UNMAP_SMALL	BLKIF_MAX_SEGMENTS_PER_REQUEST
-
-/* One of the ring's spare unmaps, or NULL.  Called with done_lock held. */
-static struct xbb_unmap *xbb_unmap_pop_spare(struct xbb_ring *ring)
+static void xbb_unmap_init(struct xbb_ring *ring, struct xbb_unmap *u,
+			   bool inflight)
 {
-	struct xbb_unmap *u;
-
-	lockdep_assert_held(&ring->done_lock);
-	u = list_first_entry_or_null(&ring->unmap_spare, struct xbb_unmap,
-				     node);
-	if (u) {
-		list_del(&u->node);
-		ring->unmap_spares--;
-	}
-	return u;
+	u->ring = ring;
+	INIT_LIST_HEAD(&u->reqs);
+	u->inflight = inflight;
+	u->data.count = 0;
 }
 
-static struct xbb_unmap *xbb_unmap_new(unsigned int max, gfp_t gfp)
+/*
+ * An unmap record of its own for up to @max grants, freed once done.
+ * @gfp: GFP_NOIO (our own I/O may be what reclaim waits for) or atomic.
+ * @inflight: see &struct xbb_unmap.
+ */
+static struct xbb_unmap *xbb_unmap_new(struct xbb_ring *ring,
+				       unsigned int max, gfp_t gfp,
+				       bool inflight)
 {
 	struct xbb_unmap *u;
 
@@ -146,142 +114,54 @@ static struct xbb_unmap *xbb_unmap_new(unsigned int max, gfp_t gfp)
 		    gfp | __GFP_NOWARN);
 	if (!u)
 		return NULL;
-	u->cap = max;
 	u->ops = (struct gnttab_unmap_grant_ref *)(u + 1);
 	u->pages = (struct page **)(u->ops + max);
+	u->allocated = true;
+	xbb_unmap_init(ring, u, inflight);
 	return u;
-}
-
-static void xbb_unmap_init(struct xbb_ring *ring, struct xbb_unmap *u)
-{
-	u->ring = ring;
-	INIT_LIST_HEAD(&u->reqs);
-	u->data.count = 0;
-}
-
-/*
- * An unmap with room for @max grants.  One of up to %XBB_UNMAP_SMALL
- * comes from the ring's spares (@unmap_spare, refilled by
- * xbb_unmap_recycle()) when it has one, so that a completion does not
- * allocate in the steady state.
- * @gfp: GFP_NOIO (our own I/O may be what reclaim waits for) or atomic.
- * @completion: for a request whose bios are done: the unmap is counted in
- *	@unmaps_pending (for xbb_unmap_go()) and the request's count in
- *	@inflight ends (__xbb_inflight_put()), both in the one round trip
- *	of done_lock that also takes the spare.  The ring cannot go away
- *	in between: teardown waits for both counts.
- */
-static struct xbb_unmap *xbb_unmap_alloc(struct xbb_ring *ring,
-					 unsigned int max, gfp_t gfp,
-					 bool completion)
-{
-	struct xbb_unmap *u = NULL;
-	unsigned long flags;
-
-	if (max <= XBB_UNMAP_SMALL) {
-		max = XBB_UNMAP_SMALL;
-		spin_lock_irqsave(&ring->done_lock, flags);
-		u = xbb_unmap_pop_spare(ring);
-		if (u && completion) {
-			ring->unmaps_pending++;
-			__xbb_inflight_put(ring);
-		}
-		spin_unlock_irqrestore(&ring->done_lock, flags);
-	}
-	if (!u) {
-		u = xbb_unmap_new(max, gfp);
-		if (!u)
-			return NULL;
-		if (completion) {
-			spin_lock_irqsave(&ring->done_lock, flags);
-			ring->unmaps_pending++;
-			__xbb_inflight_put(ring);
-			spin_unlock_irqrestore(&ring->done_lock, flags);
-		}
-	}
-	xbb_unmap_init(ring, u);
-	return u;
-}
-
-/*
- * Keep a finished unmap of the small size as a spare, up to one per
- * request slot (each request has at most one unmap of its own in
- * flight); free anything else.
- */
-static void xbb_unmap_recycle(struct xbb_ring *ring, struct xbb_unmap *u)
-{
-	unsigned long flags;
-
-	if (u->cap == XBB_UNMAP_SMALL) {
-		spin_lock_irqsave(&ring->done_lock, flags);
-		if (ring->unmap_spares < ring->nr_reqs) {
-			list_add(&u->node, &ring->unmap_spare);
-			ring->unmap_spares++;
-			u = NULL;
-		}
-		spin_unlock_irqrestore(&ring->done_lock, flags);
-	}
-	kfree(u);
-}
-
-/**
- * xbb_unmap_spares_free() - free the unmaps a ring kept for reuse
- * @ring: the ring, its thread stopped and no unmap of it pending
- *
- * Context: teardown, process context.
- */
-void xbb_unmap_spares_free(struct xbb_ring *ring)
-{
-	struct xbb_unmap *u, *tmp;
-	LIST_HEAD(list);
-
-	spin_lock_irq(&ring->done_lock);
-	list_splice_init(&ring->unmap_spare, &list);
-	ring->unmap_spares = 0;
-	spin_unlock_irq(&ring->done_lock);
-	list_for_each_entry_safe(u, tmp, &list, node)
-		kfree(u);
 }
 
 /*
  * Xen has unmapped the grants (or failed to).  Runs where the unmap was
  * started (a bio's completion, or the ring thread) when nothing held the
- * pages, else later from a workqueue.  The pages go back to the pool, the
- * requests are answered (any context may do both), and the record is
- * kept for the next completion, all in one round trip of done_lock.  The
- * ring lives until @unmaps_pending is back at zero, which teardown waits
+ * pages, else later from a workqueue.  The pages go back to the pool and
+ * the requests are answered (any context may do both), and the unmap
+ * leaves its count, in one round trip of done_lock.  The ring lives until
+ * @inflight and @unmaps_pending are back at zero, which teardown waits
  * for, and the pool is in order by then.
  */
 static void xbb_unmap_done(int result, struct gntab_unmap_queue_data *data)
 {
 	struct xbb_unmap *u = data->data;
 	struct xbb_ring *ring = u->ring;
+	bool allocated = u->allocated;
 	unsigned long flags;
 	unsigned int kept;
-	bool spare;
 
 	kept = xbb_unmap_finish(ring, result, u->ops, u->pages, u->data.count);
 	spin_lock_irqsave(&ring->done_lock, flags);
-	if (!list_empty(&u->reqs) && __xbb_answer_list(ring, &u->reqs))
-		notify_remote_via_irq(ring->irq);
 	ring->cst.grants_unmapped += kept;
 	/* Retried at least once: some page was still in use. */
 	if (u->data.age)
 		ring->cst.unmaps_deferred++;
-	spare = u->cap == XBB_UNMAP_SMALL && ring->unmap_spares < ring->nr_reqs;
-	if (spare) {
-		list_add(&u->node, &ring->unmap_spare);
-		ring->unmap_spares++;
-	}
-	if (!--ring->unmaps_pending && wq_has_sleeper(&ring->inflight_wq))
+	if (u->inflight)
+		__xbb_inflight_put(ring);
+	else if (!--ring->unmaps_pending && wq_has_sleeper(&ring->inflight_wq))
 		wake_up(&ring->inflight_wq);
+	/*
+	 * Last: a request's own record is free for its next use once the
+	 * request is answered and its slot freed, here, and this lock
+	 * dropped.
+	 */
+	if (!list_empty(&u->reqs) && __xbb_answer_list(ring, &u->reqs))
+		notify_remote_via_irq(ring->irq);
 	/* Teardown may free the ring as soon as this lock is dropped. */
 	spin_unlock_irqrestore(&ring->done_lock, flags);
-	if (!spare)
+	if (allocated)
 		kfree(u);
 }
 
-/* Start @u, already counted in @unmaps_pending (xbb_unmap_alloc()). */
+/* Start @u, already counted (xbb_unmap_start(), or in @inflight). */
 static void xbb_unmap_go(struct xbb_unmap *u)
 {
 	u->data.data = u;
@@ -558,7 +438,7 @@ static void xbb_release_batch(struct xbb_ring *ring, struct list_head *batch,
 	struct xbb_req *req;
 	unsigned int i, n = 0;
 
-	u = xbb_unmap_alloc(ring, segs, GFP_NOIO, false);
+	u = xbb_unmap_new(ring, segs, GFP_NOIO, false);
 	list_for_each_entry(req, batch, node) {
 		for (i = 0; i < req->nr_segs; i++) {
 			struct xbb_map *m = &req->maps[i];
@@ -577,8 +457,7 @@ static void xbb_release_batch(struct xbb_ring *ring, struct list_head *batch,
 		xbb_unmap_start(ring, u);
 		return;
 	}
-	if (u)
-		xbb_unmap_recycle(ring, u);
+	kfree(u);
 	xbb_unmap_batch(ring, n);
 	xbb_answer_list(ring, batch);
 }
@@ -627,14 +506,13 @@ void xbb_release_done(struct xbb_ring *ring, struct list_head *done)
  * through the ring thread, whose pool takes the pages back at the same
  * time.
  *
- * Context: any (bio completion).  The unmap's record is normally one the
- * ring kept from an earlier unmap; a request of more than
- * %BLKIF_MAX_SEGMENTS_PER_REQUEST segments, or one that finds no spare
- * (the first ones after connect), allocates it with GFP_ATOMIC.
- * Return: true if the request is taken care of: it no longer counts in
- * @inflight, and the ring may be gone once the answer is sent.  False,
- * with nothing changed, if no memory could be had: the caller then
- * leaves the request to the ring thread and ends its count in @inflight.
+ * Context: any (bio completion).  The unmap's record is the request's
+ * own (&struct xbb_req.unmap); one of more than %XBB_UNMAP_OWN
+ * per-request mappings is allocated with GFP_ATOMIC.
+ * Return: true if the request is taken care of: it leaves @inflight when
+ * it is answered, and the ring may be gone then.  False, with nothing
+ * changed, if no memory could be had: the caller then leaves the request
+ * to the ring thread and ends its count in @inflight.
  */
 bool xbb_release_async(struct xbb_ring *ring, struct xbb_req *req)
 {
@@ -654,10 +532,16 @@ bool xbb_release_async(struct xbb_ring *ring, struct xbb_req *req)
 		else if (m->page)
 			return false;
 	}
-	if (n) {
-		u = xbb_unmap_alloc(ring, n, GFP_ATOMIC, true);
+	if (n > XBB_UNMAP_OWN) {
+		u = xbb_unmap_new(ring, n, GFP_ATOMIC, true);
 		if (!u)
 			return false;
+	} else if (n) {
+		u = &req->unmap;
+		u->ops = req->unmap_ops;
+		u->pages = req->unmap_pages;
+		u->allocated = false;
+		xbb_unmap_init(ring, u, true);
 	}
 	for (i = 0; i < req->nr_segs; i++) {
 		struct xbb_map *m = &req->maps[i];
@@ -731,7 +615,7 @@ static void xbb_unmap_victims(struct xbb_ring *ring, struct xbb_gnode *v,
 		trace_xen_blkback_pgrant_evict(ring, p->g.gref);
 		if (async && !u && nr) {
 			cap = min_t(unsigned int, nr, XBB_UNMAP_MAX);
-			u = xbb_unmap_alloc(ring, cap, GFP_NOIO, false);
+			u = xbb_unmap_new(ring, cap, GFP_NOIO, false);
 		}
 		if (nr)
 			nr--;

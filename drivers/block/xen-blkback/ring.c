@@ -152,7 +152,6 @@ void xbb_ring_init(struct xbb_ring *ring, struct xbb_device *be,
 	spin_lock_init(&ring->done_lock);
 	INIT_LIST_HEAD(&ring->done_list);
 	INIT_LIST_HEAD(&ring->free_reqs);
-	INIT_LIST_HEAD(&ring->unmap_spare);
 	xbb_gcache_init(&ring->gcache);
 	xbb_pool_init(ring);
 	ring->squeeze_seen = atomic_read(&be->squeeze_gen);
@@ -281,7 +280,6 @@ void xbb_ring_disconnect(struct xbb_ring *ring)
 		if (WARN_ON_ONCE(!list_empty(&ring->done_list)))
 			INIT_LIST_HEAD(&ring->done_list);
 	}
-	xbb_unmap_spares_free(ring);
 
 	if (ring->irq) {
 		unbind_from_irqhandler(ring->irq, ring);
