@@ -20,6 +20,8 @@
  * struct xbb_squeeze - one ring's view of a memory-pressure squeeze
  * @until: end of the squeeze (jiffies)
  * @armed: a squeeze was requested and has not expired yet
+ * @owed: the pool has not been emptied for the squeeze yet (it is, once,
+ *	  even when the squeeze is first seen after its deadline)
  */
 struct xbb_squeeze {
 	unsigned long until;
