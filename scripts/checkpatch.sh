@@ -1,15 +1,18 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# checkpatch.pl --strict over the project's C sources and headers.  The
-# script comes from Debian's linux-source-6.1 (extracted once into build/).
+# checkpatch.pl --strict over the project's C sources and headers, and
+# kernel-doc over the drivers' and shared headers' comments (a warning
+# fails, as a missing or stale parameter would mislead a reader).  Both
+# scripts come from Debian's linux-source-6.1 (extracted once into build/).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 tools=$top/build/tools
 cp=$tools/scripts/checkpatch.pl
+kd=$tools/scripts/kernel-doc
 
-if [ ! -x "$cp" ]; then
+if [ ! -x "$cp" ] || [ ! -f "$kd" ]; then
 	tarball=$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -1)
 	if [ -z "$tarball" ]; then
 		LAB_EXTRA_PKGS=linux-source-6.1 "$top/tests/lab/host/deps.sh"
@@ -18,7 +21,7 @@ if [ ! -x "$cp" ]; then
 	mkdir -p "$tools"
 	tar -xf "$tarball" -C "$tools" --strip-components=1 --wildcards \
 		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
-		'*/scripts/const_structs.checkpatch'
+		'*/scripts/const_structs.checkpatch' '*/scripts/kernel-doc'
 fi
 
 files=$(cd "$top" && git ls-files -co --exclude-standard -- '*.c' '*.h' | grep -v '^build/')
@@ -44,4 +47,15 @@ for f in $files; do
 done
 n=$(echo "$files" | wc -w)
 echo "checkpatch: $((n - bad)) of $n files clean"
-[ "$bad" -eq 0 ]
+
+docs=$(echo "$files" | tr ' ' '\n' | grep -E '^(drivers|include)/' || true)
+kbad=0
+for f in $docs; do
+	out=$(cd "$top" && perl "$kd" -none "$f" 2>&1) || true
+	if [ -n "$out" ]; then
+		echo "$out"
+		kbad=$((kbad + 1))
+	fi
+done
+echo "kernel-doc: $(($(echo "$docs" | wc -w) - kbad)) of $(echo "$docs" | wc -w) files clean"
+[ "$bad" -eq 0 ] && [ "$kbad" -eq 0 ]
