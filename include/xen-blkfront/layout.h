@@ -49,6 +49,15 @@ static inline unsigned int xbf_segs_per_indirect(const struct xbf_geom *g)
 	return xbf_grant_size(g) / XENBLK_SEG_DESC_SIZE;
 }
 
+/*
+ * log2 of xbf_segs_per_indirect(): descriptors are 8 bytes, so a frame's
+ * index and a descriptor's place in it are a shift and a mask away.
+ */
+static inline unsigned int xbf_segs_per_indirect_shift(const struct xbf_geom *g)
+{
+	return g->grant_shift - 3;
+}
+
 /**
  * xbf_chunks() - grants holding data of one segment
  * @g: page geometry
@@ -96,6 +105,22 @@ struct xbf_split {
 };
 
 /**
+ * xbf_split_begin() - start splitting a segment already accepted
+ * @it: iterator
+ * @off: offset of the segment in its guest page
+ * @len: length of the segment
+ *
+ * No checks: for a second walk over segments that xbf_split_init()
+ * accepted in a first one.
+ */
+static inline void xbf_split_begin(struct xbf_split *it, unsigned int off,
+				   unsigned int len)
+{
+	it->pos = off;
+	it->end = off + len;
+}
+
+/**
  * xbf_split_init() - start splitting a segment
  * @it: iterator
  * @g: page geometry
@@ -114,8 +139,7 @@ static inline int xbf_split_init(struct xbf_split *it, const struct xbf_geom *g,
 		return -EINVAL;
 	if ((off | len) & (XENBLK_SECTOR_SIZE - 1))
 		return -EINVAL;
-	it->pos = off;
-	it->end = off + len;
+	xbf_split_begin(it, off, len);
 	return 0;
 }
 

@@ -123,6 +123,53 @@ static void check_split_all(const struct xbf_geom *g, int *unit_failed)
 	EXPECT_EQ(bad, 0);
 }
 
+UNIT_TEST(segs_per_indirect_shift)
+{
+	EXPECT_EQ(1U << xbf_segs_per_indirect_shift(&g4k),
+		  xbf_segs_per_indirect(&g4k));
+	EXPECT_EQ(1U << xbf_segs_per_indirect_shift(&g64k),
+		  xbf_segs_per_indirect(&g64k));
+	EXPECT_EQ(xbf_segs_per_indirect(&g4k), 512);
+}
+
+/*
+ * The frontend closes a slot when it holds its capacity or the request's
+ * last grant (mq.c): the same slots xbf_slot_grants() describes.
+ */
+static void check_slot_close(const struct xbf_layout *l, unsigned int grants,
+			     int *unit_failed)
+{
+	unsigned int cap = xbf_slot_capacity(l, grants);
+	unsigned int built = 0, in_slot = 0, slot = 0, bad = 0;
+
+	while (built < grants) {
+		in_slot++;
+		built++;
+		if (in_slot == cap || built == grants) {
+			if (in_slot != xbf_slot_grants(l, grants, slot))
+				bad++;
+			slot++;
+			in_slot = 0;
+		}
+	}
+	if (slot != xbf_slots_for(l, grants))
+		bad++;
+	EXPECT_EQ(bad, 0);
+}
+
+UNIT_TEST(slot_close_matches_slot_grants)
+{
+	struct xbf_layout direct, ind;
+	unsigned int n;
+
+	xbf_layout_init(&direct, &g64k, 0);
+	xbf_layout_init(&ind, &g4k, 256);
+	for (n = 1; n <= 600; n++) {
+		check_slot_close(&direct, n, unit_failed);
+		check_slot_close(&ind, n, unit_failed);
+	}
+}
+
 UNIT_TEST(split_exhaustive_4k)
 {
 	check_split_all(&g4k, unit_failed);
@@ -323,6 +370,8 @@ UNIT_TEST(pool_sizing)
 static const struct unit_case cases[] = {
 	UNIT_CASE(chunks),
 	UNIT_CASE(split_example_64k),
+	UNIT_CASE(segs_per_indirect_shift),
+	UNIT_CASE(slot_close_matches_slot_grants),
 	UNIT_CASE(split_exhaustive_4k),
 	UNIT_CASE(split_exhaustive_64k),
 	UNIT_CASE(split_rejects_bad_segments),

@@ -141,6 +141,10 @@ static unsigned int blkfront_refs_needed(struct blkfront_ring *ring,
  * @rq: request
  * @head: grant references reserved for the request
  * @grants: data grants of the whole request
+ * @built: data grants placed so far
+ * @cap: data grants one slot of this request holds (the last may hold
+ *	 fewer): xbf_slot_capacity(), once per request
+ * @frame_shift: xbf_segs_per_indirect_shift() of the connection
  * @slot: index of the slot being filled
  * @in_slot: grants already in the current slot
  * @id: shadow of the current slot
@@ -157,6 +161,9 @@ struct blkfront_build {
 	struct request *rq;
 	grant_ref_t head;
 	unsigned int grants;
+	unsigned int built;
+	unsigned int cap;
+	unsigned int frame_shift;
 	unsigned int slot;
 	unsigned int in_slot;
 	unsigned int id;
@@ -266,7 +273,6 @@ static void blkfront_build_chunk(struct blkfront_build *b, struct page *page,
 {
 	struct blkfront_ring *ring = b->ring;
 	const struct xbf_geom *g = &ring->info->geom;
-	unsigned int per_frame = xbf_segs_per_indirect(g);
 	struct blkfront_shadow *s;
 	struct blkfront_unit *u;
 	struct blkfront_use *use;
@@ -297,9 +303,10 @@ static void blkfront_build_chunk(struct blkfront_build *b, struct page *page,
 	}
 
 	if (b->indirect) {
-		unsigned int frame = b->in_slot / per_frame;
+		unsigned int frame = b->in_slot >> b->frame_shift;
+		unsigned int idx = b->in_slot & ((1U << b->frame_shift) - 1);
 
-		if (b->in_slot % per_frame == 0) {
+		if (!idx) {
 			/* The backend only reads indirect frames. */
 			bool ro = !ring->info->persistent;
 
@@ -312,7 +319,7 @@ static void blkfront_build_chunk(struct blkfront_build *b, struct page *page,
 				s->indirect[frame]->gref;
 		}
 		va = blkfront_unit_map(s->indirect[frame]);
-		seg = (struct blkif_request_segment *)va + b->in_slot % per_frame;
+		seg = (struct blkif_request_segment *)va + idx;
 		seg->gref = use->gref;
 		seg->first_sect = c->first_sect;
 		seg->last_sect = c->last_sect;
@@ -324,9 +331,10 @@ static void blkfront_build_chunk(struct blkfront_build *b, struct page *page,
 		seg->last_sect = c->last_sect;
 	}
 	b->in_slot++;
+	b->built++;
 	b->slot_sectors += c->len >> XENBLK_SECTOR_SHIFT;
-	if (b->in_slot == xbf_slot_grants(&ring->info->layout, b->grants,
-					  b->slot))
+	/* Every slot but the last is full (xbf_slot_grants()). */
+	if (b->in_slot == b->cap || b->built == b->grants)
 		blkfront_build_close_slot(b);
 }
 
@@ -377,13 +385,16 @@ static blk_status_t blkfront_queue_rw(struct blkfront_ring *ring,
 	}
 
 	b.indirect = xbf_req_indirect(&info->layout, b.grants);
+	b.cap = xbf_slot_capacity(&info->layout, b.grants);
+	b.frame_shift = xbf_segs_per_indirect_shift(g);
 	b.write = rq_data_dir(rq) == WRITE;
 	/* Persistent grants are always read-write (the spec says so). */
 	b.readonly = b.write && !info->persistent;
 	b.sector = blk_rq_pos(rq);
 	trace_xen_blkfront_grant(ring, rq, b.grants, refs, units, b.indirect);
 	for_each_sg(sgl, sg, nseg, i) {
-		xbf_split_init(&it, g, sg->offset, sg->length);
+		/* Each segment was accepted by xbf_split_init() above. */
+		xbf_split_begin(&it, sg->offset, sg->length);
 		while (xbf_split_next(&it, g, &c))
 			blkfront_build_chunk(&b, sg_page(sg), &c);
 	}
