@@ -207,6 +207,8 @@ enum xbb_protocol {
  * @grants_purged: persistent grants dropped by the LRU or idle timeout
  * @unmaps_deferred: asynchronous unmaps retried later because the block
  *		     layer still held one of their pages
+ * @poll_hits: times watching the ring after a pass (poll_us) found more
+ *	       requests
  */
 struct xbb_stats {
 	u64 oo_req;
@@ -222,6 +224,7 @@ struct xbb_stats {
 	u64 grants_unmapped;
 	u64 grants_purged;
 	u64 unmaps_deferred;
+	u64 poll_hits;
 };
 
 /**
@@ -341,6 +344,7 @@ enum {
  * @flags: XBB_RING_* bits, set from the IRQ handler
  * @halted: the frontend broke the protocol; no further requests are read
  * @malformed_run: malformed requests since the last one accepted
+ * @poll_cons: request consumer when the ring was last polled (poll_us)
  * @starved: request consumption stopped for lack of a free &struct xbb_req
  * @eoi_flags: flags for the next late EOI
  * @reqs: request slots, one per ring entry
@@ -404,6 +408,7 @@ struct xbb_ring {
 	bool starved;
 	unsigned int eoi_flags;
 	unsigned int malformed_run;
+	RING_IDX poll_cons;
 
 	struct xbb_req *reqs;
 	unsigned int nr_reqs;
@@ -560,6 +565,7 @@ extern unsigned int xbb_squeeze_ms;
 extern unsigned int xbb_max_queues;
 extern unsigned int xbb_max_ring_order;
 extern bool xbb_log_stats;
+extern unsigned int xbb_poll_us;
 extern bool xbb_feature_persistent;
 
 unsigned int xbb_effective_max_queues(void);

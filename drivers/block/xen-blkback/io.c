@@ -7,6 +7,7 @@
 #include <linux/bio.h>
 #include <linux/blkdev.h>
 #include <linux/kthread.h>
+#include <linux/sched/clock.h>
 
 #include "common.h"
 #include "trace.h"
@@ -461,6 +462,36 @@ static void xbb_dispatch(struct xbb_ring *ring, const struct xenblk_req *r,
 	xbb_wait_inflight(ring, 0);
 }
 
+/*
+ * poll_us: after a pass that consumed requests (so an idle ring costs
+ * nothing), watch the producer index for up to poll_us before req_event
+ * is armed, so that the frontend sends no event, and the thread takes no
+ * interrupt and no wake-up, for what is found.  A hit goes back through
+ * the thread's loop (completions, EOI, housekeeping) before consuming.
+ * The watch ends early when the scheduler wants the CPU.  @rp: the
+ * producer the pass read.
+ */
+static bool xbb_poll(struct xbb_ring *ring, RING_IDX rp)
+{
+	struct xbb_common_back_ring *c = &ring->rings.common;
+	unsigned int us = READ_ONCE(xbb_poll_us);
+	u64 end;
+
+	if (!us || c->req_cons == ring->poll_cons)
+		return false;
+	ring->poll_cons = c->req_cons;
+	end = local_clock() + (u64)us * NSEC_PER_USEC;
+	do {
+		if (READ_ONCE(c->sring->req_prod) != rp) {
+			ring->st.poll_hits++;
+			return true;
+		}
+		cpu_relax();
+	} while (local_clock() < end && !need_resched() &&
+		 !kthread_should_stop());
+	return false;
+}
+
 /**
  * xbb_process_ring() - consume the requests the frontend has produced
  * @ring: the ring
@@ -526,6 +557,8 @@ bool xbb_process_ring(struct xbb_ring *ring)
 	blk_finish_plug(&plug);
 	if (ring->halted)
 		return false;
+	if (xbb_poll(ring, rp))
+		return true;
 
 	RING_FINAL_CHECK_FOR_REQUESTS(c, more);
 	return more;

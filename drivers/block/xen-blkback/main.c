@@ -86,6 +86,7 @@ unsigned int xbb_squeeze_ms = 10;
 unsigned int xbb_max_queues;
 unsigned int xbb_max_ring_order = XENBUS_MAX_RING_GRANT_ORDER;
 bool xbb_log_stats;
+unsigned int xbb_poll_us;
 bool xbb_feature_persistent = true;
 
 /*
@@ -139,6 +140,8 @@ XENBLK_PARAM_UINT_OPS(xbb_interval_ops, xbb_param_set_range,
 XENBLK_PARAM_UINT_OPS(xbb_queues_ops, xbb_param_set_range,
 		      0, XBB_MAX_QUEUES_LIMIT);
 
+XENBLK_PARAM_UINT_OPS(xbb_poll_ops, xbb_param_set_range, 0, 1000);
+
 static const struct kernel_param_ops xbb_ring_order_ops = {
 	.set = xbb_set_ring_order,
 	.get = param_get_uint,
@@ -179,6 +182,9 @@ module_param_cb(max_ring_page_order, &xbb_ring_order_ops, &xbb_max_ring_order,
 MODULE_PARM_DESC(max_ring_page_order,
 		 "Maximum log2 of the pages per shared ring offered to frontends (0..4, larger is capped; default 4); load time only");
 
+module_param_cb(poll_us, &xbb_poll_ops, &xbb_poll_us, 0644);
+MODULE_PARM_DESC(poll_us,
+		 "Microseconds a queue's thread watches its ring for more requests after serving some, before it sleeps (0..1000, default 0: off)");
 module_param_named(log_stats, xbb_log_stats, bool, 0644);
 MODULE_PARM_DESC(log_stats, "Log per-queue statistics every 10 s (bool, default N)");
 

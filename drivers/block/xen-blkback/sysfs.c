@@ -50,6 +50,7 @@ static struct device_attribute xbb_counter_attrs[] = {
 	__ATTR(grants_unmapped, 0444, xbb_counter_show, NULL),
 	__ATTR(grants_purged, 0444, xbb_counter_show, NULL),
 	__ATTR(unmaps_deferred, 0444, xbb_counter_show, NULL),
+	__ATTR(poll_hits, 0444, xbb_counter_show, NULL),
 };
 
 static_assert(ARRAY_SIZE(xbb_counter_attrs) ==
@@ -149,6 +150,7 @@ static struct attribute *xbb_stat_attrs[] = {
 	&xbb_counter_attrs[10].attr,
 	&xbb_counter_attrs[11].attr,
 	&xbb_counter_attrs[12].attr,
+	&xbb_counter_attrs[13].attr,
 	&dev_attr_pool_pages.attr,
 	&dev_attr_squeezes.attr,
 	NULL
