@@ -6,7 +6,7 @@
 #   make back | front    build one module
 #   make install         install into /lib/modules/<kver>/updates and depmod
 #   make unit            user-space unit tests of the drivers' pure logic
-#   make checkpatch      checkpatch.pl --strict over our sources
+#   make checkpatch      checkpatch.pl --strict and kernel-doc over our sources
 #   make lab             boot Xen in QEMU and run the e2e tests (FRONT=, BACK=, TESTS=,
 #                        ARCH=arm64 GUEST_PAGES=4k|64k for Xen/ARM)
 #   make demo            the main job: attach a disk to a guest, fio, statistics
