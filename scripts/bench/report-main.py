@@ -508,8 +508,8 @@ def count_md(counts, profiles):
     md.append("")
     md.append(
         "Counted with kprobes (histogram triggers, nothing traced) in one "
-        "extra fio run per profile and configuration in round 0, outside "
-        "the measured windows, divided by the blkif requests the backend "
+        "extra fio run per profile and configuration in round 0, right "
+        "after that profile's timed run and outside the measured windows, divided by the blkif requests the backend "
         "counted in that run: in dom0 the calls of gnttab_map_refs() and "
         "gnttab_unmap_refs() (one grant-table hypercall each, whichever "
         "backend) and the grants they carried, and the backend's "
