@@ -296,6 +296,7 @@ struct xbb_unmap {
  *	     response as frontends expect
  * @status: BLKIF_RSP_* to report; set to an error by a failing bio
  * @nr_segs: segments in @segs and @maps
+ * @sectors: sectors the segments transfer (xbb_check_data())
  * @pending: bios in flight plus one while submitting
  * @hdr: private copy of the request header
  * @segs: private copy of the segment descriptors
@@ -316,6 +317,7 @@ struct xbb_req {
 	u8 data_op;
 	int status;
 	unsigned int nr_segs;
+	u64 sectors;
 	atomic_t pending;
 	struct xenblk_req_hdr hdr;
 	struct xenblk_seg segs[XBB_MAX_INDIRECT_SEGS];
@@ -359,6 +361,8 @@ enum {
  * @next_stats: next log_stats print (jiffies)
  * @st: counters
  * @map_ops: scratch for batched grant maps
+ * @map_n: entries of @map_ops queued and not yet mapped (xbb_map_queue());
+ *	   the scratch arrays are not used for anything else meanwhile
  * @unmap_ops: scratch for batched grant unmaps
  * @unmap_data: the request to unmap @unmap_ops (gnttab_unmap_refs_sync()
  *		initialises a delayed work in it, which must not live on a
@@ -423,6 +427,7 @@ struct xbb_ring {
 	struct xbb_stats st;
 
 	struct gnttab_map_grant_ref map_ops[XBB_BATCH];
+	unsigned int map_n;
 	struct gnttab_unmap_grant_ref unmap_ops[XBB_BATCH];
 	struct gntab_unmap_queue_data unmap_data;
 	struct page *batch_pages[XBB_BATCH];
@@ -596,6 +601,10 @@ void __xbb_inflight_put(struct xbb_ring *ring);
 /* grant_cache.c */
 int xbb_map_grants(struct xbb_ring *ring, struct xbb_map *maps,
 		   unsigned int nr, bool readonly);
+int xbb_map_queue(struct xbb_ring *ring, struct xbb_map *maps,
+		  unsigned int nr, bool readonly);
+void xbb_map_flush(struct xbb_ring *ring);
+bool xbb_maps_ok(const struct xbb_map *maps, unsigned int nr);
 void xbb_release_grants(struct xbb_ring *ring, struct xbb_map *maps,
 			unsigned int nr);
 void xbb_release_done(struct xbb_ring *ring, struct list_head *done);

@@ -289,9 +289,103 @@ static int xbb_map_batch(struct xbb_ring *ring, unsigned int n,
 	return ret;
 }
 
+/*
+ * Take a page for @m and queue its grant at the end of the ring's map
+ * batch.  @left: entries of the request still to come, for the pool.
+ */
+static int xbb_map_add(struct xbb_ring *ring, struct xbb_map *m, u32 flags,
+		       unsigned int left)
+{
+	unsigned int n = ring->map_n;
+
+	if (xbb_pool_get(ring, &m->page, left)) {
+		xbb_ring_warn(ring, "queue %u: no page to map a grant into\n",
+			      ring->index);
+		m->page = NULL;
+		return -ENOMEM;
+	}
+	gnttab_set_map_op(&ring->map_ops[n], xbb_page_vaddr(m->page), flags,
+			  m->gref, ring->be->domid);
+	ring->batch_pages[n] = m->page;
+	ring->batch_maps[n] = m;
+	ring->map_n = n + 1;
+	return 0;
+}
+
+/**
+ * xbb_map_flush() - map every grant queued in the ring's map batch
+ * @ring: the ring
+ *
+ * One GNTTABOP_map_grant_ref for all of them.  Each entry learns its own
+ * outcome (see xbb_maps_ok()); failures are logged here.
+ *
+ * Context: ring thread; may sleep.
+ */
+void xbb_map_flush(struct xbb_ring *ring)
+{
+	unsigned int n = ring->map_n;
+
+	ring->map_n = 0;
+	xbb_map_batch(ring, n, ring->be->persistent);
+}
+
+/**
+ * xbb_map_queue() - queue the grants of one request, mapped later
+ * @ring: the ring; its device does not use persistent grants
+ * @maps: one entry per granted page, with @gref set
+ * @nr: entries in @maps; at most %XBB_BATCH less what is queued already
+ * @readonly: the pages are only read by us (a WRITE)
+ *
+ * The grants of the requests one pass of the ring thread takes in are
+ * mapped together by xbb_map_flush(), one hypercall for all of them
+ * rather than one per request.  Only without persistent grants: the
+ * cache must see a grant mapped before a later request may name it (a
+ * grant in flight is refused), and it maps (almost) nothing then anyway.
+ *
+ * Context: ring thread.
+ * Return: 0, or -ENOMEM if no page was available.  Entries queued before
+ * a failure are mapped by the next flush all the same, so that
+ * xbb_release_grants() then finds every entry in a state it undoes.
+ */
+int xbb_map_queue(struct xbb_ring *ring, struct xbb_map *maps,
+		  unsigned int nr, bool readonly)
+{
+	u32 flags = GNTMAP_host_map | (readonly ? GNTMAP_readonly : 0);
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < nr; i++)
+		xbb_map_clear(&maps[i]);
+	if (WARN_ON_ONCE(ring->be->persistent || nr > XBB_BATCH - ring->map_n))
+		return -EIO;
+	for (i = 0; i < nr; i++) {
+		err = xbb_map_add(ring, &maps[i], flags, nr - i);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/**
+ * xbb_maps_ok() - whether every entry of a flushed request got its mapping
+ * @maps: entries queued by xbb_map_queue() and mapped by xbb_map_flush()
+ * @nr: entries in @maps
+ *
+ * Return: false if the mapping of any entry failed.
+ */
+bool xbb_maps_ok(const struct xbb_map *maps, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (maps[i].handle == XBB_INVALID_HANDLE && !maps[i].pgnt)
+			return false;
+	return true;
+}
+
 /**
  * xbb_map_grants() - map the grants of one request
- * @ring: the ring
+ * @ring: the ring, with no grants queued by xbb_map_queue()
  * @maps: one entry per granted page, with @gref set
  * @nr: entries in @maps
  * @readonly: the pages are only read by us (a WRITE)
@@ -315,9 +409,12 @@ int xbb_map_grants(struct xbb_ring *ring, struct xbb_map *maps,
 {
 	bool persistent = ring->be->persistent;
 	u32 flags = GNTMAP_host_map;
-	unsigned int i, n = 0;
+	unsigned int i;
 	int err;
 
+	/* The batch of xbb_map_queue() shares the scratch arrays. */
+	if (WARN_ON_ONCE(ring->map_n))
+		return -EIO;
 	if (!persistent && readonly)
 		flags |= GNTMAP_readonly;
 
@@ -347,32 +444,26 @@ int xbb_map_grants(struct xbb_ring *ring, struct xbb_map *maps,
 			ring->st.pgrant_misses++;
 		}
 
-		if (xbb_pool_get(ring, &m->page, nr - i)) {
-			xbb_ring_warn(ring,
-				      "queue %u: no page to map a grant into\n",
-				      ring->index);
-			m->page = NULL;
-			err = -ENOMEM;
+		err = xbb_map_add(ring, m, flags, nr - i);
+		if (err)
 			goto out_flush;
-		}
-		gnttab_set_map_op(&ring->map_ops[n], xbb_page_vaddr(m->page),
-				  flags, m->gref, ring->be->domid);
-		ring->batch_pages[n] = m->page;
-		ring->batch_maps[n] = m;
-		if (++n == XBB_BATCH) {
-			err = xbb_map_batch(ring, n, persistent);
-			n = 0;
+		if (ring->map_n == XBB_BATCH) {
+			ring->map_n = 0;
+			err = xbb_map_batch(ring, XBB_BATCH, persistent);
 			if (err)
 				return err;
 		}
 	}
-	return xbb_map_batch(ring, n, persistent);
+	i = ring->map_n;
+	ring->map_n = 0;
+	return xbb_map_batch(ring, i, persistent);
 
 out_flush:
 	/*
 	 * Pages already queued for mapping were never mapped: their entries
 	 * keep an invalid handle and the pages return to the pool on release.
 	 */
+	ring->map_n = 0;
 	return err;
 }
 

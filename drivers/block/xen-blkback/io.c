@@ -400,10 +400,66 @@ static int xbb_read_indirect(struct xbb_ring *ring, struct xbb_req *req)
 	return err;
 }
 
-static void xbb_dispatch(struct xbb_ring *ring, const struct xenblk_req *r,
-			 struct xbb_req *req)
+/*
+ * Map what @mapped's requests queued (xbb_map_queue()), one hypercall
+ * for all, and submit them in the order they came; a request whose
+ * mapping failed is answered with an error instead.  Called before
+ * anything else that needs the scratch arrays or must come after these
+ * requests, and at the end of every pass.
+ */
+static void xbb_submit_mapped(struct xbb_ring *ring, struct list_head *mapped)
 {
-	u64 sectors, mapped0 = 0, hits0 = 0;
+	struct xbb_req *req, *next;
+
+	if (list_empty(mapped))
+		return;
+	xbb_map_flush(ring);
+	list_for_each_entry_safe(req, next, mapped, node) {
+		list_del(&req->node);
+		if (!xbb_maps_ok(req->maps, req->nr_segs)) {
+			xbb_release_grants(ring, req->maps, req->nr_segs);
+			xbb_end_early(ring, req, -EIO);
+			continue;
+		}
+		trace_xen_blkback_map(ring, req, req->nr_segs, 0);
+		xbb_account(ring, req->data_op, req->sectors);
+		xbb_submit(ring, req);
+	}
+}
+
+/*
+ * Without persistent grants, a request that fits what is left of the map
+ * batch is queued on @mapped and mapped with the others of its pass.
+ * Return: true if @req was queued or answered.
+ */
+static bool xbb_queue_mapped(struct xbb_ring *ring, struct xbb_req *req,
+			     struct list_head *mapped)
+{
+	int err;
+
+	if (ring->be->persistent || req->nr_segs > XBB_BATCH ||
+	    req->data_op == BLKIF_OP_WRITE_BARRIER)
+		return false;
+	if (req->nr_segs > XBB_BATCH - ring->map_n)
+		xbb_submit_mapped(ring, mapped);
+	err = xbb_map_queue(ring, req->maps, req->nr_segs,
+			    req->data_op != BLKIF_OP_READ);
+	if (!err) {
+		list_add_tail(&req->node, mapped);
+		return true;
+	}
+	/* Map what was queued, this request's part included, to undo it. */
+	xbb_submit_mapped(ring, mapped);
+	xbb_map_flush(ring);
+	xbb_release_grants(ring, req->maps, req->nr_segs);
+	xbb_end_early(ring, req, err);
+	return true;
+}
+
+static void xbb_dispatch(struct xbb_ring *ring, const struct xenblk_req *r,
+			 struct xbb_req *req, struct list_head *mapped)
+{
+	u64 mapped0 = 0, hits0 = 0;
 	bool tr_map;
 	int err;
 
@@ -414,22 +470,29 @@ static void xbb_dispatch(struct xbb_ring *ring, const struct xenblk_req *r,
 	}
 	if (req->hdr.operation == BLKIF_OP_DISCARD) {
 		ring->malformed_run = 0;
+		xbb_submit_mapped(ring, mapped);
 		xbb_do_discard(ring, req);
 		return;
 	}
 	if (req->hdr.operation == BLKIF_OP_INDIRECT) {
+		/* Its indirect pages are mapped with the scratch arrays. */
+		xbb_submit_mapped(ring, mapped);
 		err = xbb_read_indirect(ring, req);
 		if (err) {
 			xbb_end_early(ring, req, err);
 			return;
 		}
 	}
-	err = xbb_check_data(ring, req, &sectors);
+	err = xbb_check_data(ring, req, &req->sectors);
 	if (err) {
 		xbb_end_early(ring, req, err);
 		return;
 	}
 	ring->malformed_run = 0;
+	if (xbb_queue_mapped(ring, req, mapped))
+		return;
+	/* Alone: a barrier below waits for every request before it. */
+	xbb_submit_mapped(ring, mapped);
 	/* The counters tell the map event what the mapping did. */
 	tr_map = trace_xen_blkback_map_enabled();
 	if (tr_map) {
@@ -445,8 +508,9 @@ static void xbb_dispatch(struct xbb_ring *ring, const struct xenblk_req *r,
 		return;
 	}
 	if (tr_map)
-		trace_xen_blkback_map(ring, req, mapped0, hits0);
-	xbb_account(ring, req->data_op, sectors);
+		trace_xen_blkback_map(ring, req, ring->st.grants_mapped - mapped0,
+				      ring->st.pgrant_hits - hits0);
+	xbb_account(ring, req->data_op, req->sectors);
 	if (req->data_op != BLKIF_OP_WRITE_BARRIER) {
 		xbb_submit(ring, req);
 		return;
@@ -508,6 +572,7 @@ bool xbb_process_ring(struct xbb_ring *ring)
 	struct xbb_common_back_ring *c = &ring->rings.common;
 	struct xenblk_req r;
 	struct blk_plug plug;
+	LIST_HEAD(mapped);
 	RING_IDX rc, rp;
 	int more;
 
@@ -541,6 +606,7 @@ bool xbb_process_ring(struct xbb_ring *ring)
 		if (!req) {
 			/* Marked starved: the next free slot kicks us. */
 			ring->st.oo_req++;
+			xbb_submit_mapped(ring, &mapped);
 			blk_finish_plug(&plug);
 			return false;
 		}
@@ -549,11 +615,12 @@ bool xbb_process_ring(struct xbb_ring *ring)
 		c->req_cons = ++rc;
 		ring->eoi_flags &= ~XEN_EOI_FLAG_SPURIOUS;
 
-		xbb_dispatch(ring, &r, req);
+		xbb_dispatch(ring, &r, req, &mapped);
 		if (ring->halted)
 			break;
 		cond_resched();
 	}
+	xbb_submit_mapped(ring, &mapped);
 	blk_finish_plug(&plug);
 	if (ring->halted)
 		return false;

@@ -35,7 +35,9 @@
  * segment descriptors out of their mapped pages and validate them, map the
  * data grants (grant_cache.c: persistent grants are looked up in the
  * ring's tree; misses are batch-mapped into pool pages and kept if the
- * cache is under max_persistent_grants), then build and submit bios.  A
+ * cache is under max_persistent_grants; without persistent grants the
+ * requests of one pass share one map hypercall), then build and submit
+ * bios.  A
  * WRITE_BARRIER is submitted once every earlier request has completed, and
  * the next request is read once it has.  A queue whose frontend moves the
  * producer index more than a ring ahead, or sends 256 malformed requests
@@ -44,10 +46,11 @@
  *
  * Completion: a request whose grants are all persistent (or that has none)
  * is answered where its last bio completes, under the ring's response
- * lock.  One holding per-request mappings goes to the ring's done list and
- * wakes the thread, which unmaps them in batches before it writes the
- * responses, so the frontend never sees a response for a page still
- * mapped by us.
+ * lock.  One holding per-request mappings is unmapped from there with
+ * gnttab_unmap_refs_async() and answered when that unmap is done, so the
+ * frontend never sees a response for a page still mapped by us; only
+ * when no memory can be had for the unmap does it go to the ring's done
+ * list, where the thread unmaps in batches.
  *
  * Housekeeping, also in the ring thread and at least every 100 ms: the
  * LRU purge of persistent grants every lru_interval, trimming the page

@@ -64,8 +64,8 @@ TRACE_EVENT(xen_blkback_fetch,
 
 TRACE_EVENT(xen_blkback_map,
 	    TP_PROTO(const struct xbb_ring *ring, const struct xbb_req *req,
-		     u64 mapped_before, u64 hits_before),
-	    TP_ARGS(ring, req, mapped_before, hits_before),
+		     unsigned int mapped, unsigned int hits),
+	    TP_ARGS(ring, req, mapped, hits),
 	    TP_STRUCT__entry(__field(u16, dom)
 			     __field(u32, dev)
 			     __field(u32, q)
@@ -77,8 +77,8 @@ TRACE_EVENT(xen_blkback_map,
 	    TP_fast_assign(XBB_TP_RING_ASSIGN(ring);
 			   __entry->id = req->id;
 			   __entry->nr_segs = req->nr_segs;
-			   __entry->mapped = ring->st.grants_mapped - mapped_before;
-			   __entry->hits = ring->st.pgrant_hits - hits_before;
+			   __entry->mapped = mapped;
+			   __entry->hits = hits;
 			   __entry->pgrants = ring->gcache.count;),
 	    TP_printk(XBB_TP_RING_FMT " id=%llu nr_segs=%u mapped=%u hits=%u pgrants=%u",
 		      __entry->dom, __entry->dev, __entry->q, __entry->id,
