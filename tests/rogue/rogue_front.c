@@ -447,6 +447,53 @@ static void sc_indirect(struct rf_dev *d)
 	rf_good_read(d, 20, "after", 1, 8);
 }
 
+/*
+ * Good and bad requests published together, so that the backend takes
+ * them in one pass (and, without persistent grants, maps them with one
+ * hypercall): each bad one must fail alone, every good one succeed.
+ */
+static void sc_mixbatch(struct rf_dev *d)
+{
+	static const char * const names[] = {
+		NULL, "g1", "dead", "gw1", "other", "badref2", "g2",
+		"malformed", "g11", "gw3", "dead3"
+	};
+	struct blkif_request *r;
+	unsigned int i, want;
+
+	rf_good_read(d, 0, "good", 0, 0);
+	want = d->nr_rsp + 10;
+	rf_page(d, BLKIF_OP_READ, 1, names[1], d->data_ref[1], 8);
+	rf_page(d, BLKIF_OP_READ, 2, names[2], d->dead_ref, 16);
+	rf_page(d, BLKIF_OP_WRITE, 3, names[3], d->data_ref[2], 24);
+	rf_page(d, BLKIF_OP_WRITE, 4, names[4], d->other_ref, 32);
+	r = rf_slot(d, BLKIF_OP_READ, 5, names[5]);
+	rf_rw(r, 2, 40);
+	rf_seg(&r->u.rw.seg[0], d->data_ref[3], 0, 7);
+	rf_seg(&r->u.rw.seg[1], RF_BAD_GREF, 0, 7);
+	rf_page(d, BLKIF_OP_READ, 6, names[6], d->data_ref[4], 56);
+	r = rf_page(d, BLKIF_OP_READ, 7, names[7], d->data_ref[5], 64);
+	rf_seg(&r->u.rw.seg[0], d->data_ref[5], 4, 3);
+	r = rf_slot(d, BLKIF_OP_READ, 8, names[8]);
+	rf_rw(r, BLKIF_MAX_SEGMENTS_PER_REQUEST, 72);
+	for (i = 0; i < BLKIF_MAX_SEGMENTS_PER_REQUEST; i++)
+		rf_seg(&r->u.rw.seg[i], d->data_ref[10 + i], 0, 7);
+	r = rf_slot(d, BLKIF_OP_WRITE, 9, names[9]);
+	rf_rw(r, 3, 200);
+	for (i = 0; i < 3; i++)
+		rf_seg(&r->u.rw.seg[i], d->data_ref[30 + i], 0, 7);
+	r = rf_slot(d, BLKIF_OP_READ, 10, names[10]);
+	rf_rw(r, 3, 240);
+	rf_seg(&r->u.rw.seg[0], d->data_ref[40], 0, 7);
+	rf_seg(&r->u.rw.seg[1], d->dead_ref, 0, 7);
+	rf_seg(&r->u.rw.seg[2], d->data_ref[41], 0, 7);
+	rf_push(d);
+	rf_wait(d, want, 5000);
+	for (i = 1; i < ARRAY_SIZE(names); i++)
+		rf_result(d, i);
+	rf_good_read(d, 20, "after", 1, 8);
+}
+
 static void sc_sect(struct rf_dev *d)
 {
 	static const struct {
@@ -880,6 +927,7 @@ static const struct {
 	{ "range", sc_range },
 	{ "ids", sc_ids },
 	{ "dupgref", sc_dupgref },
+	{ "mixbatch", sc_mixbatch },
 	{ "overflow", sc_overflow },
 	{ "doublefetch", sc_doublefetch },
 	{ "evtstorm", sc_evtstorm },
