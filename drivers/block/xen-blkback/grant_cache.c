@@ -412,14 +412,14 @@ int xbb_map_grants(struct xbb_ring *ring, struct xbb_map *maps,
 	unsigned int i;
 	int err;
 
-	/* The batch of xbb_map_queue() shares the scratch arrays. */
-	if (WARN_ON_ONCE(ring->map_n))
-		return -EIO;
 	if (!persistent && readonly)
 		flags |= GNTMAP_readonly;
 
 	for (i = 0; i < nr; i++)
 		xbb_map_clear(&maps[i]);
+	/* The batch of xbb_map_queue() shares the scratch arrays. */
+	if (WARN_ON_ONCE(ring->map_n))
+		return -EIO;
 
 	for (i = 0; i < nr; i++) {
 		struct xbb_map *m = &maps[i];
