@@ -375,7 +375,9 @@ enum {
  * @done_lock: protects @done_list, @inflight, @free_reqs, @starved,
  *	       @unmaps_pending and @cst (taken from bio completion)
  * @done_list: requests whose I/O completed and whose grants need the
- *	       ring thread (per-request mappings to unmap) before the answer
+ *	       ring thread (per-request mappings to unmap) before the answer:
+ *	       those that completed inside the thread's own submission,
+ *	       and those whose completion had no memory for an unmap
  * @inflight: requests taken off the ring and not yet done with: counted
  *	      when the ring thread takes a slot for one, until it is
  *	      answered early or its last bio completes (the answer of an

@@ -170,23 +170,29 @@ static void xbb_end_early(struct xbb_ring *ring, struct xbb_req *req, int err)
  * its last bio.  With only persistent grants (or none) it is answered
  * right here.  Per-request mappings are unmapped from here too, without
  * waiting, and the request answered once they are gone
- * (xbb_release_async(), which also ends its count in @inflight); only
- * when no memory can be had for that does the request go to the ring
- * thread, which unmaps them in batches.
+ * (xbb_release_async(), which also ends its count in @inflight).  Two
+ * cases go to the ring thread's done list instead, where the mappings
+ * of many requests share one unmap: a completion inside the thread's
+ * own submission (a device that completes in its submit path, as
+ * null_blk and RAM disks do), which the end of the pass takes care of
+ * (xbb_process_ring()), and one for which no memory could be had.
  */
 static void xbb_req_put(struct xbb_req *req)
 {
 	struct xbb_ring *ring = req->ring;
 	unsigned long flags;
-	bool direct;
+	bool direct, in_thread = false;
 
 	if (!atomic_dec_and_test(&req->pending))
 		return;
 
 	/* The grants are released before the frontend may reuse them. */
 	direct = xbb_release_persistent(req->maps, req->nr_segs);
-	if (!direct && xbb_release_async(ring, req))
-		return;
+	if (!direct) {
+		in_thread = current == ring->thread;
+		if (!in_thread && xbb_release_async(ring, req))
+			return;
+	}
 
 	spin_lock_irqsave(&ring->done_lock, flags);
 	if (direct) {
@@ -200,7 +206,9 @@ static void xbb_req_put(struct xbb_req *req)
 		__xbb_req_free(ring, req);
 	} else {
 		list_add_tail(&req->node, &ring->done_list);
-		wake_up(&ring->wq);
+		/* The thread looks at its done list before it sleeps. */
+		if (!in_thread)
+			wake_up(&ring->wq);
 	}
 	__xbb_inflight_put(ring);
 	/* Teardown may free the ring as soon as this lock is dropped. */
@@ -622,6 +630,8 @@ bool xbb_process_ring(struct xbb_ring *ring)
 	}
 	xbb_submit_mapped(ring, &mapped);
 	blk_finish_plug(&plug);
+	/* What completed during the pass: unmapped together, answered. */
+	xbb_finish_done(ring);
 	if (ring->halted)
 		return false;
 	if (xbb_poll(ring, rp))
@@ -686,11 +696,12 @@ bool __xbb_answer_list(struct xbb_ring *ring, struct list_head *list)
  * xbb_finish_done() - answer the requests whose I/O completed
  * @ring: the ring
  *
- * These are the requests that hold per-request mappings and that their
- * completion could not unmap for want of memory.  Their grants are
- * unmapped together, in as few hypercalls as the batch size allows, and
- * the requests are answered, with one push per hypercall, once their
- * grants are unmapped (xbb_release_done()).
+ * These are the requests that hold per-request mappings and that
+ * completed inside the thread's own submission, or that their completion
+ * could not unmap for want of memory.  Their grants are unmapped
+ * together, in as few hypercalls as the batch size allows, and the
+ * requests are answered, with one push per hypercall, once their grants
+ * are unmapped (xbb_release_done()).
  *
  * Context: ring thread, or teardown after the thread stopped; may sleep.
  */
@@ -699,8 +710,9 @@ void xbb_finish_done(struct xbb_ring *ring)
 	LIST_HEAD(done);
 
 	/*
-	 * Normally empty: completions unmap for themselves.  One added
-	 * after this look wakes the thread, which comes back here.
+	 * One added after this look by another context wakes the thread;
+	 * one added by the thread itself is seen before it sleeps
+	 * (xbb_ring_has_work()).
 	 */
 	if (!list_empty_careful(&ring->done_list)) {
 		spin_lock_irq(&ring->done_lock);

@@ -48,9 +48,11 @@
  * is answered where its last bio completes, under the ring's response
  * lock.  One holding per-request mappings is unmapped from there with
  * gnttab_unmap_refs_async() and answered when that unmap is done, so the
- * frontend never sees a response for a page still mapped by us; only
- * when no memory can be had for the unmap does it go to the ring's done
- * list, where the thread unmaps in batches.
+ * frontend never sees a response for a page still mapped by us.  A
+ * request that completes inside the thread's own submission (a device
+ * that completes in its submit path), or for whose unmap no memory can
+ * be had, goes to the ring's done list instead, where the thread unmaps
+ * the mappings of many requests in one hypercall at the end of its pass.
  *
  * Housekeeping, also in the ring thread and at least every 100 ms: the
  * LRU purge of persistent grants every lru_interval, trimming the page
