@@ -189,7 +189,12 @@ static void xbb_req_put(struct xbb_req *req)
 	/* The grants are released before the frontend may reuse them. */
 	direct = xbb_release_persistent(req->maps, req->nr_segs);
 	if (!direct) {
-		in_thread = current == ring->thread;
+		/*
+		 * In task context: an interrupt that happens to land on the
+		 * thread's CPU is not part of its pass, and could come just
+		 * before it sleeps.
+		 */
+		in_thread = in_task() && current == ring->thread;
 		if (!in_thread && xbb_release_async(ring, req))
 			return;
 	}
@@ -206,7 +211,7 @@ static void xbb_req_put(struct xbb_req *req)
 		__xbb_req_free(ring, req);
 	} else {
 		list_add_tail(&req->node, &ring->done_list);
-		/* The thread looks at its done list before it sleeps. */
+		/* The thread itself looks at its done list before it sleeps. */
 		if (!in_thread)
 			wake_up(&ring->wq);
 	}
