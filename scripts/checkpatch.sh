@@ -5,6 +5,7 @@
 # kernel-doc over the drivers' and shared headers' comments (a warning
 # fails, as a missing or stale parameter would mislead a reader).  Both
 # scripts come from Debian's linux-source-6.1 (extracted once into build/).
+# Then docutils over the reStructuredText documents (scripts/check-rst.py).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,4 +59,16 @@ for f in $docs; do
 	fi
 done
 echo "kernel-doc: $(($(echo "$docs" | wc -w) - kbad)) of $(echo "$docs" | wc -w) files clean"
-[ "$bad" -eq 0 ] && [ "$kbad" -eq 0 ]
+
+# The documents: docutils (Debian's python3-docutils) must read every one
+# without a warning; a malformed table is otherwise rendered as an error.
+if ! /usr/bin/python3 -c 'import docutils' 2>/dev/null; then
+	LAB_EXTRA_PKGS=python3-docutils "$top/tests/lab/host/deps.sh"
+fi
+rbad=0
+rst=$(cd "$top" && git ls-files -co --exclude-standard -- '*.rst' | grep -v '^build/' || true)
+if [ -n "$rst" ]; then
+	# shellcheck disable=SC2086
+	(cd "$top" && /usr/bin/python3 scripts/check-rst.py $rst) || rbad=1
+fi
+[ "$bad" -eq 0 ] && [ "$kbad" -eq 0 ] && [ "$rbad" -eq 0 ]
