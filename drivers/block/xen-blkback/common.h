@@ -303,9 +303,10 @@ struct xbb_unmap {
  * @maps: mapping state per segment
  * @indirect: mapping state of the indirect pages
  * @unmap: the record that unmaps this request's per-request mappings
- *	   from its completion (xbb_release_async()), so that none need be
- *	   allocated or shared: for up to %XBB_UNMAP_OWN of them, in
- *	   @unmap_ops and @unmap_pages
+ *	   from its completion (xbb_release_async()), or those of a batch
+ *	   of done requests it heads (xbb_release_done()), so that none need
+ *	   be allocated: for up to %XBB_UNMAP_OWN of them, in @unmap_ops and
+ *	   @unmap_pages
  * @unmap_ops: see @unmap
  * @unmap_pages: see @unmap
  */

@@ -161,6 +161,23 @@ static void xbb_unmap_done(int result, struct gntab_unmap_queue_data *data)
 		kfree(u);
 }
 
+/*
+ * The record @req holds for itself, for up to %XBB_UNMAP_OWN grants:
+ * nothing to allocate.  Free while @req is not answered (it is answered
+ * from this very unmap's completion).
+ */
+static struct xbb_unmap *xbb_unmap_own(struct xbb_ring *ring,
+				       struct xbb_req *req, bool inflight)
+{
+	struct xbb_unmap *u = &req->unmap;
+
+	u->ops = req->unmap_ops;
+	u->pages = req->unmap_pages;
+	u->allocated = false;
+	xbb_unmap_init(ring, u, inflight);
+	return u;
+}
+
 /* Start @u, already counted (xbb_unmap_start(), or in @inflight). */
 static void xbb_unmap_go(struct xbb_unmap *u)
 {
@@ -518,8 +535,10 @@ void xbb_release_grants(struct xbb_ring *ring, struct xbb_map *maps,
 /*
  * Release the grants of the requests of @batch, whose segments add up to
  * @segs at most, and answer them once their mappings are gone: from the
- * unmap's completion, or at once if they had none.  Synchronously if no
- * memory can be had for the unmap.
+ * unmap's completion, or at once if they had none.  A batch of up to
+ * %XBB_UNMAP_OWN segments (a pass of small requests) is unmapped with
+ * its first request's own record; a larger one allocates its record, and
+ * is unmapped synchronously if no memory can be had for it.
  */
 static void xbb_release_batch(struct xbb_ring *ring, struct list_head *batch,
 			      unsigned int segs)
@@ -529,7 +548,11 @@ static void xbb_release_batch(struct xbb_ring *ring, struct list_head *batch,
 	struct xbb_req *req;
 	unsigned int i, n = 0;
 
-	u = xbb_unmap_new(ring, segs, GFP_NOIO, false);
+	if (segs <= XBB_UNMAP_OWN)
+		u = xbb_unmap_own(ring, list_first_entry(batch, struct xbb_req,
+							 node), false);
+	else
+		u = xbb_unmap_new(ring, segs, GFP_NOIO, false);
 	list_for_each_entry(req, batch, node) {
 		for (i = 0; i < req->nr_segs; i++) {
 			struct xbb_map *m = &req->maps[i];
@@ -548,7 +571,8 @@ static void xbb_release_batch(struct xbb_ring *ring, struct list_head *batch,
 		xbb_unmap_start(ring, u);
 		return;
 	}
-	kfree(u);
+	if (u && u->allocated)
+		kfree(u);
 	xbb_unmap_batch(ring, n);
 	xbb_answer_list(ring, batch);
 }
@@ -628,11 +652,7 @@ bool xbb_release_async(struct xbb_ring *ring, struct xbb_req *req)
 		if (!u)
 			return false;
 	} else if (n) {
-		u = &req->unmap;
-		u->ops = req->unmap_ops;
-		u->pages = req->unmap_pages;
-		u->allocated = false;
-		xbb_unmap_init(ring, u, true);
+		u = xbb_unmap_own(ring, req, true);
 	}
 	for (i = 0; i < req->nr_segs; i++) {
 		struct xbb_map *m = &req->maps[i];
