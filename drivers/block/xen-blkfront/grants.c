@@ -171,9 +171,12 @@ bool blkfront_unit_release(struct blkfront_ring *ring, struct blkfront_unit *u)
  * blkfront_use_revoke() - end the backend's access to a granted data page
  * @use: data grant of a slot whose page was granted itself (no unit)
  *
- * If the backend still maps the page, the grant table's deferred
- * revocation takes over the reference the grant held to the page, so the
- * page is not freed before the backend lets go.  Idempotent.
+ * Called while the request still holds its pages, before it ends or is
+ * collected for reissue: until then nobody can free the page, so the
+ * grant needs no reference of its own.  If the backend still maps the
+ * page, a reference is taken now and handed to the grant table's
+ * deferred revocation, so the page is not freed before the backend lets
+ * go, however late.  Idempotent.
  *
  * Context: any; takes no lock of ours.
  * Return: false if the backend still mapped the page.
@@ -185,10 +188,9 @@ bool blkfront_use_revoke(struct blkfront_use *use)
 	if (ref == BLKFRONT_NO_GREF)
 		return true;
 	use->gref = BLKFRONT_NO_GREF;
-	if (gnttab_try_end_foreign_access(ref)) {
-		put_page(use->page);
+	if (gnttab_try_end_foreign_access(ref))
 		return true;
-	}
+	get_page(use->page);
 	gnttab_end_foreign_access(ref, use->page);
 	return false;
 }

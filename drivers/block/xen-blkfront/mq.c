@@ -201,10 +201,10 @@ static struct blkfront_unit *blkfront_build_unit(struct blkfront_build *b,
 
 /*
  * Grant the Xen page of @page that holds chunk @c, for a connection
- * without persistent grants to a trusted backend: no copy.  The grant
- * holds a reference to @page until it is revoked, so that a backend
- * slow to unmap it never writes into a page freed and used again
- * (blkfront_use_revoke()).
+ * without persistent grants to a trusted backend: no copy.  The request
+ * holds @page until the grant is revoked; a backend slow to unmap it
+ * gets a reference of its own then, so that it never writes into a page
+ * freed and used again (blkfront_use_revoke()).
  */
 static grant_ref_t blkfront_build_direct(struct blkfront_build *b,
 					 struct page *page,
@@ -219,7 +219,6 @@ static grant_ref_t blkfront_build_direct(struct blkfront_build *b,
 	WARN_ON_ONCE(ref < 0);
 	gfn = pfn_to_gfn(page_to_xen_pfn(page) +
 			 (c->page_off >> XEN_PAGE_SHIFT));
-	get_page(page);
 	gnttab_grant_foreign_access_ref(ref, ring->info->xbdev->otherend_id,
 					gfn, b->readonly);
 	ring->stat_new_grants++;
