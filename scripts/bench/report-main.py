@@ -186,6 +186,10 @@ def parse_run(rec, profdef, fio_secs):
             "eoi_delay_jiffies": delta(s0, s3, ["jiffies_eoi_delayed"]),
             # unmaps retried because a page was still referenced
             "unmaps_deferred": delta(s0, s3, ["unmaps_deferred"]),
+            # our backend's polls (poll_us) that found requests or none
+            "poll_hits_per_req": per(delta(s0, s3, ["poll_hits"]), whole),
+            "poll_misses_per_req": per(delta(s0, s3, ["poll_misses"]),
+                                       whole),
             # our frontend's, from its debugfs (0 for the stock one)
             "front_spurious_per_irq": per(run["front_spurious"],
                                           run["front_irqs"]),
@@ -903,6 +907,8 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
                          S(b.get("spurious_events_per_req"), 3),
                          S(b.get("eoi_delay_jiffies"), 0),
                          S(b.get("unmaps_deferred"), 0),
+                         S(b.get("poll_hits_per_req"), 3),
+                         S(b.get("poll_misses_per_req"), 3),
                          S(b.get("front_spurious_per_irq"), 3)])
         if rows:
             w("")
@@ -911,7 +917,8 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
                                   "maps/req whole run", "persistent grants",
                                   "pool pages", "oo_req",
                                   "spurious evt/req", "EOI delay jiffies",
-                                  "unmaps deferred", "front spurious/irq"],
+                                  "unmaps deferred", "polls hit/req",
+                                  "polls missed/req", "front spurious/irq"],
                                  rows)
         rows = []
         for c in configs:

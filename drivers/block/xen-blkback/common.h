@@ -209,6 +209,7 @@ enum xbb_protocol {
  *		     layer still held one of their pages
  * @poll_hits: times watching the ring after a pass (poll_us) found more
  *	       requests
+ * @poll_misses: such watches that found none (dom0 CPU spent in vain)
  */
 struct xbb_stats {
 	u64 oo_req;
@@ -225,6 +226,7 @@ struct xbb_stats {
 	u64 grants_purged;
 	u64 unmaps_deferred;
 	u64 poll_hits;
+	u64 poll_misses;
 };
 
 /**

@@ -566,6 +566,7 @@ static bool xbb_poll(struct xbb_ring *ring, RING_IDX rp)
 		cpu_relax();
 	} while (local_clock() < end && !need_resched() &&
 		 !kthread_should_stop());
+	ring->st.poll_misses++;
 	return false;
 }
 

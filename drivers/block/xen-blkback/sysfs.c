@@ -51,6 +51,7 @@ static struct device_attribute xbb_counter_attrs[] = {
 	__ATTR(grants_purged, 0444, xbb_counter_show, NULL),
 	__ATTR(unmaps_deferred, 0444, xbb_counter_show, NULL),
 	__ATTR(poll_hits, 0444, xbb_counter_show, NULL),
+	__ATTR(poll_misses, 0444, xbb_counter_show, NULL),
 };
 
 static_assert(ARRAY_SIZE(xbb_counter_attrs) ==
@@ -151,6 +152,7 @@ static struct attribute *xbb_stat_attrs[] = {
 	&xbb_counter_attrs[11].attr,
 	&xbb_counter_attrs[12].attr,
 	&xbb_counter_attrs[13].attr,
+	&xbb_counter_attrs[14].attr,
 	&dev_attr_pool_pages.attr,
 	&dev_attr_squeezes.attr,
 	NULL

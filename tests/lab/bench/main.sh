@@ -172,7 +172,7 @@ echo \"\$rc;\$(grep '^3;' /tmp/b.out | tail -1 | cut -d';' -f5,7,8,40,48,49,81,8
 }
 
 STATS="rd_req wr_req oo_req grants_mapped grants_unmapped persistent_grants \
-pgrant_hits pgrant_misses grants_purged pool_pages squeezes unmaps_deferred poll_hits"
+pgrant_hits pgrant_misses grants_purged pool_pages squeezes unmaps_deferred poll_hits poll_misses"
 # A snapshot as a JSON object: dom0's uptime, the backend's statistics and
 # late-EOI counters if DIR is given and:
 #   stats  nothing more (before fio starts);

@@ -11,7 +11,7 @@ s=$d/statistics
 [ -d "$s" ] || fail "no $s"
 for f in oo_req rd_req wr_req f_req ds_req rd_sect wr_sect persistent_grants \
 	 pgrant_hits pgrant_misses grants_mapped grants_unmapped grants_purged \
-	 unmaps_deferred \
+	 unmaps_deferred poll_hits poll_misses \
 	 pool_pages squeezes; do
 	[ -r "$s/$f" ] || fail "missing statistics/$f"
 done

@@ -8,8 +8,8 @@
 # says why in dmesg; a value in range is taken.  The frontend's load-time
 # parameters hold values in their documented ranges.  poll_us, turned on
 # under verified writes, keeps the data right and, with a second CPU for
-# the guest, finds requests (statistics/poll_hits); turned off, it polls
-# no more.
+# the guest, finds requests (statistics/poll_hits; poll_misses counts
+# the watches that found none); turned off, it polls no more.
 . /lab/tests/test_common.sh
 
 [ "$LAB_BACK" = ours ] || skip "only for our backend"
@@ -78,15 +78,18 @@ guest_run domu 'dd if=/dev/xvda of=/dev/null bs=4k count=64 iflag=direct 2>/dev/
 	fail "guest I/O failed after the parameter writes"
 
 # poll_us: with it on, a busy queue finds requests by watching its ring
-# (poll_hits counts them) and the data stays right; off again, no poll.
-hits=/sys/bus/xen-backend/devices/vbd-$(domid domu)-51712/statistics/poll_hits
-[ -r "$hits" ] || fail "no $hits"
-h0=$(cat "$hits")
+# (poll_hits counts them, poll_misses the watches that found none) and
+# the data stays right; off again, no poll.
+st=/sys/bus/xen-backend/devices/vbd-$(domid domu)-51712/statistics
+[ -r "$st/poll_hits" ] && [ -r "$st/poll_misses" ] || fail "no $st/poll_hits or poll_misses"
+h0=$(cat "$st/poll_hits") m0=$(cat "$st/poll_misses")
 echo 200 >"$P/poll_us" || fail "poll_us=200 refused"
 guest_run -t 300 domu "sh /lab/guest/fio_verify /dev/xvda 4k randwrite 16 4M" ||
 	{ echo 0 >"$P/poll_us"; fail "verified writes failed with poll_us=200"; }
 echo 0 >"$P/poll_us" || fail "poll_us=0 refused"
-h1=$(cat "$hits")
+h1=$(cat "$st/poll_hits") m1=$(cat "$st/poll_misses")
+# Every watch is counted, as a hit or a miss.
+[ $((h1 - h0 + m1 - m0)) -gt 0 ] || fail "no poll counted with poll_us=200 under QD16 writes"
 # With one physical CPU the guest cannot run while dom0 polls: no hit is
 # to be had (make check's lab has one; make bench's, two).
 ncpu=$(xl info 2>/dev/null | awk '$1 == "nr_cpus" { print $3 }')
@@ -95,8 +98,9 @@ if [ "${ncpu:-1}" -ge 2 ]; then
 fi
 guest_run domu 'dd if=/dev/xvda of=/dev/null bs=4k count=256 iflag=direct 2>/dev/null' ||
 	fail "guest I/O failed with poll_us back at 0"
-[ "$(cat "$hits")" = "$h1" ] || fail "poll_hits moved ($h1 -> $(cat "$hits")) with poll_us=0"
-log "poll_us=200: verified QD16 writes on ${ncpu:-1} CPU(s), poll_hits $h0 -> $h1; none with poll_us=0"
+[ "$(cat "$st/poll_hits")" = "$h1" ] && [ "$(cat "$st/poll_misses")" = "$m1" ] ||
+	fail "polls counted with poll_us=0: poll_hits $h1 -> $(cat "$st/poll_hits"), poll_misses $m1 -> $(cat "$st/poll_misses")"
+log "poll_us=200: verified QD16 writes on ${ncpu:-1} CPU(s), poll_hits $h0 -> $h1, poll_misses $m0 -> $m1; none with poll_us=0"
 
 if [ "$LAB_FRONT" = ours ]; then
 	guest_run domu 'p=/sys/module/xen_blkfront/parameters
