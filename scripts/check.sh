@@ -180,7 +180,7 @@ lab_job() { # name front back tests [arch-pages]: lab_run, its exit status and s
 }
 
 echo "check: kernel $kver, headers $kdir"
-step deps env LAB_EXTRA_PKGS="gcc-aarch64-linux-gnu linux-source-6.1 qemu-system-arm xz-utils bc libssl-dev clang ${LAB_EXTRA_PKGS:-}" tests/lab/host/deps.sh || { echo "check: 0 passed, 1 failed"; exit 1; }
+step deps env LAB_EXTRA_PKGS="gcc-aarch64-linux-gnu linux-source-6.1 qemu-system-arm xz-utils bc libssl-dev clang python3-docutils ${LAB_EXTRA_PKGS:-}" tests/lab/host/deps.sh || { echo "check: 0 passed, 1 failed"; exit 1; }
 step build-W1 build_w1
 steps_together "build-W1-6.12 build_w1_612" "checkpatch scripts/checkpatch.sh" \
 	"deb deb_pkg" "unit make -C tests/unit run"

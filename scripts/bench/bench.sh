@@ -163,7 +163,7 @@ if [ "${BENCH_INSN:-0}" = 1 ]; then
 	fi
 	# Xen's symbols (the map of the hypervisor's debug package), if it can be had
 	xmap=/usr/lib/debug/boot/xen-syms-4.17-amd64.map
-	[ -f "$xmap" ] || apt-get install -y --no-install-recommends xen-hypervisor-4.17-amd64-dbg \
+	[ -f "$xmap" ] || apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends xen-hypervisor-4.17-amd64-dbg \
 		>"$res/apt-insn.log" 2>&1 || echo "bench: no Xen symbols (xen-hypervisor-4.17-amd64-dbg); Xen is counted as a whole"
 	truncate -s 256M "$insn/disk.img"
 	export LAB_DOM0_FILES="${LAB_DOM0_FILES:-} $insn/insn-mark:/lab/bin/insn-mark"
@@ -185,8 +185,8 @@ stage=$res/stage/$mode.sh
 # gnuplot draws the charts; installed like the lab's other packages.
 if ! command -v gnuplot >/dev/null; then
 	echo "bench: installing gnuplot-nox"
-	{ apt-get install -y --no-install-recommends gnuplot-nox ||
-	  { apt-get update && apt-get install -y --no-install-recommends gnuplot-nox; }
+	{ apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends gnuplot-nox ||
+	  { apt-get -o DPkg::Lock::Timeout=900 update && apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends gnuplot-nox; }
 	} >"$res/apt.log" 2>&1 || echo "bench: gnuplot-nox could not be installed; no chart"
 fi
 

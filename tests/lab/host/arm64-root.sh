@@ -98,9 +98,9 @@ arm64_libs() { # package...
 # arm64 package lists next to the host's amd64 ones.
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 	dpkg --add-architecture arm64
-	apt-get update -qq
+	apt-get -o DPkg::Lock::Timeout=900 update -qq
 elif ! apt-cache show "linux-image-$kver:arm64" >/dev/null 2>&1; then
-	apt-get update -qq
+	apt-get -o DPkg::Lock::Timeout=900 update -qq
 fi
 
 pkgs=$(pkg_list)

@@ -123,7 +123,7 @@ lab_stage() {
 	done
 	if [ "${LAB_PERF:-0}" = 1 ]; then
 		command -v perf >/dev/null ||
-			apt-get install -y --no-install-recommends linux-perf >/dev/null ||
+			apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends linux-perf >/dev/null ||
 			{ echo "lab: LAB_PERF=1 but linux-perf could not be installed"; exit 2; }
 		for r in "$d0" "$du"; do
 			"$host/mkimage.sh" elf "$r" "$(command -v perf)"
