@@ -207,8 +207,8 @@ enum xbb_protocol {
  * @grants_purged: persistent grants dropped by the LRU or idle timeout
  * @unmaps_deferred: asynchronous unmaps retried later because the block
  *		     layer still held one of their pages
- * @poll_hits: times watching the ring after a pass (poll_us) found more
- *	       requests
+ * @poll_hits: times watching the ring after a pass (poll_us), or the
+ *	       final check after it, found more requests
  * @poll_misses: such watches that found none (dom0 CPU spent in vain)
  */
 struct xbb_stats {
@@ -350,6 +350,8 @@ enum {
  * @halted: the frontend broke the protocol; no further requests are read
  * @malformed_run: malformed requests since the last one accepted
  * @poll_cons: request consumer when the ring was last polled (poll_us)
+ * @poll_miss_run: watches in a row that found nothing (poll_misses)
+ * @poll_skip: passes left to go without a watch (back-off)
  * @starved: request consumption stopped for lack of a free &struct xbb_req
  * @eoi_flags: flags for the next late EOI
  * @reqs: request slots, one per ring entry
@@ -418,6 +420,8 @@ struct xbb_ring {
 	unsigned int eoi_flags;
 	unsigned int malformed_run;
 	RING_IDX poll_cons;
+	unsigned int poll_miss_run;
+	unsigned int poll_skip;
 
 	struct xbb_req *reqs;
 	unsigned int nr_reqs;

@@ -545,29 +545,57 @@ static void xbb_dispatch(struct xbb_ring *ring, const struct xenblk_req *r,
  * is armed, so that the frontend sends no event, and the thread takes no
  * interrupt and no wake-up, for what is found.  A hit goes back through
  * the thread's loop (completions, EOI, housekeeping) before consuming.
- * The watch ends early when the scheduler wants the CPU.  @rp: the
- * producer the pass read.
+ * The watch ends early when the scheduler wants the CPU.
+ *
+ * A watch pays if requests came before req_event was armed: during it,
+ * or before the final check that ends it.  A ring whose watches keep
+ * not paying (a frontend with one request at a time, or dom0 sharing its
+ * CPU with the guest) stops paying for them: after XBB_POLL_MISSES such
+ * watches in a row the thread skips the watch for 1, 2, 4 ... 256 passes
+ * between tries; one that pays ends the back-off.
  */
-static bool xbb_poll(struct xbb_ring *ring, RING_IDX rp)
+#define XBB_POLL_MISSES		8
+#define XBB_POLL_SKIP_SHIFT	8	/* at most 256 passes skipped */
+
+enum xbb_poll_result { XBB_POLL_NONE, XBB_POLL_HIT, XBB_POLL_MISS };
+
+/* @rp: the producer the pass read. */
+static enum xbb_poll_result xbb_poll(struct xbb_ring *ring, RING_IDX rp)
 {
 	struct xbb_common_back_ring *c = &ring->rings.common;
 	unsigned int us = READ_ONCE(xbb_poll_us);
 	u64 end;
 
 	if (!us || c->req_cons == ring->poll_cons)
-		return false;
+		return XBB_POLL_NONE;
 	ring->poll_cons = c->req_cons;
+	if (ring->poll_skip) {
+		ring->poll_skip--;
+		return XBB_POLL_NONE;
+	}
 	end = local_clock() + (u64)us * NSEC_PER_USEC;
 	do {
-		if (READ_ONCE(c->sring->req_prod) != rp) {
-			ring->st.poll_hits++;
-			return true;
-		}
+		if (READ_ONCE(c->sring->req_prod) != rp)
+			return XBB_POLL_HIT;
 		cpu_relax();
 	} while (local_clock() < end && !need_resched() &&
 		 !kthread_should_stop());
+	return XBB_POLL_MISS;
+}
+
+/* Account a watch; @found: it, or the final check after it, found more. */
+static void xbb_poll_done(struct xbb_ring *ring, bool found)
+{
+	if (found) {
+		ring->st.poll_hits++;
+		ring->poll_miss_run = 0;
+		return;
+	}
 	ring->st.poll_misses++;
-	return false;
+	if (ring->poll_miss_run < XBB_POLL_MISSES + XBB_POLL_SKIP_SHIFT)
+		ring->poll_miss_run++;
+	if (ring->poll_miss_run >= XBB_POLL_MISSES)
+		ring->poll_skip = 1U << (ring->poll_miss_run - XBB_POLL_MISSES);
 }
 
 /**
@@ -587,6 +615,7 @@ bool xbb_process_ring(struct xbb_ring *ring)
 	struct xenblk_req r;
 	struct blk_plug plug;
 	LIST_HEAD(mapped);
+	enum xbb_poll_result polled;
 	RING_IDX rc, rp;
 	int more;
 
@@ -640,10 +669,15 @@ bool xbb_process_ring(struct xbb_ring *ring)
 	xbb_finish_done(ring);
 	if (ring->halted)
 		return false;
-	if (xbb_poll(ring, rp))
+	polled = xbb_poll(ring, rp);
+	if (polled == XBB_POLL_HIT) {
+		xbb_poll_done(ring, true);
 		return true;
+	}
 
 	RING_FINAL_CHECK_FOR_REQUESTS(c, more);
+	if (polled == XBB_POLL_MISS)
+		xbb_poll_done(ring, more);
 	return more;
 }
 
