@@ -14,7 +14,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
 
 CONFIGS = ["local", "stock-on", "stock-off", "ours-on", "ours-off",
-           "oback-on", "ofront-on", "oback-off", "ofront-off"]
+           "oback-on", "ofront-on", "oback-off", "ofront-off",
+           "alt-on", "alt-off"]
 GUESTS = CONFIGS[1:]
 LABEL = {
     "local": "dom0-local",
@@ -26,6 +27,8 @@ LABEL = {
     "ofront-on": "our front, stock back",
     "oback-off": "stock front, our back, persistent off",
     "ofront-off": "our front, stock back, persistent off",
+    "alt-on": "our pair, alt parameters",
+    "alt-off": "ours, alt parameters, persistent off",
 }
 # fio terse fields as main.sh prints them
 FIO = ["rc", "error", "rbw", "riops", "rlat", "wbw", "wiops", "wlat", "usr",
@@ -54,6 +57,11 @@ RATIOS = [
      "stock-off"),
     ("our front/stock, persistent off (stock back)", "ofront-off",
      "stock-off"),
+    # BENCH_ALT_BACK_PARAMS against our backend's other settings
+    ("alt/ours", "alt-on", "ours-on"),
+    ("alt/stock", "alt-on", "stock-on"),
+    ("alt-off/ours-off", "alt-off", "ours-off"),
+    ("alt-off/stock-off", "alt-off", "stock-off"),
 ]
 
 
@@ -612,6 +620,8 @@ VERDICT_RATIOS = [
     ("ours-off/stock-off", "ours-off/stock-off"),
     ("our back/stock, persistent off (stock front)", "our back off"),
     ("our front/stock, persistent off (stock back)", "our front off"),
+    ("alt/ours", "alt/ours"),
+    ("alt-off/ours-off", "alt-off/ours-off"),
 ]
 
 
@@ -770,7 +780,10 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
           "quartile is below 1.0; *within noise*: 1.0 lies between them.  "
           "*our back off*, *our front off*: our half against the stock one, "
           "the other half stock, persistent grants off (measured only when "
-          "BENCH_CONFIGS has oback-off and ofront-off).")
+          "BENCH_CONFIGS has oback-off and ofront-off).  *alt/ours*, "
+          "*alt-off/ours-off*: our pair with BENCH_ALT_BACK_PARAMS against "
+          "our pair with its usual settings (only when BENCH_CONFIGS has "
+          "alt-on or alt-off).")
         w("")
     w("## Where ours is below stock")
     w("")
@@ -892,8 +905,9 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
         md += benchlib.table(["ratio (per round)", "median", "min", "max",
                               "per round"], rows)
         rows = []
-        for c in ("ours-on", "ours-off", "oback-on", "oback-off", "stock-on",
-                  "stock-off", "ofront-on", "ofront-off"):
+        for c in ("ours-on", "ours-off", "alt-on", "alt-off", "oback-on",
+                  "oback-off", "stock-on", "stock-off", "ofront-on",
+                  "ofront-off"):
             b = s["backend"].get(c)
             if not b:
                 continue

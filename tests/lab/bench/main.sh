@@ -14,6 +14,9 @@
 #   ofront-on  our frontend on the stock backend     they say which half
 #              of our pair makes a difference; oback-off and ofront-off
 #              are the same with persistent grants off)
+#   alt-on     our pair again, with BENCH_ALT_BACK_PARAMS set in our
+#   alt-off    backend (not run by default): an A/B of a run-time
+#              parameter against ours-on/ours-off in the same boot
 #
 # The backing device is null_blk with memory_backed=0: it completes I/O
 # without touching data, so what is measured is the drivers' path (grants,
@@ -54,7 +57,8 @@
 # warm_up), BENCH_INSN=1 (count the instructions each measured window
 # runs, per address, with QEMU's plugin; see insn_setup),
 # BENCH_OUR_BACK_PARAMS ("NAME=VALUE ..." for our backend's run-time
-# parameters; see our_back_params).
+# parameters; see our_back_params), BENCH_ALT_BACK_PARAMS (the same for
+# the alt configurations).
 . /lab/tests/test_common.sh
 
 ROUNDS=${BENCH_ROUNDS:-3}
@@ -236,26 +240,41 @@ no_vbd() {
 
 # BENCH_OUR_BACK_PARAMS="NAME=VALUE ...": our backend's run-time module
 # parameters, set each time it is put in place (an experiment's knob, e.g.
-# poll_us=20); the stock backend keeps its defaults.
-our_back_params() {
-	local kv
-	for kv in ${BENCH_OUR_BACK_PARAMS:-}; do
-		back_param "${kv%%=*}" "${kv#*=}" ||
-			fail "cannot set our backend's ${kv%%=*} to ${kv#*=}"
+# poll_us=20); the stock backend keeps its defaults.  The alt
+# configurations set BENCH_ALT_BACK_PARAMS instead; a parameter that only
+# one of the two lists names gets, in the other's configurations, the
+# value it had when our backend was first loaded.
+BACK_DEFAULTS=
+our_back_params() { # ours|alt
+	local kv n v list=${BENCH_OUR_BACK_PARAMS:-}
+	[ "$1" = alt ] && list=${BENCH_ALT_BACK_PARAMS:-}
+	if [ -z "$BACK_DEFAULTS" ]; then
+		BACK_DEFAULTS=-
+		for kv in ${BENCH_OUR_BACK_PARAMS:-} ${BENCH_ALT_BACK_PARAMS:-}; do
+			n=${kv%%=*}
+			BACK_DEFAULTS="$BACK_DEFAULTS $n=$(back_param "$n")" ||
+				fail "our backend has no parameter $n"
+		done
+	fi
+	for kv in $BACK_DEFAULTS $list; do
+		[ "$kv" = - ] && continue
+		n=${kv%%=*} v=${kv#*=}
+		back_param "$n" "$v" ||
+			fail "cannot set our backend's $n to $v"
 	done
 }
 
-use_back() { # ours|stock
+use_back() { # ours|stock [alt: our backend with the alt parameters]
 	local t
 	if [ -d /sys/module/xen_blkback ] && [ "$(back_kind)" = "$1" ]; then
-		[ "$1" = ours ] && our_back_params
+		[ "$1" = ours ] && our_back_params "${2:-ours}"
 		return 0
 	fi
 	t=$(date +%s)
 	wait_for 60 no_vbd || fail "a vbd is still present; cannot swap the backend"
 	lab_reload_back "$1"
 	[ "$(back_kind)" = "$1" ] || fail "loaded backend is not $1"
-	[ "$1" = ours ] && our_back_params
+	[ "$1" = ours ] && our_back_params "${2:-ours}"
 	emit "\"k\":\"swap\",\"side\":\"back\",\"to\":\"$1\",\"srcversion\":$(jstr "$(cat /sys/module/xen_blkback/srcversion 2>/dev/null)"),\"secs\":$(($(date +%s) - t))"
 }
 
@@ -652,14 +671,15 @@ count_one() { # config profile
 }
 
 run_guest_config() { # round config
-	local r=$1 c=$2 fk bk pers p m0
+	local r=$1 c=$2 fk bk pers p m0 set=ours
 	case "${c%-*}" in
 	oback) fk=stock bk=ours ;;
 	ofront) fk=ours bk=stock ;;
+	alt) fk=ours bk=ours set=alt ;;
 	*) fk=${c%-*} bk=${c%-*} ;;
 	esac
 	case "${c#*-}" in on) pers=1 ;; *) pers=0 ;; esac
-	use_back "$bk"
+	use_back "$bk" "$set"
 	back_param feature_persistent "$pers"
 	use_front "$fk" 2 "$pers"
 	m0=$(guest_memfree)
@@ -719,6 +739,9 @@ setup our_back_srcversion "$(cat /sys/module/xen_blkback/srcversion 2>/dev/null)
 setup swap_method "guest disks detached; frontend rmmod + modprobe (stock) / insmod (ours) in the guest with max_queues=2 and feature_persistent; backend rmmod + modprobe/insmod in dom0 when no vbd exists; backend feature_persistent set before each attach"
 setup warm_up "${WARM} s of 1 MiB reads at QD4 on both queues after each attach, not measured"
 setup our_back_params "${BENCH_OUR_BACK_PARAMS:-defaults}"
+case " $CONFIGS " in *" alt-"*)
+	setup alt_back_params "${BENCH_ALT_BACK_PARAMS:-defaults}" ;;
+esac
 setup irq_placement "$IRQ (ring: ring i's interrupt on guest CPU i; other: on CPU i + 1; kernel: left where the kernel put it)"
 setup fio_cpus "one-job profiles pinned to CPU 0 (one queue in use); the two-job profile one job per CPU (both queues)"
 
@@ -729,7 +752,7 @@ insn_setup
 r=0
 while [ $r -lt "$ROUNDS" ]; do
 	log "round $r"
-	for grp in $(rotate "$r" local stock ours oback ofront); do
+	for grp in $(rotate "$r" local stock ours oback ofront alt); do
 		if [ "$grp" = local ]; then
 			has local $CONFIGS || continue
 			# the idle guest's agent polls xenstore: keep it off the CPU
