@@ -39,10 +39,12 @@ REGIONS = {
     "guest": ["Xen", "kernel", "xen_blkfront", "other modules", "user"],
 }
 ORDER = ["local", "stock-on", "ours-on", "stock-off", "ours-off",
-         "oback-on", "ofront-on", "oback-off", "ofront-off"]
+         "oback-on", "ofront-on", "oback-off", "ofront-off", "alt-on",
+         "alt-off"]
 PAIRS = [("ours-on", "stock-on"), ("ours-off", "stock-off"),
          ("oback-off", "stock-off"), ("ofront-off", "stock-off"),
-         ("oback-on", "stock-on"), ("ofront-on", "stock-on")]
+         ("oback-on", "stock-on"), ("ofront-on", "stock-on"),
+         ("alt-on", "ours-on"), ("alt-off", "ours-off")]
 
 
 class Syms:
@@ -327,7 +329,7 @@ def render(data, notes, recs, ns):
             for _, s, nm, xb, xa in rows[:15]:
                 md.append("| %s | %s | %s | %s | %+.0f |" % (s, nm, fmt(xb), fmt(xa), xa - xb))
         for c in cfgs:
-            if not c.startswith("ours"):
+            if not c.startswith(("ours", "alt")):
                 continue
             md += ["", "%s: the symbols that cost most per I/O:" % c, "",
                    "| side | symbol | instructions |", "|---|---|---|"]
