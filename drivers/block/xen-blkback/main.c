@@ -91,7 +91,7 @@ unsigned int xbb_squeeze_ms = 10;
 unsigned int xbb_max_queues;
 unsigned int xbb_max_ring_order = XENBUS_MAX_RING_GRANT_ORDER;
 bool xbb_log_stats;
-unsigned int xbb_poll_us;
+unsigned int xbb_poll_us = 20;
 bool xbb_feature_persistent = true;
 
 /*
@@ -189,7 +189,7 @@ MODULE_PARM_DESC(max_ring_page_order,
 
 module_param_cb(poll_us, &xbb_poll_ops, &xbb_poll_us, 0644);
 MODULE_PARM_DESC(poll_us,
-		 "Microseconds a queue's thread watches its ring for more requests after serving some, before it sleeps (0..1000, default 0: off)");
+		 "Microseconds a queue's thread watches its ring for more requests after serving some, before it sleeps; backs off while watches find nothing (0..1000, default 20; 0: off)");
 module_param_named(log_stats, xbb_log_stats, bool, 0644);
 MODULE_PARM_DESC(log_stats, "Log per-queue statistics every 10 s (bool, default N)");
 
