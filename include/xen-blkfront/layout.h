@@ -365,21 +365,41 @@ static inline unsigned int xbf_frames_for(const struct xbf_layout *l,
 	return xbf_units_for(l, g, grants) - grants;
 }
 
+/*
+ * Grant units a ring's copying pool sets aside per ring slot: a slot of
+ * 32 segments and its indirect frame.  That is the pool every slot had
+ * while 32 was the default max_indirect_segments, and what both backends'
+ * default max_persistent_grants (1056 per ring, 32 slots of 33) keep
+ * mapped.  Larger requests share that budget instead of growing it.
+ */
+#define XBF_POOL_UNITS_PER_SLOT	33
+
 /**
  * xbf_pool_units() - size of a ring's pool of granted units
  * @l: layout of the connection
  * @ring_size: requests the shared ring holds
+ * @largest: units of the largest request the queue can be handed (its
+ *	scatterlist's limit, under @l)
  *
- * Every ring slot in flight can hold at most one slot's worth of data
- * grants and indirect frames, so this many units never run out while the
- * ring has room.
+ * A layout whose slot needs at most %XBF_POOL_UNITS_PER_SLOT units gets a
+ * slot's worth per ring slot, so the pool never runs out while the ring
+ * has room.  Larger slots get that same budget, or @largest if more: a
+ * request then waits for units as it waits for ring slots, and the pool
+ * always holds the largest one, so no request waits forever.  Never more
+ * than a full ring of full slots could use.
  *
  * Return: number of grant-sized units.
  */
 static inline unsigned int xbf_pool_units(const struct xbf_layout *l,
-					  unsigned int ring_size)
+					  unsigned int ring_size,
+					  unsigned int largest)
 {
-	return ring_size * (l->grants_per_slot + l->indirect_per_slot);
+	unsigned int per = l->grants_per_slot + l->indirect_per_slot;
+
+	if (per <= XBF_POOL_UNITS_PER_SLOT)
+		return ring_size * per;
+	return min(ring_size * per,
+		   max(ring_size * XBF_POOL_UNITS_PER_SLOT, largest));
 }
 
 /**

@@ -356,15 +356,84 @@ UNIT_TEST(pool_sizing)
 	struct xbf_layout l;
 
 	xbf_layout_init(&l, &g4k, 32);
-	EXPECT_EQ(xbf_pool_units(&l, 32), 1056);
+	EXPECT_EQ(xbf_pool_units(&l, 32, xbf_units_for(&l, &g4k, 32)), 1056);
 	EXPECT_EQ(xbf_pool_pages(&g4k, 1056), 1056);
 	/* 64 KiB pages are carved into 16 grant units each. */
 	xbf_layout_init(&l, &g64k, 32);
-	EXPECT_EQ(xbf_pool_units(&l, 32), 1056);
+	EXPECT_EQ(xbf_pool_units(&l, 32, 33), 1056);
 	EXPECT_EQ(xbf_pool_pages(&g64k, 1056), 66);
 	EXPECT_EQ(xbf_pool_pages(&g64k, 1057), 67);
 	xbf_layout_init(&l, &g64k, 0);
-	EXPECT_EQ(xbf_pool_units(&l, 64), 704);
+	EXPECT_EQ(xbf_pool_units(&l, 64, 32), 704);
+	/* Slots of 1 MiB share the budget of slots of 32 segments ... */
+	xbf_layout_init(&l, &g4k, 256);
+	EXPECT_EQ(xbf_units_for(&l, &g4k, 256), 257);
+	EXPECT_EQ(xbf_pool_units(&l, 32, 257), 1056);
+	EXPECT_EQ(xbf_pool_units(&l, 512, 257), 512 * 33);
+	xbf_layout_init(&l, &g64k, 256);
+	EXPECT_EQ(xbf_pool_units(&l, 32, 257), 1056);
+	/* ... but always hold the largest request the queue can be given ... */
+	xbf_layout_init(&l, &g4k, 4096);
+	EXPECT_EQ(xbf_units_for(&l, &g4k, 4096), 4104);
+	EXPECT_EQ(xbf_pool_units(&l, 32, 4104), 4104);
+	/* ... and never more than a full ring of full slots. */
+	xbf_layout_init(&l, &g4k, 64);
+	EXPECT_EQ(xbf_pool_units(&l, 1, 4104), 65);
+}
+
+/*
+ * Every request the ring has slots for, up to SG entries of a guest page
+ * each, must fit a pool sized for LAYOUT and RING.
+ */
+static void check_pool_holds(const struct xbf_layout *l,
+			     const struct xbf_geom *g, unsigned int ring,
+			     unsigned int sg, int *unit_failed)
+{
+	unsigned int most = sg * xbf_grants_per_page(g);
+	unsigned int pool = xbf_pool_units(l, ring, xbf_units_for(l, g, most));
+	unsigned int grants;
+
+	for (grants = 1; grants <= most; grants += grants < 64 ? 1 : 61) {
+		if (xbf_slots_for(l, grants) > ring)
+			continue;
+		EXPECT(xbf_units_for(l, g, grants) <= pool);
+	}
+}
+
+/*
+ * Whatever the layout, the pool holds any request the ring has slots
+ * for: a request never waits for units that can never be free.  The
+ * largest request is what the queue's scatterlist allows (as
+ * blkfront_sg_max() sizes it), e.g. after a reconnect to a backend that
+ * offers less than the last one.
+ */
+UNIT_TEST(pool_holds_any_request_that_fits_the_ring)
+{
+	static const unsigned int params[] = { 0, 11, 16, 32, 33, 64, 256,
+					       512, 1024, 4096 };
+	const struct xbf_geom *geoms[] = { &g4k, &g64k };
+	unsigned int gi, pi, qi, sg, neg;
+	struct xbf_layout l, q, plain;
+
+	for (gi = 0; gi < ARRAY_SIZE(geoms); gi++) {
+		const struct xbf_geom *g = geoms[gi];
+
+		xbf_layout_init(&plain, g, 0);
+		for (qi = 0; qi < ARRAY_SIZE(params); qi++) {
+			/* the queue's scatterlist, from the parameter */
+			xbf_layout_init(&q, g, xbf_effective_indirect(g, UINT_MAX,
+								      params[qi]));
+			sg = max(plain.max_segments, q.max_segments);
+			for (pi = 0; pi < ARRAY_SIZE(params); pi++) {
+				/* what a backend offering params[pi] gets */
+				neg = xbf_effective_indirect(g, params[pi],
+							     params[qi]);
+				xbf_layout_init(&l, g, neg);
+				check_pool_holds(&l, g, 32, sg, unit_failed);
+				check_pool_holds(&l, g, 512, sg, unit_failed);
+			}
+		}
+	}
 }
 
 static const struct unit_case cases[] = {
@@ -381,6 +450,7 @@ static const struct unit_case cases[] = {
 	UNIT_CASE(slots_and_units_64k_direct),
 	UNIT_CASE(units_indirect),
 	UNIT_CASE(pool_sizing),
+	UNIT_CASE(pool_holds_any_request_that_fits_the_ring),
 };
 
 int main(void)

@@ -109,11 +109,11 @@ XENBLK_PARAM_UINT_OPS(blkfront_queues_ops, blkfront_param_set_capped,
 XENBLK_PARAM_UINT_OPS(blkfront_ring_order_ops, blkfront_param_set_capped,
 		      0, XENBUS_MAX_RING_GRANT_ORDER);
 
-unsigned int blkfront_max_indirect_segments = 32;
+unsigned int blkfront_max_indirect_segments = 256;
 module_param_cb(max_indirect_segments, &blkfront_indirect_ops,
 		&blkfront_max_indirect_segments, 0444);
 MODULE_PARM_DESC(max_indirect_segments,
-		 "Maximum 4 KiB grants per indirect request (segments, 0..4096, larger is capped; default 32); the backend's maximum caps it too, and 11 or less disables indirect descriptors");
+		 "Maximum 4 KiB grants per indirect request (segments, 0..4096, larger is capped; default 256, 1 MiB); the backend's maximum caps it too, and 11 or less disables indirect descriptors");
 
 unsigned int blkfront_max_queues = 4;
 module_param_cb(max_queues, &blkfront_queues_ops, &blkfront_max_queues, 0444);

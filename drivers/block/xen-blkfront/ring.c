@@ -66,7 +66,7 @@ static int blkfront_ring_alloc_shadows(struct blkfront_ring *ring)
 	struct blkfront_info *info = ring->info;
 	unsigned int size = info->ring_size;
 	unsigned int per = info->layout.grants_per_slot;
-	unsigned int i, units;
+	unsigned int i, units, largest;
 	int err;
 
 	ring->shadow = kvcalloc(size, sizeof(*ring->shadow), GFP_KERNEL);
@@ -80,10 +80,15 @@ static int blkfront_ring_alloc_shadows(struct blkfront_ring *ring)
 	}
 	ring->shadow_free = 0;
 
-	if (info->direct)
+	if (info->direct) {
 		units = xbf_frame_pool_units(&info->layout, size);
-	else
-		units = xbf_pool_units(&info->layout, size);
+	} else {
+		/* A scatterlist entry stays within one guest page. */
+		largest = xbf_units_for(&info->layout, &info->geom,
+					info->sg_max *
+					xbf_grants_per_page(&info->geom));
+		units = xbf_pool_units(&info->layout, size, largest);
+	}
 	err = blkfront_pool_init(ring, units);
 	if (err)
 		goto out_free;
