@@ -330,22 +330,22 @@ static void xbb_submit(struct xbb_ring *ring, struct xbb_req *req)
 		unsigned int len = (req->segs[i].last_sect -
 				    req->segs[i].first_sect + 1) << SECTOR_SHIFT;
 
-		if (bio && bio_add_page(bio, req->maps[i].page, len, off) == len) {
-			sector += len >> SECTOR_SHIFT;
-			continue;
+		if (!bio || bio->bi_vcnt == bio->bi_max_vecs) {
+			if (bio)
+				submit_bio(bio);
+			bio = xbb_bio_new(req, min_t(unsigned int, nr - i,
+						     BIO_MAX_VECS),
+					  opf, sector);
 		}
-		if (bio)
-			submit_bio(bio);
-		bio = xbb_bio_new(req, min_t(unsigned int, nr - i, BIO_MAX_VECS),
-				  opf, sector);
-		if (bio_add_page(bio, req->maps[i].page, len, off) != len) {
-			/* Cannot happen for an empty bio; fail, never loop. */
-			WARN_ON_ONCE(1);
-			bio->bi_status = BLK_STS_IOERR;
-			bio_endio(bio);
-			bio = NULL;
-			break;
-		}
+		/*
+		 * One vector per segment: granted pages are seldom
+		 * neighbours, so bio_add_page()'s try to merge into the
+		 * last vector rarely pays, and the block layer merges
+		 * neighbours anyway when it counts segments.  The bio has
+		 * room (above); a request's at most 1 MiB is far below a
+		 * bio's size limit.
+		 */
+		__bio_add_page(bio, req->maps[i].page, len, off);
 		sector += len >> SECTOR_SHIFT;
 	}
 	if (bio)
