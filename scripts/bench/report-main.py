@@ -465,13 +465,16 @@ def count_summary(recs):
             "unmap_calls": d0["gunmap_calls"] / req,
             "unmap_grants": d0["gunmap_grants"] / req,
             "back_notify": d0["notify"] / req,
-            "front_notify": gu["notify"] / req,
+            # None: the guest's kernel could not count its kicks
+            "front_notify": (gu["notify"] / req
+                             if gu.get("notify") is not None else None),
             "dom0_evt": d0["evt"] / req,
             "guest_evt": gevt / req if gevt is not None else None,
         }
         x["grant_ops"] = x["map_grants"] + x["unmap_grants"]
         x["hypercalls"] = (x["map_calls"] + x["unmap_calls"] +
-                           x["back_notify"] + x["front_notify"])
+                           x["back_notify"] + x["front_notify"]
+                           if x["front_notify"] is not None else None)
         # our backend's own counters over the same run, as a cross-check
         if "grants_mapped" in s1 and "grants_mapped" in s0:
             x["our_back_mapped"] = (s1["grants_mapped"] -

@@ -629,15 +629,19 @@ D0_PROBES="gmap gunmap notify"
 GU_PROBES="notify"
 
 count_setup() {
-	local out
+	local out gu="; guest notify_remote_via_irq"
 	[ "$COUNT" = 1 ] || return 0
 	out=$(sh -c "$(kp_define "gmap gnttab_map_refs n=$ARG4:u32" \
 		"gunmap gnttab_unmap_refs n=$ARG4:u32" \
 		"notify notify_remote_via_irq")" 2>&1) ||
 		{ problem "dom0: kprobes for counting not available: $out"; COUNT=0; return; }
-	out=$(gout "$(kp_define "notify notify_remote_via_irq")") ||
-		{ problem "guest: kprobes for counting not available: $out"; COUNT=0; return; }
-	setup counting "kprobes with histogram triggers, ${CRT} s of fio per profile and configuration in round 0, outside the measured windows: dom0 gnttab_map_refs/gnttab_unmap_refs (calls = hypercalls, and grants) and notify_remote_via_irq; guest notify_remote_via_irq"
+	# A guest kernel without kprobe events or histogram triggers (the
+	# arm64 lab's own build) leaves the frontend's kicks uncounted; its
+	# blkif events are still counted from fio's run.
+	if ! out=$(gout "$(kp_define "notify notify_remote_via_irq")"); then
+		GU_PROBES= gu="; nothing in the guest (its kernel has no kprobe events: $out)"
+	fi
+	setup counting "kprobes with histogram triggers, ${CRT} s of fio per profile and configuration in round 0, outside the measured windows: dom0 gnttab_map_refs/gnttab_unmap_refs (calls = hypercalls, and grants) and notify_remote_via_irq$gu"
 }
 
 # One counting run of profile P in config C (attached, after its timed
@@ -647,7 +651,7 @@ count_one() { # config profile
 	local c=$1 p=$2 sd s0 s1 e0 e1 d g res rt=$RT ramp=$RAMP
 	sd=$(backend_dir "$G" "$VDEV")/statistics
 	sh -c "$(kp_arm $D0_PROBES)" >/dev/null 2>&1 &&
-		gout "$(kp_arm $GU_PROBES)" >/dev/null ||
+		{ [ -z "$GU_PROBES" ] || gout "$(kp_arm $GU_PROBES)" >/dev/null; } ||
 		{ problem "$c $p: arming the counting probes failed"; return; }
 	s0=$(snap stats $sd)
 	e0=$(eval "$IRQ_CNT")
@@ -657,9 +661,13 @@ count_one() { # config profile
 	e1=$(eval "$IRQ_CNT")
 	s1=$(snap stats $sd)
 	d=$(sh -c "$(kp_read $D0_PROBES)")
-	g=$(gout "$(kp_read $GU_PROBES)")
+	# "null 0": the guest's kicks, when its kernel cannot count them
+	g="null 0"
+	if [ -n "$GU_PROBES" ]; then
+		g=$(gout "$(kp_read $GU_PROBES)")
+		gout "$(kp_disarm $GU_PROBES)" >/dev/null
+	fi
 	sh -c "$(kp_disarm $D0_PROBES)" >/dev/null 2>&1
-	gout "$(kp_disarm $GU_PROBES)" >/dev/null
 	case "$res" in
 	0\;0\;*) ;;
 	*) problem "counting fio $p in $c: '$res'"; return ;;
