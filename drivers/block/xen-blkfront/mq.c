@@ -271,7 +271,6 @@ static void blkfront_build_chunk(struct blkfront_build *b, struct page *page,
 				 const struct xbf_chunk *c)
 {
 	struct blkfront_ring *ring = b->ring;
-	const struct xbf_geom *g = &ring->info->geom;
 	struct blkfront_shadow *s;
 	struct blkfront_unit *u;
 	struct blkfront_use *use;
@@ -306,14 +305,17 @@ static void blkfront_build_chunk(struct blkfront_build *b, struct page *page,
 		unsigned int idx = b->in_slot & ((1U << b->frame_shift) - 1);
 
 		if (!idx) {
-			/* The backend only reads indirect frames. */
+			/*
+			 * The backend only reads indirect frames, and only
+			 * the request's descriptors in them: the rest of the
+			 * frame is left as the pool had it, like a data unit
+			 * (wiped for an untrusted backend by
+			 * blkfront_build_unit()).
+			 */
 			bool ro = !ring->info->persistent;
 
 			s->indirect[frame] = blkfront_build_unit(b, ro);
 			s->nr_indirect++;
-			va = blkfront_unit_map(s->indirect[frame]);
-			memset(va, 0, xbf_grant_size(g));
-			blkfront_unit_unmap(va);
 			b->req->u.indirect.indirect_grefs[frame] =
 				s->indirect[frame]->gref;
 		}
