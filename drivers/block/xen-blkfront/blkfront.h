@@ -7,6 +7,7 @@
 
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/highmem.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -291,15 +292,72 @@ static inline struct blkfront_cmd *blkfront_cmd(struct request *rq)
 /* grants.c */
 int blkfront_pool_init(struct blkfront_ring *ring, unsigned int units);
 void blkfront_pool_destroy(struct blkfront_ring *ring);
-struct blkfront_unit *blkfront_unit_get(struct blkfront_ring *ring);
-void blkfront_unit_put(struct blkfront_ring *ring, struct blkfront_unit *u);
 bool blkfront_unit_release(struct blkfront_ring *ring,
 			   struct blkfront_unit *u);
 void blkfront_unit_grant(struct blkfront_ring *ring, struct blkfront_unit *u,
 			 grant_ref_t gref, bool readonly);
 bool blkfront_use_revoke(struct blkfront_use *use);
-void *blkfront_unit_map(struct blkfront_unit *u);
-void blkfront_unit_unmap(void *addr);
+
+/* grants.c's hot path, inline: once or twice per data grant. */
+
+/**
+ * blkfront_unit_get() - take the most recently freed unit
+ * @ring: ring owning the pool
+ *
+ * Context: ring lock held.
+ * Return: a unit, or NULL if the pool is empty.
+ */
+static inline struct blkfront_unit *
+blkfront_unit_get(struct blkfront_ring *ring)
+{
+	struct blkfront_pool *p = &ring->pool;
+
+	lockdep_assert_held(&ring->lock);
+	if (!p->nr_free)
+		return NULL;
+	return p->free[--p->nr_free];
+}
+
+/**
+ * blkfront_unit_put() - return a unit to the top of the free stack
+ * @ring: ring owning the pool
+ * @u: unit; keeps its grant if it has one
+ *
+ * Context: ring lock held.
+ */
+static inline void blkfront_unit_put(struct blkfront_ring *ring,
+				     struct blkfront_unit *u)
+{
+	struct blkfront_pool *p = &ring->pool;
+
+	lockdep_assert_held(&ring->lock);
+	if (WARN_ON_ONCE(p->nr_free >= p->nr_units))
+		return;
+	p->free[p->nr_free++] = u;
+}
+
+/**
+ * blkfront_unit_map() - map a unit for the CPU
+ * @u: unit
+ *
+ * Context: any; pair with blkfront_unit_unmap() in reverse order.
+ * Return: address of the unit's first byte.
+ */
+static inline void *blkfront_unit_map(struct blkfront_unit *u)
+{
+	return kmap_local_page(u->page) + u->offset;
+}
+
+/**
+ * blkfront_unit_unmap() - undo blkfront_unit_map()
+ * @addr: address it returned
+ *
+ * Context: any.
+ */
+static inline void blkfront_unit_unmap(void *addr)
+{
+	kunmap_local(addr);
+}
 
 /* ring.c */
 int blkfront_alloc_rings(struct blkfront_info *info);

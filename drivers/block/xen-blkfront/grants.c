@@ -108,40 +108,6 @@ void blkfront_pool_destroy(struct blkfront_ring *ring)
 }
 
 /**
- * blkfront_unit_get() - take the most recently freed unit
- * @ring: ring owning the pool
- *
- * Context: ring lock held.
- * Return: a unit, or NULL if the pool is empty.
- */
-struct blkfront_unit *blkfront_unit_get(struct blkfront_ring *ring)
-{
-	struct blkfront_pool *p = &ring->pool;
-
-	lockdep_assert_held(&ring->lock);
-	if (!p->nr_free)
-		return NULL;
-	return p->free[--p->nr_free];
-}
-
-/**
- * blkfront_unit_put() - return a unit to the top of the free stack
- * @ring: ring owning the pool
- * @u: unit; keeps its grant if it has one
- *
- * Context: ring lock held.
- */
-void blkfront_unit_put(struct blkfront_ring *ring, struct blkfront_unit *u)
-{
-	struct blkfront_pool *p = &ring->pool;
-
-	lockdep_assert_held(&ring->lock);
-	if (WARN_ON_ONCE(p->nr_free >= p->nr_units))
-		return;
-	p->free[p->nr_free++] = u;
-}
-
-/**
  * blkfront_unit_release() - revoke the grant of a unit after a request
  * @ring: ring owning the pool
  * @u: unit
@@ -216,27 +182,4 @@ void blkfront_unit_grant(struct blkfront_ring *ring, struct blkfront_unit *u,
 					gfn, readonly);
 	u->gref = gref;
 	ring->pool.nr_granted++;
-}
-
-/**
- * blkfront_unit_map() - map a unit for the CPU
- * @u: unit
- *
- * Context: any; pair with blkfront_unit_unmap() in reverse order.
- * Return: address of the unit's first byte.
- */
-void *blkfront_unit_map(struct blkfront_unit *u)
-{
-	return kmap_local_page(u->page) + u->offset;
-}
-
-/**
- * blkfront_unit_unmap() - undo blkfront_unit_map()
- * @addr: address it returned
- *
- * Context: any.
- */
-void blkfront_unit_unmap(void *addr)
-{
-	kunmap_local(addr);
 }

@@ -149,6 +149,7 @@ static unsigned int blkfront_refs_needed(struct blkfront_ring *ring,
  * @in_slot: grants already in the current slot
  * @id: shadow of the current slot
  * @req: ring slot being filled
+ * @frame: the current indirect frame, mapped while descriptors go into it
  * @sector: first sector of the current slot
  * @slot_sectors: sectors in the current slot so far
  * @indirect: slots are indirect requests
@@ -168,6 +169,7 @@ struct blkfront_build {
 	unsigned int in_slot;
 	unsigned int id;
 	struct blkif_request *req;
+	struct blkif_request_segment *frame;
 	sector_t sector;
 	unsigned int slot_sectors;
 	bool indirect;
@@ -255,8 +257,17 @@ static void blkfront_build_open_slot(struct blkfront_build *b)
 	}
 }
 
+static void blkfront_build_unmap_frame(struct blkfront_build *b)
+{
+	if (b->frame) {
+		blkfront_unit_unmap(b->frame);
+		b->frame = NULL;
+	}
+}
+
 static void blkfront_build_close_slot(struct blkfront_build *b)
 {
+	blkfront_build_unmap_frame(b);
 	if (b->indirect)
 		b->req->u.indirect.nr_segments = b->in_slot;
 	else
@@ -318,13 +329,13 @@ static void blkfront_build_chunk(struct blkfront_build *b, struct page *page,
 			s->nr_indirect++;
 			b->req->u.indirect.indirect_grefs[frame] =
 				s->indirect[frame]->gref;
+			blkfront_build_unmap_frame(b);
+			b->frame = blkfront_unit_map(s->indirect[frame]);
 		}
-		va = blkfront_unit_map(s->indirect[frame]);
-		seg = (struct blkif_request_segment *)va + idx;
+		seg = b->frame + idx;
 		seg->gref = use->gref;
 		seg->first_sect = c->first_sect;
 		seg->last_sect = c->last_sect;
-		blkfront_unit_unmap(va);
 	} else {
 		seg = &b->req->u.rw.seg[b->in_slot];
 		seg->gref = use->gref;
@@ -400,6 +411,7 @@ static blk_status_t blkfront_queue_rw(struct blkfront_ring *ring,
 			blkfront_build_chunk(&b, sg_page(sg), &c);
 	}
 	WARN_ON_ONCE(b.req || b.slot != slots);
+	blkfront_build_unmap_frame(&b);
 	/*
 	 * Normally every reference reserved was claimed; giving back none
 	 * would still take the grant table's global lock.
