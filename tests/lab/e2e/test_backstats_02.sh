@@ -29,14 +29,17 @@ back_param lru_num_clean 16
 back_param max_persistent_grants 32
 # settles STAT WHY: wait until statistic STAT is at most 32 per queue.
 # Within an LRU interval on an idle host; a loaded lab host (a dom0 of one
-# vCPU, several emulators on two cores) gets up to 10 seconds.
+# vCPU, several emulators on two cores) gets up to 10 seconds.  The value
+# that met the bound is the one logged: with fio still running, requests
+# keep returning pages to the pool between two of the ring thread's trims,
+# so a second read a moment later can be above it again (114 against 64
+# once, right after a read at or under it).
 settles() {
 	local t0 v
 	t0=$(date +%s)
-	wait_for 10 "[ \$(st $1) -le $((32 * nq)) ]"
-	v=$(st "$1")
+	wait_for 10 "v=\$(st $1); [ \"\$v\" -le $((32 * nq)) ]" ||
+		fail "$1 $(st "$1") still above 32 x $nq 10 s after $2"
 	log "$2 ($nq queues): $1 $v after $(($(date +%s) - t0)) s, purged $(st grants_purged)"
-	[ "$v" -le $((32 * nq)) ] || fail "$1 $v still above 32 x $nq 10 s after $2"
 }
 settles persistent_grants "cap 32 per queue"
 [ "$(st grants_purged)" -gt "$purged0" ] || fail "no purge counted after lowering the cap"
