@@ -116,12 +116,6 @@ unsigned int blkfront_slots_free(struct blkfront_ring *ring)
 	       (ring->ring.req_prod_pvt - ring->ring.rsp_cons);
 }
 
-/* Ends the requests an interrupt collected, after the ring lock is dropped. */
-static void blkfront_complete_batch(struct io_comp_batch *iob)
-{
-	blk_mq_end_request_batch(iob);
-}
-
 /*
  * A slot is finished; the last slot of a request ends the request.  In
  * the interrupt handler (@iob set), a request that did not fail and that
@@ -149,7 +143,7 @@ static void blkfront_end_slot(struct blkfront_ring *ring,
 		if (blk_mq_complete_request_remote(rq))
 			return;
 		if (blk_mq_add_to_batch(rq, iob, cmd->status != BLK_STS_OK,
-					blkfront_complete_batch))
+					blk_mq_end_request_batch))
 			return;
 	}
 	blk_mq_end_request(rq, cmd->status);
