@@ -192,6 +192,21 @@ struct blkfront_ring {
 };
 
 /**
+ * struct blkfront_seg - a run of a request's data within one guest page
+ * @page: the page
+ * @off: offset of the first byte in @page
+ * @len: bytes, at most PAGE_SIZE - @off
+ *
+ * A request's segments follow its &struct blkfront_cmd in the blk-mq
+ * payload, &blkfront_info.sg_max of them.
+ */
+struct blkfront_seg {
+	struct page *page;
+	unsigned int off;
+	unsigned int len;
+};
+
+/**
  * struct blkfront_cmd - per-request driver data
  * @status: status to complete with (sticky first error)
  * @slots_left: ring slots of this request still in flight
@@ -223,7 +238,8 @@ struct blkfront_cmd {
  * @nr_rings: rings of the current connection
  * @ring_order: log2 of the pages per ring
  * @ring_size: request slots per ring
- * @sg_max: scatterlist entries per request (fixed at tag set creation)
+ * @sg_max: segments (&struct blkfront_seg) per request, fixed at tag set
+ *	creation
  * @layout: request layout of the current connection
  * @persistent_adv: feature-persistent we advertised (sampled at connect)
  * @persistent: persistent grants in use (both sides offered them)

@@ -10,7 +10,6 @@
 #include <linux/hdreg.h>
 #include <linux/major.h>
 #include <linux/module.h>
-#include <linux/scatterlist.h>
 
 #include "blkfront.h"
 
@@ -47,9 +46,9 @@ static void blkfront_set_limits(struct blkfront_info *info,
 	lim->seg_boundary_mask = PAGE_SIZE - 1;
 	lim->max_segment_size = PAGE_SIZE;
 	/*
-	 * ... so this many segments fit the slots of one request.  The
-	 * scatterlist of each request was sized for sg_max when the tag set
-	 * was created.
+	 * ... so this many segments fit the slots of one request.  Each
+	 * request has room for sg_max segments, fixed when the tag set was
+	 * created.
 	 */
 	lim->max_segments = min(info->layout.max_segments, info->sg_max);
 	/*
@@ -96,7 +95,7 @@ static int blkfront_alloc_disk(struct blkfront_info *info, sector_t sectors)
 	set->numa_node = NUMA_NO_NODE;
 	set->flags = BLK_MQ_F_SHOULD_MERGE;
 	set->cmd_size = sizeof(struct blkfront_cmd) +
-			info->sg_max * sizeof(struct scatterlist);
+			info->sg_max * sizeof(struct blkfront_seg);
 	set->driver_data = info;
 	err = blk_mq_alloc_tag_set(set);
 	if (err)

@@ -5,16 +5,60 @@
  */
 
 #include <linux/highmem.h>
-#include <linux/scatterlist.h>
 #include <xen/events.h>
 #include <xen/page.h>
 
 #include "blkfront.h"
 #include "trace.h"
 
-static struct scatterlist *blkfront_cmd_sg(struct blkfront_cmd *cmd)
+static struct blkfront_seg *blkfront_cmd_segs(struct blkfront_cmd *cmd)
 {
-	return (struct scatterlist *)(cmd + 1);
+	return (struct blkfront_seg *)(cmd + 1);
+}
+
+/*
+ * The request's data as runs of bytes within one guest page each: the
+ * segments the block layer counted for our limits (a segment never
+ * crosses a page), found without blk_rq_map_sg(), whose scatterlist
+ * and checks for machine-contiguous pages we have no use for.  A bio
+ * vector may span several pages; each page of it starts a run, except
+ * that a piece continuing the previous run in the same page extends it.
+ * Returns the number of runs, or 0 if there are more than @max.
+ */
+static unsigned int blkfront_map_segs(struct request *rq,
+				      struct blkfront_seg *segs,
+				      unsigned int max)
+{
+	struct blkfront_seg *run = NULL;
+	struct req_iterator iter;
+	unsigned int n = 0;
+	struct bio_vec bv;
+
+	rq_for_each_bvec(bv, rq, iter) {
+		struct page *page = nth_page(bv.bv_page,
+					     bv.bv_offset >> PAGE_SHIFT);
+		unsigned int off = offset_in_page(bv.bv_offset);
+		unsigned int left = bv.bv_len, len;
+
+		while (left) {
+			len = min_t(unsigned int, left, PAGE_SIZE - off);
+			if (run && page == run->page &&
+			    off == run->off + run->len) {
+				run->len += len;
+			} else {
+				if (n == max)
+					return 0;
+				run = &segs[n++];
+				run->page = page;
+				run->off = off;
+				run->len = len;
+			}
+			left -= len;
+			page = nth_page(page, 1);
+			off = 0;
+		}
+	}
+	return n;
 }
 
 /**
@@ -355,22 +399,22 @@ static blk_status_t blkfront_queue_rw(struct blkfront_ring *ring,
 {
 	struct blkfront_info *info = ring->info;
 	const struct xbf_geom *g = &info->geom;
-	struct scatterlist *sgl = blkfront_cmd_sg(blkfront_cmd(rq)), *sg;
+	struct blkfront_seg *segs = blkfront_cmd_segs(blkfront_cmd(rq)), *sg;
 	struct blkfront_build b = { .ring = ring, .rq = rq };
 	unsigned int nseg, slots, units, refs, i;
 	struct xbf_split it;
 	struct xbf_chunk c;
 
-	if (WARN_ON_ONCE(blk_rq_nr_phys_segments(rq) > info->sg_max))
+	/* The block layer kept to max_segments, which is at most sg_max. */
+	nseg = blkfront_map_segs(rq, segs, info->sg_max);
+	if (WARN_ON_ONCE(!nseg))
 		return BLK_STS_IOERR;
-	/* Initialised once (blkfront_init_request); this marks the end. */
-	nseg = blk_rq_map_sg(rq->q, rq, sgl);
 
 	/* Validate and count before taking anything. */
-	for_each_sg(sgl, sg, nseg, i) {
-		if (WARN_ON_ONCE(xbf_split_init(&it, g, sg->offset, sg->length)))
+	for (i = 0, sg = segs; i < nseg; i++, sg++) {
+		if (WARN_ON_ONCE(xbf_split_init(&it, g, sg->off, sg->len)))
 			return BLK_STS_IOERR;
-		b.grants += xbf_chunks(g, sg->offset, sg->length);
+		b.grants += xbf_chunks(g, sg->off, sg->len);
 	}
 	if (WARN_ON_ONCE(!b.grants))
 		return BLK_STS_IOERR;
@@ -404,11 +448,11 @@ static blk_status_t blkfront_queue_rw(struct blkfront_ring *ring,
 	b.readonly = b.write && !info->persistent;
 	b.sector = blk_rq_pos(rq);
 	trace_xen_blkfront_grant(ring, rq, b.grants, refs, units, b.indirect);
-	for_each_sg(sgl, sg, nseg, i) {
+	for (i = 0, sg = segs; i < nseg; i++, sg++) {
 		/* Each segment was accepted by xbf_split_init() above. */
-		xbf_split_begin(&it, sg->offset, sg->length);
+		xbf_split_begin(&it, sg->off, sg->len);
 		while (xbf_split_next(&it, g, &c))
-			blkfront_build_chunk(&b, sg_page(sg), &c);
+			blkfront_build_chunk(&b, sg->page, &c);
 	}
 	WARN_ON_ONCE(b.req || b.slot != slots);
 	blkfront_build_unmap_frame(&b);
@@ -540,25 +584,8 @@ static void blkfront_complete_rq(struct request *rq)
 	blk_mq_end_request(rq, blkfront_cmd(rq)->status);
 }
 
-/*
- * Once per request of the tag set, whose sg_max is fixed for its
- * lifetime: blk_rq_map_sg() clears the end mark it set last time as it
- * walks and marks the new end, so the table needs no clearing per
- * request (that memset was a tenth of the frontend's instructions).
- */
-static int blkfront_init_request(struct blk_mq_tag_set *set,
-				 struct request *rq, unsigned int hctx_idx,
-				 unsigned int numa_node)
-{
-	struct blkfront_info *info = set->driver_data;
-
-	sg_init_table(blkfront_cmd_sg(blkfront_cmd(rq)), info->sg_max);
-	return 0;
-}
-
 const struct blk_mq_ops blkfront_mq_ops = {
 	.queue_rq	= blkfront_queue_rq,
 	.commit_rqs	= blkfront_commit_rqs,
 	.complete	= blkfront_complete_rq,
-	.init_request	= blkfront_init_request,
 };

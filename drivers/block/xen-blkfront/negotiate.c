@@ -18,7 +18,7 @@
 #include "blkfront.h"
 
 /**
- * blkfront_sg_max() - scatterlist entries a request may ever need
+ * blkfront_sg_max() - segments a request may ever need
  * @g: page geometry of this kernel
  *
  * The largest segment count of any layout a connection can negotiate:

@@ -83,7 +83,7 @@ static int blkfront_ring_alloc_shadows(struct blkfront_ring *ring)
 	if (info->direct) {
 		units = xbf_frame_pool_units(&info->layout, size);
 	} else {
-		/* A scatterlist entry stays within one guest page. */
+		/* A segment stays within one guest page. */
 		largest = xbf_units_for(&info->layout, &info->geom,
 					info->sg_max *
 					xbf_grants_per_page(&info->geom));
