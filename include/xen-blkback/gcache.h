@@ -111,6 +111,41 @@ static inline struct xbb_gnode *xbb_gcache_lookup(struct xbb_gcache *c,
 }
 
 /**
+ * xbb_gcache_lookup_near() - find a persistent grant, next to one found
+ * @c: the cache
+ * @gref: grant reference
+ * @near: a node of @c found before, or NULL
+ *
+ * Frontends hand out the grants of their pools in runs of consecutive
+ * references (a pool reuses what it freed last, and claimed its
+ * references in order), so a request's next reference is often one
+ * more or one less than the last: then it can only be @near's
+ * neighbour in the tree, one step away on average, where the walk from
+ * the root takes about log2(@c->count) steps.  Any other reference is
+ * looked up from the root.  @near must still be in @c.
+ *
+ * Return: the node, or NULL when @gref is not cached.
+ */
+static inline struct xbb_gnode *
+xbb_gcache_lookup_near(struct xbb_gcache *c, u32 gref, struct xbb_gnode *near)
+{
+	struct rb_node *n;
+
+	if (!near)
+		return xbb_gcache_lookup(c, gref);
+	if (gref > near->gref && gref - near->gref == 1)
+		n = rb_next(&near->node);
+	else if (gref < near->gref && near->gref - gref == 1)
+		n = rb_prev(&near->node);
+	else
+		return xbb_gcache_lookup(c, gref);
+	/* The tree holds no key between @near's and its neighbour's. */
+	if (n && rb_entry(n, struct xbb_gnode, node)->gref == gref)
+		return rb_entry(n, struct xbb_gnode, node);
+	return NULL;
+}
+
+/**
  * xbb_gcache_insert() - add a freshly mapped grant, taken for a request
  * @c: the cache
  * @g: node with @g->gref set
@@ -155,7 +190,7 @@ static inline bool xbb_gnode_active(const struct xbb_gnode *g)
 
 /**
  * xbb_gcache_get() - take a cached grant for a request
- * @g: node found by xbb_gcache_lookup()
+ * @g: node found by xbb_gcache_lookup() or xbb_gcache_lookup_near()
  * @now: current time (jiffies)
  *
  * Return: 0, or -EBUSY if the grant is already in flight (a frontend may

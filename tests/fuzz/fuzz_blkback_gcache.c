@@ -2,7 +2,8 @@
 /*
  * libFuzzer harness: random operation sequences on xen-blkback's
  * persistent grant cache (include/xen-blkback/gcache.h) against a plain
- * reference model.
+ * reference model; every map also checks the lookup next to a cached
+ * neighbour against the lookup from the root.
  *
  * The frontend chooses the grant references and, through its requests,
  * when grants are taken and released; the cache must stay consistent, never
@@ -69,6 +70,28 @@ static void check_tree(struct state *st)
 	ORACLE(st->c.count == st->ref_count);
 }
 
+/*
+ * A lookup next to a cached node (the references either side of @gref,
+ * and the root's) finds what the lookup from the root found, @g.
+ */
+static void check_near(struct state *st, u32 gref, struct xbb_gnode *g)
+{
+	struct xbb_gnode *near;
+	u32 other[2] = { gref - 1, gref + 1 };
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		near = xbb_gcache_lookup(&st->c, other[i]);
+		if (near)
+			ORACLE(xbb_gcache_lookup_near(&st->c, gref, near) == g);
+	}
+	if (st->c.root.rb_node) {
+		near = rb_entry(st->c.root.rb_node, struct xbb_gnode, node);
+		ORACLE(xbb_gcache_lookup_near(&st->c, gref, near) == g);
+	}
+	ORACLE(xbb_gcache_lookup_near(&st->c, gref, NULL) == g);
+}
+
 static void do_map(struct state *st, u32 gref)
 {
 	struct xbb_gnode *g = xbb_gcache_lookup(&st->c, gref);
@@ -76,6 +99,7 @@ static void do_map(struct state *st, u32 gref)
 	int err;
 
 	ORACLE(!g == !r->present);
+	check_near(st, gref, g);
 	ORACLE(!g || g->gref == gref);
 	if (g) {
 		err = xbb_gcache_get(g, st->now);

@@ -113,6 +113,21 @@ static inline struct rb_node *rb_next(const struct rb_node *node)
 	return parent;
 }
 
+static inline struct rb_node *rb_prev(const struct rb_node *node)
+{
+	struct rb_node *parent;
+
+	if (node->rb_left) {
+		node = node->rb_left;
+		while (node->rb_right)
+			node = node->rb_right;
+		return (struct rb_node *)node;
+	}
+	while ((parent = node->rb_parent) && node == parent->rb_left)
+		node = parent;
+	return parent;
+}
+
 static inline void kshim_rb_replace(struct rb_node *old, struct rb_node *new,
 				    struct rb_root *root)
 {

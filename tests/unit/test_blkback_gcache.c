@@ -274,6 +274,43 @@ UNIT_TEST(pop_drains)
 	EXPECT(RB_EMPTY_ROOT(&c.root));
 }
 
+/*
+ * A lookup next to a node found before gives the same answer as one from
+ * the root, for the neighbours (present or not), for references further
+ * away, at both ends of the tree and at the ends of the u32 range.
+ */
+UNIT_TEST(lookup_near_agrees_with_lookup)
+{
+	struct xbb_gcache c;
+	struct xbb_gnode lo = { .gref = 0 }, hi = { .gref = 0xffffffffu };
+	unsigned int i;
+	u32 g;
+
+	fill(&c, 16, 10);
+	/* Without 100 (popped): next to 101, it must be "not cached". */
+	EXPECT(xbb_gcache_pop(&c) == &nodes[0]);
+	EXPECT(!xbb_gcache_lookup(&c, 100));
+	for (i = 1; i < 16; i++) {
+		for (g = 95; g < 120; g++)
+			EXPECT(xbb_gcache_lookup_near(&c, g, &nodes[i]) ==
+			       xbb_gcache_lookup(&c, g));
+		EXPECT(xbb_gcache_lookup_near(&c, 100 + i, &nodes[i]) ==
+		       &nodes[i]);
+	}
+	EXPECT(xbb_gcache_lookup_near(&c, 105, NULL) == &nodes[5]);
+	EXPECT(!xbb_gcache_lookup_near(&c, 100, &nodes[1]));
+	EXPECT(!xbb_gcache_lookup_near(&c, 116, &nodes[15]));
+
+	/* References 0 and 0xffffffff: no wrap from one to the other. */
+	EXPECT_EQ(xbb_gcache_insert(&c, &lo, 10), 0);
+	EXPECT_EQ(xbb_gcache_insert(&c, &hi, 10), 0);
+	EXPECT(xbb_gcache_lookup_near(&c, 0, &hi) == &lo);
+	EXPECT(xbb_gcache_lookup_near(&c, 0xffffffffu, &lo) == &hi);
+	EXPECT(!xbb_gcache_lookup_near(&c, 1, &lo));
+	EXPECT(!xbb_gcache_lookup_near(&c, 0xfffffffeu, &hi));
+	EXPECT(xbb_gcache_lookup_near(&c, 101, &lo) == &nodes[1]);
+}
+
 int main(void)
 {
 	static const struct unit_case cases[] = {
@@ -288,6 +325,7 @@ int main(void)
 		UNIT_CASE(cap_lowered_converges_in_one_run),
 		UNIT_CASE(overflow_flag_reset_by_purge),
 		UNIT_CASE(pop_drains),
+		UNIT_CASE(lookup_near_agrees_with_lookup),
 	};
 
 	return unit_run("blkback_gcache", cases, ARRAY_SIZE(cases));

@@ -425,6 +425,7 @@ int xbb_map_grants(struct xbb_ring *ring, struct xbb_map *maps,
 		   unsigned int nr, bool readonly)
 {
 	bool persistent = ring->be->persistent;
+	struct xbb_gnode *near = NULL;
 	u32 flags = GNTMAP_host_map;
 	unsigned int i;
 	int err;
@@ -444,8 +445,10 @@ int xbb_map_grants(struct xbb_ring *ring, struct xbb_map *maps,
 		if (persistent) {
 			struct xbb_gnode *g;
 
-			g = xbb_gcache_lookup(&ring->gcache, m->gref);
+			/* Nothing leaves the tree during this loop. */
+			g = xbb_gcache_lookup_near(&ring->gcache, m->gref, near);
 			if (g) {
+				near = g;
 				if (xbb_gcache_get(g, jiffies)) {
 					xbb_ring_err(ring,
 						     "queue %u: grant %u is already in use\n",
