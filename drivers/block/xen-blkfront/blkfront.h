@@ -13,6 +13,7 @@
 #include <linux/workqueue.h>
 #include <xen/xenbus.h>
 #include <xen/grant_table.h>
+#include <xen/page.h>
 #include <xen/interface/io/blkif.h>
 
 #include <xen-blkfront/layout.h>
@@ -20,6 +21,16 @@
 
 #define BLKFRONT_NAME		"xen-blkfront"
 #define BLKFRONT_NO_GREF	INVALID_GRANT_REF
+
+/*
+ * The page geometry of this kernel.  A constant, so that the layout
+ * arithmetic of include/xen-blkfront/layout.h folds into shifts and
+ * masks by known amounts on the I/O path.
+ */
+static const struct xbf_geom blkfront_geom = {
+	.page_shift = PAGE_SHIFT,
+	.grant_shift = XEN_PAGE_SHIFT,
+};
 
 /* Module parameters (main.c). */
 extern unsigned int blkfront_max_indirect_segments;
@@ -228,7 +239,6 @@ struct blkfront_cmd {
  * @vdevice: virtual-device number
  * @handle: the handle put into requests
  * @vd: @vdevice decoded
- * @geom: page geometry of this kernel
  * @gd: gendisk, NULL until the first connect
  * @disk_added: @gd has been added (device_add_disk() succeeded)
  * @tag_set: blk-mq tag set (valid while @gd is)
@@ -268,7 +278,6 @@ struct blkfront_info {
 	u32 vdevice;
 	blkif_vdev_t handle;
 	struct xbf_vdev vd;
-	struct xbf_geom geom;
 	struct gendisk *gd;
 	bool disk_added;
 	struct blk_mq_tag_set tag_set;

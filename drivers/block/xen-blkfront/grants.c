@@ -26,7 +26,7 @@
 int blkfront_pool_init(struct blkfront_ring *ring, unsigned int units)
 {
 	struct blkfront_pool *p = &ring->pool;
-	const struct xbf_geom *g = &ring->info->geom;
+	const struct xbf_geom *g = &blkfront_geom;
 	unsigned int gpp = xbf_grants_per_page(g);
 	unsigned int i, j;
 

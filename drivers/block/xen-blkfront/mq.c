@@ -184,49 +184,35 @@ static unsigned int blkfront_refs_needed(struct blkfront_ring *ring,
  * @ring: ring
  * @rq: request
  * @head: grant references reserved for the request
- * @grants: data grants of the whole request
- * @built: data grants placed so far
- * @cap: data grants one slot of this request holds (the last may hold
- *	 fewer): xbf_slot_capacity(), once per request
- * @frame_shift: xbf_segs_per_indirect_shift() of the connection
- * @slot: index of the slot being filled
- * @in_slot: grants already in the current slot
- * @id: shadow of the current slot
- * @req: ring slot being filled
- * @frame: the current indirect frame, mapped while descriptors go into it
- * @sector: first sector of the current slot
- * @slot_sectors: sectors in the current slot so far
+ * @run: the run of the request's data being cut into grants
+ * @it: how far @run has been cut
+ * @sector: first sector of the next slot
  * @indirect: slots are indirect requests
  * @write: data goes to the backend
  * @readonly: grant data units read-only
  * @direct: grant the request's pages themselves (&blkfront_info.direct)
+ * @untrusted: wipe units before use (&blkfront_info.untrusted)
  */
 struct blkfront_build {
 	struct blkfront_ring *ring;
 	struct request *rq;
 	grant_ref_t head;
-	unsigned int grants;
-	unsigned int built;
-	unsigned int cap;
-	unsigned int frame_shift;
-	unsigned int slot;
-	unsigned int in_slot;
-	unsigned int id;
-	struct blkif_request *req;
-	struct blkif_request_segment *frame;
+	const struct blkfront_seg *run;
+	struct xbf_split it;
 	sector_t sector;
-	unsigned int slot_sectors;
 	bool indirect;
 	bool write;
 	bool readonly;
 	bool direct;
+	bool untrusted;
 };
 
-static struct blkfront_unit *blkfront_build_unit(struct blkfront_build *b,
-						 bool readonly)
+/* Grant a unit at its first use; wipe it for an untrusted backend. */
+static noinline void blkfront_prepare_unit(struct blkfront_build *b,
+					   struct blkfront_unit *u,
+					   bool readonly)
 {
 	struct blkfront_ring *ring = b->ring;
-	struct blkfront_unit *u = blkfront_unit_get(ring);
 	int ref;
 
 	if (u->gref == BLKFRONT_NO_GREF) {
@@ -236,12 +222,22 @@ static struct blkfront_unit *blkfront_build_unit(struct blkfront_build *b,
 		blkfront_unit_grant(ring, u, ref, readonly);
 		ring->stat_new_grants++;
 	}
-	if (ring->info->untrusted) {
+	if (b->untrusted) {
 		void *va = blkfront_unit_map(u);
 
-		memset(va, 0, xbf_grant_size(&ring->info->geom));
+		memset(va, 0, xbf_grant_size(&blkfront_geom));
 		blkfront_unit_unmap(va);
 	}
+}
+
+/* The top unit of the free stack (reserved beforehand), ready to use. */
+static __always_inline struct blkfront_unit *
+blkfront_build_unit(struct blkfront_build *b, bool readonly)
+{
+	struct blkfront_unit *u = blkfront_unit_get(b->ring);
+
+	if (unlikely(u->gref == BLKFRONT_NO_GREF || b->untrusted))
+		blkfront_prepare_unit(b, u, readonly);
 	return u;
 }
 
@@ -271,95 +267,85 @@ static grant_ref_t blkfront_build_direct(struct blkfront_build *b,
 	return ref;
 }
 
-static void blkfront_build_open_slot(struct blkfront_build *b)
+/*
+ * The request's next grant-sized chunk of data, from the current run or
+ * the ones after it.  The caller asks for no more chunks than the runs
+ * were counted to hold.
+ */
+static void blkfront_next_chunk(struct blkfront_build *b, struct xbf_chunk *c)
 {
+	while (!xbf_split_next(&b->it, &blkfront_geom, c)) {
+		b->run++;
+		/* Each run was accepted by xbf_split_init() beforehand. */
+		xbf_split_begin(&b->it, b->run->off, b->run->len);
+	}
+}
+
+/*
+ * Put the request's next @n data grants into a new ring slot: their
+ * descriptors go into the slot itself or into its indirect frames, and
+ * the slot's shadow records where each grant's data belongs.
+ */
+static void blkfront_build_slot(struct blkfront_build *b, unsigned int n)
+{
+	const unsigned int frame_mask = xbf_segs_per_indirect(&blkfront_geom) - 1;
 	struct blkfront_ring *ring = b->ring;
 	struct blkfront_info *info = ring->info;
-	struct blkfront_shadow *s;
 	u8 dir = b->write ? BLKIF_OP_WRITE : BLKIF_OP_READ;
+	struct blkif_request_segment *desc = NULL, *frame = NULL;
+	struct blkfront_shadow *s;
+	struct blkif_request *req;
+	unsigned int id, k, sectors = 0;
 
-	b->id = blkfront_take_slot(ring, b->rq);
-	s = &ring->shadow[b->id];
-	b->req = blkfront_next_req(ring);
-	b->in_slot = 0;
-	b->slot_sectors = 0;
+	id = blkfront_take_slot(ring, b->rq);
+	s = &ring->shadow[id];
+	req = blkfront_next_req(ring);
 	if (b->indirect) {
 		s->op = BLKIF_OP_INDIRECT;
 		s->indirect_op = dir;
-		b->req->operation = BLKIF_OP_INDIRECT;
-		b->req->u.indirect.indirect_op = dir;
-		b->req->u.indirect.handle = info->handle;
-		b->req->u.indirect.id = b->id;
-		b->req->u.indirect.sector_number = b->sector;
+		req->operation = BLKIF_OP_INDIRECT;
+		req->u.indirect.indirect_op = dir;
+		req->u.indirect.nr_segments = n;
+		req->u.indirect.handle = info->handle;
+		req->u.indirect.id = id;
+		req->u.indirect.sector_number = b->sector;
 	} else {
 		s->op = dir;
 		s->indirect_op = 0;
-		b->req->operation = dir;
-		b->req->u.rw.handle = info->handle;
-		b->req->u.rw.id = b->id;
-		b->req->u.rw.sector_number = b->sector;
+		req->operation = dir;
+		req->u.rw.nr_segments = n;
+		req->u.rw.handle = info->handle;
+		req->u.rw.id = id;
+		req->u.rw.sector_number = b->sector;
+		desc = req->u.rw.seg;
 	}
-}
 
-static void blkfront_build_unmap_frame(struct blkfront_build *b)
-{
-	if (b->frame) {
-		blkfront_unit_unmap(b->frame);
-		b->frame = NULL;
-	}
-}
+	for (k = 0; k < n; k++) {
+		struct blkfront_use *use = &s->uses[k];
+		struct blkfront_unit *u;
+		struct xbf_chunk c;
 
-static void blkfront_build_close_slot(struct blkfront_build *b)
-{
-	blkfront_build_unmap_frame(b);
-	if (b->indirect)
-		b->req->u.indirect.nr_segments = b->in_slot;
-	else
-		b->req->u.rw.nr_segments = b->in_slot;
-	blkfront_trace_submit(b->ring, b->rq, b->id, b->sector, b->in_slot);
-	b->sector += b->slot_sectors;
-	b->slot++;
-	b->req = NULL;
-}
+		blkfront_next_chunk(b, &c);
+		use->page = b->run->page;
+		use->off = c.page_off;
+		use->len = c.len;
+		if (b->direct) {
+			use->unit = NULL;
+			use->gref = blkfront_build_direct(b, use->page, &c);
+		} else {
+			u = blkfront_build_unit(b, b->readonly);
+			if (b->write) {
+				void *va = blkfront_unit_map(u);
 
-static void blkfront_build_chunk(struct blkfront_build *b, struct page *page,
-				 const struct xbf_chunk *c)
-{
-	struct blkfront_ring *ring = b->ring;
-	struct blkfront_shadow *s;
-	struct blkfront_unit *u;
-	struct blkfront_use *use;
-	struct blkif_request_segment *seg;
-	void *va;
-
-	if (!b->req)
-		blkfront_build_open_slot(b);
-	s = &ring->shadow[b->id];
-
-	use = &s->uses[s->nr_uses++];
-	use->page = page;
-	use->off = c->page_off;
-	use->len = c->len;
-	if (b->direct) {
-		use->unit = NULL;
-		use->gref = blkfront_build_direct(b, page, c);
-	} else {
-		u = blkfront_build_unit(b, b->readonly);
-		if (b->write) {
-			va = blkfront_unit_map(u);
-			memcpy_from_page(va + c->grant_off, page, c->page_off,
-					 c->len);
-			blkfront_unit_unmap(va);
+				memcpy_from_page(va + c.grant_off, use->page,
+						 c.page_off, c.len);
+				blkfront_unit_unmap(va);
+			}
+			use->unit = u;
+			use->gref = u->gref;
 		}
-		use->unit = u;
-		use->gref = u->gref;
-	}
 
-	if (b->indirect) {
-		unsigned int frame = b->in_slot >> b->frame_shift;
-		unsigned int idx = b->in_slot & ((1U << b->frame_shift) - 1);
-
-		if (!idx) {
+		if (b->indirect && !(k & frame_mask)) {
 			/*
 			 * The backend only reads indirect frames, and only
 			 * the request's descriptors in them: the rest of the
@@ -367,43 +353,37 @@ static void blkfront_build_chunk(struct blkfront_build *b, struct page *page,
 			 * (wiped for an untrusted backend by
 			 * blkfront_build_unit()).
 			 */
-			bool ro = !ring->info->persistent;
-
-			s->indirect[frame] = blkfront_build_unit(b, ro);
+			u = blkfront_build_unit(b, !info->persistent);
+			s->indirect[s->nr_indirect] = u;
+			req->u.indirect.indirect_grefs[s->nr_indirect] = u->gref;
 			s->nr_indirect++;
-			b->req->u.indirect.indirect_grefs[frame] =
-				s->indirect[frame]->gref;
-			blkfront_build_unmap_frame(b);
-			b->frame = blkfront_unit_map(s->indirect[frame]);
+			if (frame)
+				blkfront_unit_unmap(frame);
+			frame = blkfront_unit_map(u);
+			desc = frame;
 		}
-		seg = b->frame + idx;
-		seg->gref = use->gref;
-		seg->first_sect = c->first_sect;
-		seg->last_sect = c->last_sect;
-	} else {
-		seg = &b->req->u.rw.seg[b->in_slot];
-		seg->gref = use->gref;
-		seg->first_sect = c->first_sect;
-		seg->last_sect = c->last_sect;
+		desc->gref = use->gref;
+		desc->first_sect = c.first_sect;
+		desc->last_sect = c.last_sect;
+		desc++;
+		sectors += c.len >> XENBLK_SECTOR_SHIFT;
 	}
-	b->in_slot++;
-	b->built++;
-	b->slot_sectors += c->len >> XENBLK_SECTOR_SHIFT;
-	/* Every slot but the last is full (xbf_slot_grants()). */
-	if (b->in_slot == b->cap || b->built == b->grants)
-		blkfront_build_close_slot(b);
+	s->nr_uses = n;
+	if (frame)
+		blkfront_unit_unmap(frame);
+	blkfront_trace_submit(ring, b->rq, id, b->sector, n);
+	b->sector += sectors;
 }
 
 static blk_status_t blkfront_queue_rw(struct blkfront_ring *ring,
 				      struct request *rq)
 {
 	struct blkfront_info *info = ring->info;
-	const struct xbf_geom *g = &info->geom;
-	struct blkfront_seg *segs = blkfront_cmd_segs(blkfront_cmd(rq)), *sg;
+	const struct xbf_geom *g = &blkfront_geom;
+	struct blkfront_seg *segs = blkfront_cmd_segs(blkfront_cmd(rq)), *run;
 	struct blkfront_build b = { .ring = ring, .rq = rq };
-	unsigned int nseg, slots, units, refs, i;
+	unsigned int nseg, grants = 0, slots, units, refs, cap, left, n, i;
 	struct xbf_split it;
-	struct xbf_chunk c;
 
 	/* The block layer kept to max_segments, which is at most sg_max. */
 	nseg = blkfront_map_segs(rq, segs, info->sg_max);
@@ -411,51 +391,50 @@ static blk_status_t blkfront_queue_rw(struct blkfront_ring *ring,
 		return BLK_STS_IOERR;
 
 	/* Validate and count before taking anything. */
-	for (i = 0, sg = segs; i < nseg; i++, sg++) {
-		if (WARN_ON_ONCE(xbf_split_init(&it, g, sg->off, sg->len)))
+	for (i = 0, run = segs; i < nseg; i++, run++) {
+		if (WARN_ON_ONCE(xbf_split_init(&it, g, run->off, run->len)))
 			return BLK_STS_IOERR;
-		b.grants += xbf_chunks(g, sg->off, sg->len);
+		grants += xbf_chunks(g, run->off, run->len);
 	}
-	if (WARN_ON_ONCE(!b.grants))
+	if (WARN_ON_ONCE(!grants))
 		return BLK_STS_IOERR;
-	slots = xbf_slots_for(&info->layout, b.grants);
+	slots = xbf_slots_for(&info->layout, grants);
 	b.direct = info->direct;
 	if (b.direct)
-		units = xbf_frames_for(&info->layout, g, b.grants);
+		units = xbf_frames_for(&info->layout, g, grants);
 	else
-		units = xbf_units_for(&info->layout, g, b.grants);
+		units = xbf_units_for(&info->layout, g, grants);
 	if (slots > info->ring_size) {
 		dev_err_ratelimited(&info->xbdev->dev,
 				    "request of %u grants cannot fit the ring\n",
-				    b.grants);
+				    grants);
 		return BLK_STS_IOERR;
 	}
 	if (blkfront_slots_free(ring) < slots || ring->pool.nr_free < units)
 		return BLK_STS_DEV_RESOURCE;
 
-	refs = blkfront_refs_needed(ring, units) + (b.direct ? b.grants : 0);
+	refs = blkfront_refs_needed(ring, units) + (b.direct ? grants : 0);
 	if (refs && gnttab_alloc_grant_references(refs, &b.head) < 0) {
 		gnttab_request_free_callback(&ring->callback,
 					     blkfront_gref_callback, ring, refs);
 		return BLK_STS_DEV_RESOURCE;
 	}
 
-	b.indirect = xbf_req_indirect(&info->layout, b.grants);
-	b.cap = xbf_slot_capacity(&info->layout, b.grants);
-	b.frame_shift = xbf_segs_per_indirect_shift(g);
+	b.indirect = xbf_req_indirect(&info->layout, grants);
 	b.write = rq_data_dir(rq) == WRITE;
 	/* Persistent grants are always read-write (the spec says so). */
 	b.readonly = b.write && !info->persistent;
+	b.untrusted = info->untrusted;
 	b.sector = blk_rq_pos(rq);
-	trace_xen_blkfront_grant(ring, rq, b.grants, refs, units, b.indirect);
-	for (i = 0, sg = segs; i < nseg; i++, sg++) {
-		/* Each segment was accepted by xbf_split_init() above. */
-		xbf_split_begin(&it, sg->off, sg->len);
-		while (xbf_split_next(&it, g, &c))
-			blkfront_build_chunk(&b, sg->page, &c);
+	trace_xen_blkfront_grant(ring, rq, grants, refs, units, b.indirect);
+	b.run = segs;
+	xbf_split_begin(&b.it, segs->off, segs->len);
+	/* Every slot but the last is full (xbf_slot_grants()). */
+	cap = xbf_slot_capacity(&info->layout, grants);
+	for (left = grants; left; left -= n) {
+		n = min(left, cap);
+		blkfront_build_slot(&b, n);
 	}
-	WARN_ON_ONCE(b.req || b.slot != slots);
-	blkfront_build_unmap_frame(&b);
 	/*
 	 * Normally every reference reserved was claimed; giving back none
 	 * would still take the grant table's global lock.
@@ -463,8 +442,8 @@ static blk_status_t blkfront_queue_rw(struct blkfront_ring *ring,
 	if (refs && !gnttab_empty_grant_references(&b.head))
 		gnttab_free_grant_references(b.head);
 	ring->stat_rw_reqs++;
-	ring->stat_data_grants += b.grants;
-	ring->stat_units_reserved += units + (b.direct ? b.grants : 0);
+	ring->stat_data_grants += grants;
+	ring->stat_units_reserved += units + (b.direct ? grants : 0);
 	return BLK_STS_OK;
 }
 

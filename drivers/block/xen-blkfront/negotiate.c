@@ -234,9 +234,9 @@ static void blkfront_gather_features(struct blkfront_info *info)
 	}
 
 	indirect = xenbus_read_unsigned(be, "feature-max-indirect-segments", 0);
-	indirect = xbf_effective_indirect(&info->geom, indirect,
+	indirect = xbf_effective_indirect(&blkfront_geom, indirect,
 					  blkfront_max_indirect_segments);
-	xbf_layout_init(&info->layout, &info->geom, indirect);
+	xbf_layout_init(&info->layout, &blkfront_geom, indirect);
 }
 
 static bool blkfront_backend_readonly(struct blkfront_info *info)

@@ -84,9 +84,9 @@ static int blkfront_ring_alloc_shadows(struct blkfront_ring *ring)
 		units = xbf_frame_pool_units(&info->layout, size);
 	} else {
 		/* A segment stays within one guest page. */
-		largest = xbf_units_for(&info->layout, &info->geom,
+		largest = xbf_units_for(&info->layout, &blkfront_geom,
 					info->sg_max *
-					xbf_grants_per_page(&info->geom));
+					xbf_grants_per_page(&blkfront_geom));
 		units = xbf_pool_units(&info->layout, size, largest);
 	}
 	err = blkfront_pool_init(ring, units);
@@ -169,7 +169,7 @@ bool blkfront_release_slot(struct blkfront_ring *ring, unsigned int id,
 {
 	struct blkfront_info *info = ring->info;
 	struct blkfront_shadow *s = &ring->shadow[id];
-	unsigned int gmask = xbf_grant_size(&info->geom) - 1;
+	unsigned int gmask = xbf_grant_size(&blkfront_geom) - 1;
 	bool ok = true;
 	unsigned int i;
 

@@ -235,9 +235,7 @@ static int blkfront_probe(struct xenbus_device *dev,
 	info->vdevice = vdevice;
 	info->handle = handle;
 	info->state = BLKFRONT_DISCONNECTED;
-	info->geom.page_shift = PAGE_SHIFT;
-	info->geom.grant_shift = XEN_PAGE_SHIFT;
-	info->sg_max = blkfront_sg_max(&info->geom);
+	info->sg_max = blkfront_sg_max(&blkfront_geom);
 	/* The parameter is at least 1 (checked when set). */
 	info->max_rings = min(blkfront_max_queues, num_online_cpus());
 	err = blkfront_alloc_rings(info);
