@@ -258,6 +258,12 @@ struct xbb_map {
 /* Grants a request's own unmap record holds: a request without indirect segments. */
 #define XBB_UNMAP_OWN	BLKIF_MAX_SEGMENTS_PER_REQUEST
 
+/*
+ * Bio vectors each request slot carries for its own bio: one 64 KiB
+ * request of 4 KiB pages.  Larger requests allocate their bio.
+ */
+#define XBB_INLINE_VECS	16
+
 /**
  * struct xbb_unmap - grants unmapped without waiting, and the requests
  *	answered once they are
@@ -311,6 +317,9 @@ struct xbb_unmap {
  *	   @unmap_pages
  * @unmap_ops: see @unmap
  * @unmap_pages: see @unmap
+ * @bio: the bio of a request of at most %XBB_INLINE_VECS segments, or of
+ *	 a flush without data, so that most requests allocate none
+ * @bvecs: @bio's vectors
  */
 struct xbb_req {
 	struct xbb_ring *ring;
@@ -329,6 +338,8 @@ struct xbb_req {
 	struct xbb_unmap unmap;
 	struct gnttab_unmap_grant_ref unmap_ops[XBB_UNMAP_OWN];
 	struct page *unmap_pages[XBB_UNMAP_OWN];
+	struct bio bio;
+	struct bio_vec bvecs[XBB_INLINE_VECS];
 };
 
 /* Bits in &struct xbb_ring.flags */

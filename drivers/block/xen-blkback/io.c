@@ -241,16 +241,29 @@ static void xbb_bio_end_io(struct bio *bio)
 			WRITE_ONCE(req->status, BLKIF_RSP_ERROR);
 		}
 	}
-	bio_put(bio);
+	if (bio == &req->bio)
+		bio_uninit(bio);
+	else
+		bio_put(bio);
 	xbb_req_put(req);
 }
 
+/*
+ * A bio for @nr_vecs vectors of @req: for its @first bio, if small
+ * enough, the one the request carries, else an allocated one.
+ */
 static struct bio *xbb_bio_new(struct xbb_req *req, unsigned int nr_vecs,
-			       blk_opf_t opf, sector_t sector)
+			       blk_opf_t opf, sector_t sector, bool first)
 {
+	struct block_device *bdev = req->ring->be->bdev;
 	struct bio *bio;
 
-	bio = bio_alloc(req->ring->be->bdev, nr_vecs, opf, GFP_NOIO);
+	if (first && nr_vecs <= XBB_INLINE_VECS) {
+		bio = &req->bio;
+		bio_init(bio, bdev, req->bvecs, XBB_INLINE_VECS, opf);
+	} else {
+		bio = bio_alloc(bdev, nr_vecs, opf, GFP_NOIO);
+	}
 	bio->bi_iter.bi_sector = sector;
 	bio->bi_private = req;
 	bio->bi_end_io = xbb_bio_end_io;
@@ -321,7 +334,7 @@ static void xbb_submit(struct xbb_ring *ring, struct xbb_req *req)
 	trace_xen_blkback_submit(ring, req);
 	if (!nr) {
 		/* A flush without data. */
-		bio = xbb_bio_new(req, 0, opf, 0);
+		bio = xbb_bio_new(req, 0, opf, 0, true);
 		submit_bio(bio);
 		bio = NULL;
 	}
@@ -335,7 +348,7 @@ static void xbb_submit(struct xbb_ring *ring, struct xbb_req *req)
 				submit_bio(bio);
 			bio = xbb_bio_new(req, min_t(unsigned int, nr - i,
 						     BIO_MAX_VECS),
-					  opf, sector);
+					  opf, sector, !i);
 		}
 		/*
 		 * One vector per segment: granted pages are seldom
