@@ -114,9 +114,10 @@ static unsigned int blkfront_take_slot(struct blkfront_ring *ring,
  * time is taken only while the complete event, which reports the
  * latency, is on.
  */
-static void blkfront_trace_submit(struct blkfront_ring *ring,
-				  struct request *rq, unsigned int id,
-				  u64 sector, unsigned int nr_segs)
+static __always_inline void blkfront_trace_submit(struct blkfront_ring *ring,
+						  struct request *rq,
+						  unsigned int id, u64 sector,
+						  unsigned int nr_segs)
 {
 	ring->shadow[id].submit_ns = trace_xen_blkfront_complete_enabled() ?
 				     ktime_get_ns() : 0;
