@@ -27,7 +27,7 @@
  * arithmetic of include/xen-blkfront/layout.h folds into shifts and
  * masks by known amounts on the I/O path.
  */
-static const struct xbf_geom blkfront_geom = {
+static const struct xbf_geom blkfront_geom __maybe_unused = {
 	.page_shift = PAGE_SHIFT,
 	.grant_shift = XEN_PAGE_SHIFT,
 };
