@@ -49,15 +49,6 @@ static inline unsigned int xbf_segs_per_indirect(const struct xbf_geom *g)
 	return xbf_grant_size(g) / XENBLK_SEG_DESC_SIZE;
 }
 
-/*
- * log2 of xbf_segs_per_indirect(): descriptors are 8 bytes, so a frame's
- * index and a descriptor's place in it are a shift and a mask away.
- */
-static inline unsigned int xbf_segs_per_indirect_shift(const struct xbf_geom *g)
-{
-	return g->grant_shift - 3;
-}
-
 /**
  * xbf_chunks() - grants holding data of one segment
  * @g: page geometry

@@ -123,41 +123,37 @@ static void check_split_all(const struct xbf_geom *g, int *unit_failed)
 	EXPECT_EQ(bad, 0);
 }
 
-UNIT_TEST(segs_per_indirect_shift)
+UNIT_TEST(segs_per_indirect)
 {
-	EXPECT_EQ(1U << xbf_segs_per_indirect_shift(&g4k),
-		  xbf_segs_per_indirect(&g4k));
-	EXPECT_EQ(1U << xbf_segs_per_indirect_shift(&g64k),
-		  xbf_segs_per_indirect(&g64k));
+	/* 8-byte descriptors in a 4 KiB grant, whatever the page size */
 	EXPECT_EQ(xbf_segs_per_indirect(&g4k), 512);
+	EXPECT_EQ(xbf_segs_per_indirect(&g64k), 512);
 }
 
 /*
- * The frontend closes a slot when it holds its capacity or the request's
- * last grant (mq.c): the same slots xbf_slot_grants() describes.
+ * The frontend builds slot i of a request with xbf_slot_grants(i) grants
+ * for i below xbf_slots_for() (mq.c): those slots must hold every grant
+ * exactly once, none of them empty, and none past the last.
  */
-static void check_slot_close(const struct xbf_layout *l, unsigned int grants,
-			     int *unit_failed)
+static void check_slot_partition(const struct xbf_layout *l,
+				 unsigned int grants, int *unit_failed)
 {
+	unsigned int slots = xbf_slots_for(l, grants);
 	unsigned int cap = xbf_slot_capacity(l, grants);
-	unsigned int built = 0, in_slot = 0, slot = 0, bad = 0;
+	unsigned int s, n, sum = 0, bad = 0;
 
-	while (built < grants) {
-		in_slot++;
-		built++;
-		if (in_slot == cap || built == grants) {
-			if (in_slot != xbf_slot_grants(l, grants, slot))
-				bad++;
-			slot++;
-			in_slot = 0;
-		}
+	for (s = 0; s < slots; s++) {
+		n = xbf_slot_grants(l, grants, s);
+		if (!n || n > cap || (s + 1 < slots && n != cap))
+			bad++;
+		sum += n;
 	}
-	if (slot != xbf_slots_for(l, grants))
+	if (sum != grants || xbf_slot_grants(l, grants, slots))
 		bad++;
 	EXPECT_EQ(bad, 0);
 }
 
-UNIT_TEST(slot_close_matches_slot_grants)
+UNIT_TEST(slot_grants_partition_request)
 {
 	struct xbf_layout direct, ind;
 	unsigned int n;
@@ -165,8 +161,8 @@ UNIT_TEST(slot_close_matches_slot_grants)
 	xbf_layout_init(&direct, &g64k, 0);
 	xbf_layout_init(&ind, &g4k, 256);
 	for (n = 1; n <= 600; n++) {
-		check_slot_close(&direct, n, unit_failed);
-		check_slot_close(&ind, n, unit_failed);
+		check_slot_partition(&direct, n, unit_failed);
+		check_slot_partition(&ind, n, unit_failed);
 	}
 }
 
@@ -439,8 +435,8 @@ UNIT_TEST(pool_holds_any_request_that_fits_the_ring)
 static const struct unit_case cases[] = {
 	UNIT_CASE(chunks),
 	UNIT_CASE(split_example_64k),
-	UNIT_CASE(segs_per_indirect_shift),
-	UNIT_CASE(slot_close_matches_slot_grants),
+	UNIT_CASE(segs_per_indirect),
+	UNIT_CASE(slot_grants_partition_request),
 	UNIT_CASE(split_exhaustive_4k),
 	UNIT_CASE(split_exhaustive_64k),
 	UNIT_CASE(split_rejects_bad_segments),

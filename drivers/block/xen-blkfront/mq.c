@@ -289,7 +289,7 @@ static void blkfront_next_chunk(struct blkfront_build *b, struct xbf_chunk *c)
  */
 static void blkfront_build_slot(struct blkfront_build *b, unsigned int n)
 {
-	const unsigned int frame_mask = xbf_segs_per_indirect(&blkfront_geom) - 1;
+	const unsigned int per_frame = xbf_segs_per_indirect(&blkfront_geom);
 	struct blkfront_ring *ring = b->ring;
 	struct blkfront_info *info = ring->info;
 	u8 dir = b->write ? BLKIF_OP_WRITE : BLKIF_OP_READ;
@@ -346,7 +346,7 @@ static void blkfront_build_slot(struct blkfront_build *b, unsigned int n)
 			use->gref = u->gref;
 		}
 
-		if (b->indirect && !(k & frame_mask)) {
+		if (b->indirect && !(k % per_frame)) {
 			/*
 			 * The backend only reads indirect frames, and only
 			 * the request's descriptors in them: the rest of the
@@ -383,7 +383,7 @@ static blk_status_t blkfront_queue_rw(struct blkfront_ring *ring,
 	const struct xbf_geom *g = &blkfront_geom;
 	struct blkfront_seg *segs = blkfront_cmd_segs(blkfront_cmd(rq)), *run;
 	struct blkfront_build b = { .ring = ring, .rq = rq };
-	unsigned int nseg, grants = 0, slots, units, refs, cap, left, n, i;
+	unsigned int nseg, grants = 0, slots, units, refs, i;
 	struct xbf_split it;
 
 	/* The block layer kept to max_segments, which is at most sg_max. */
@@ -430,12 +430,8 @@ static blk_status_t blkfront_queue_rw(struct blkfront_ring *ring,
 	trace_xen_blkfront_grant(ring, rq, grants, refs, units, b.indirect);
 	b.run = segs;
 	xbf_split_begin(&b.it, segs->off, segs->len);
-	/* Every slot but the last is full (xbf_slot_grants()). */
-	cap = xbf_slot_capacity(&info->layout, grants);
-	for (left = grants; left; left -= n) {
-		n = min(left, cap);
-		blkfront_build_slot(&b, n);
-	}
+	for (i = 0; i < slots; i++)
+		blkfront_build_slot(&b, xbf_slot_grants(&info->layout, grants, i));
 	/*
 	 * Normally every reference reserved was claimed; giving back none
 	 * would still take the grant table's global lock.
