@@ -133,7 +133,14 @@ def main():
     kos = {k: ko_syms(os.path.join(d, "%s-xen-blkfront.ko" % k))
            for k in ("ours", "stock")}
     notes = []
-    if not kern:
+    pinned = all("not pinned" not in (r.get("value") or "")
+                 for r in recs if r.get("k") == "setup" and r.get("name") == "insn")
+    if not pinned:
+        notes.append("the vCPUs were not pinned (BENCH_INSN_PIN=0): *dom0* "
+                     "is emulated CPU 0 and *guest* CPU 1, whichever domain "
+                     "ran there; the totals and Xen's symbols hold, the "
+                     "kernel's symbols mix both domains and the modules' "
+                     "are named only where their domain happened to run")
         notes.append("dom0's kernel symbols were not found: the kernel is counted as a whole")
     if not xen:
         notes.append("no Xen symbol map: Xen is counted as a whole")
@@ -180,7 +187,7 @@ def main():
         sym = {s: {} for s in SIDES}
         with open(path) as f:
             head = f.readline()
-            if "stop marker on cpu 0" not in head:
+            if pinned and "stop marker on cpu 0" not in head:
                 notes.append("window %d: %s (dom0 should be on CPU 0)" % (w["win"], head.strip()))
             for line in f:
                 v = line.split()
@@ -287,7 +294,8 @@ def render(data, notes, recs, ns):
         "(how many responses an event carries, when a vCPU idles: the same configuration "
         "differed by 4-5 % between two boots).  Pinning changes the schedule (fewer CPUs "
         "for dom0 than in the timed rounds), so compare configurations of one boot with "
-        "each other, not with the IOPS tables." + (
+        "each other, not with the IOPS tables (BENCH_INSN_PIN=0 pins nothing: see the "
+        "notes)." + (
         "  The *time* rows split an I/O's time "
         "(1/IOPS in that window's run, on the instruction-counting clock) into "
         "the instructions run, %d ns each whichever CPU runs them (the "

@@ -849,6 +849,11 @@ def write_md(out, host, setup, profiles, profdefs, summary, below, runs,
              or "-")],
         ["driver swaps", setup.get("swap_method")],
         ["guest interrupts", setup.get("irq_placement", "-")],
+        ["guest queues, I/O scheduler", "max_queues=%s; %s" % (
+            setup.get("max_queues", "2"),
+            "; ".join("%s: %s" % (LABEL.get(c, c), v) for c, v in sorted(
+                {r["c"]: r.get("value", "-") for r in recs
+                 if r.get("k") == "sched"}.items())) or "-")],
         ["warm-up", setup.get("warm_up", "none")],
         ["fio CPUs", setup.get("fio_cpus", "-")],
         ["rounds", "%s; in each, every profile in every configuration; "

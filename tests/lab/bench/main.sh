@@ -55,10 +55,16 @@
 # CPU i + 1; kernel: where the kernel put it; see pin_irqs),
 # BENCH_WARMUP (3 s of unmeasured I/O after each attach, 0: none; see
 # warm_up), BENCH_INSN=1 (count the instructions each measured window
-# runs, per address, with QEMU's plugin; see insn_setup),
+# runs, per address, with QEMU's plugin; see insn_setup; BENCH_INSN_PIN=0
+# leaves the vCPUs unpinned, as in timed runs, at the cost of the split
+# between dom0 and the guest),
 # BENCH_OUR_BACK_PARAMS ("NAME=VALUE ..." for our backend's run-time
 # parameters; see our_back_params), BENCH_ALT_BACK_PARAMS (the same for
-# the alt configurations).
+# the alt configurations), BENCH_GUEST_SCHED (the I/O scheduler written to
+# the guest's xvdb after each attach, e.g. none or mq-deadline; unset: the
+# one the kernel chose for the frontend's queues, recorded either way),
+# BENCH_MAX_QUEUES (the frontends' max_queues, 2; with 1 the kernel gives
+# the single queue an I/O scheduler, and rr4k2q's two jobs share it).
 . /lab/tests/test_common.sh
 
 ROUNDS=${BENCH_ROUNDS:-3}
@@ -79,6 +85,8 @@ G=$LAB_DEFAULT_GUEST
 PERF=${BENCH_PERF:-0}
 INSN=${BENCH_INSN:-0}
 IRQ=${BENCH_IRQ:-ring}
+GSCHED=${BENCH_GUEST_SCHED:-}
+MAXQ=${BENCH_MAX_QUEUES:-2}
 WARM=${BENCH_WARMUP:-3}
 GT=$((RT + RAMP + 120))	# bound for one command in the guest
 DEV0=/dev/nullb0
@@ -311,6 +319,19 @@ attach() {
 		test -b /dev/xvdb' >/dev/null || fail "xvdb did not appear in the guest"
 }
 
+# The guest's I/O scheduler on xvdb: BENCH_GUEST_SCHED if set, and what
+# it is (the kernel's default for a queue depends on its number of
+# hardware queues and the driver's flags).
+guest_sched() { # config
+	local out
+	if [ -n "$GSCHED" ]; then
+		gout "echo $GSCHED >/sys/block/xvdb/queue/scheduler" >/dev/null ||
+			problem "$1: setting the guest's scheduler to $GSCHED failed"
+	fi
+	out=$(gout 'cat /sys/block/xvdb/queue/scheduler')
+	emit "\"k\":\"sched\",\"c\":\"$1\",\"value\":$(jstr "$out")"
+}
+
 # Put each ring's interrupt on the CPU whose I/O it carries (ring i on
 # CPU i; blk-mq maps CPU i to queue i) in the guest, and record where the
 # kernel had put them.  Xen binds a new event channel to the vCPU with the
@@ -456,10 +477,14 @@ insn_setup() {
 	[ -x "$INSN_MARK" ] || fail "BENCH_INSN=1 but $INSN_MARK is missing"
 	modprobe virtio_pci && modprobe virtio_blk
 	wait_for 15 '[ -b /dev/vda ]' || fail "BENCH_INSN=1 but no /dev/vda"
-	xl vcpu-pin Domain-0 all 0 && xl vcpu-pin "$G" all 1 ||
-		fail "pinning dom0 to CPU 0 and the guest to CPU 1 failed"
 	mkdir -p $INSN_DIR
 	awk 'NF == 3 && $2 ~ /^[tTwW]$/' /proc/kallsyms >$INSN_DIR/kallsyms
+	if [ "${BENCH_INSN_PIN:-1}" = 0 ]; then
+		setup insn "instructions counted per address by QEMU's plugin in each measured window; vCPUs not pinned (as in the timed runs): the sides are emulated CPUs, not domains"
+		return 0
+	fi
+	xl vcpu-pin Domain-0 all 0 && xl vcpu-pin "$G" all 1 ||
+		fail "pinning dom0 to CPU 0 and the guest to CPU 1 failed"
 	setup insn "instructions counted per address by QEMU's plugin in each measured window; dom0's vCPUs pinned to CPU 0, the guest's to CPU 1"
 }
 
@@ -689,10 +714,11 @@ run_guest_config() { # round config
 	case "${c#*-}" in on) pers=1 ;; *) pers=0 ;; esac
 	use_back "$bk" "$set"
 	back_param feature_persistent "$pers"
-	use_front "$fk" 2 "$pers"
+	use_front "$fk" "$MAXQ" "$pers"
 	m0=$(guest_memfree)
 	attach
-	check_negotiated "$c" 2 "$pers"
+	check_negotiated "$c" "$MAXQ" "$pers"
+	guest_sched "$c"
 	pin_irqs "$c"
 	warm_up "$c"
 	for p in $(rotate "$r" $PROFILES); do
@@ -751,6 +777,7 @@ case " $CONFIGS " in *" alt-"*)
 	setup alt_back_params "${BENCH_ALT_BACK_PARAMS:-defaults}" ;;
 esac
 setup irq_placement "$IRQ (ring: ring i's interrupt on guest CPU i; other: on CPU i + 1; kernel: left where the kernel put it)"
+setup max_queues "$MAXQ"
 setup fio_cpus "one-job profiles pinned to CPU 0 (one queue in use); the two-job profile one job per CPU (both queues)"
 
 count_setup
