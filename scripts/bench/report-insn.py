@@ -141,6 +141,7 @@ def main():
                      "ran there; the totals and Xen's symbols hold, the "
                      "kernel's symbols mix both domains and the modules' "
                      "are named only where their domain happened to run")
+    if not kern:
         notes.append("dom0's kernel symbols were not found: the kernel is counted as a whole")
     if not xen:
         notes.append("no Xen symbol map: Xen is counted as a whole")
