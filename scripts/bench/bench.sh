@@ -104,6 +104,20 @@ main)
 	# instructions, BENCH_INSN=1 showed, the same for every pair).  BENCH_TSC=default
 	# leaves it to Xen.
 	export LAB_GUEST_TSC=${BENCH_TSC:-native}
+	# fio reads the time several times per I/O, on a host with an
+	# invariant TSC from the TSC itself (its "cpu" clock).  Without one
+	# (QEMU's x86 CPU model again) it calls clock_gettime(), which a PV
+	# domain cannot answer from the vDSO while Xen's clock is not the
+	# TSC: a system call through Xen each time, 9-11k of the 35-41k
+	# instructions of a 4 KiB I/O, the same for every pair.  So on x86
+	# fio is told to read the TSC (BENCH_FIO_CLOCK=fio: fio's own choice,
+	# the default on arm64, whose vDSO reads the architected timer).
+	[ "$arch" = x86 ] && fclock=cpu || fclock=fio
+	case "${BENCH_FIO_CLOCK:=$fclock}" in
+	cpu | fio) ;;
+	*) echo "bench: BENCH_FIO_CLOCK must be cpu or fio" >&2; exit 2 ;;
+	esac
+	export BENCH_FIO_CLOCK
 	;;
 memory)
 	# dom0 on a kernel whose grant pages are dom0 RAM, as they were when

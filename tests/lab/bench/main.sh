@@ -64,7 +64,11 @@
 # the guest's xvdb after each attach, e.g. none or mq-deadline; unset: the
 # one the kernel chose for the frontend's queues, recorded either way),
 # BENCH_MAX_QUEUES (the frontends' max_queues, 2; with 1 the kernel gives
-# the single queue an I/O scheduler, and rr4k2q's two jobs share it).
+# the single queue an I/O scheduler, and rr4k2q's two jobs share it),
+# BENCH_FIO_CLOCK (cpu: fio reads the TSC, the x86 default; fio: fio's
+# own choice, the arm64 default; see scripts/bench/bench.sh), BENCH_FIO_EXTRA
+# (more fio options for every measured and counting run; both recorded in
+# the setup's fio_params).
 . /lab/tests/test_common.sh
 
 ROUNDS=${BENCH_ROUNDS:-3}
@@ -87,6 +91,10 @@ INSN=${BENCH_INSN:-0}
 IRQ=${BENCH_IRQ:-ring}
 GSCHED=${BENCH_GUEST_SCHED:-}
 MAXQ=${BENCH_MAX_QUEUES:-2}
+FIO_EXTRA=${BENCH_FIO_EXTRA:-}
+# fio's clock (BENCH_FIO_CLOCK, chosen in scripts/bench/bench.sh): cpu,
+# the TSC, as fio reads it on a host with an invariant TSC.
+[ "${BENCH_FIO_CLOCK:-fio}" = cpu ] && FIO_EXTRA="--clocksource=cpu${FIO_EXTRA:+ $FIO_EXTRA}"
 WARM=${BENCH_WARMUP:-3}
 GT=$((RT + RAMP + 120))	# bound for one command in the guest
 DEV0=/dev/nullb0
@@ -169,6 +177,7 @@ fio_cmd() {
 	rw=$2 bs=$3 qd=$4 jobs=$5
 	extra="--cpus_allowed=0"
 	[ "$jobs" -gt 1 ] && extra="--cpus_allowed=0-1 --cpus_allowed_policy=split"
+	[ -n "$FIO_EXTRA" ] && extra="$extra $FIO_EXTRA"
 	echo "set -- \$(awk '/^(ctxt|intr) / {print \$2}' /proc/stat); i0=\$1 c0=\$2; \
 set -- \$($IRQ_CNT); e0=\$1 p0=\$2; \
 set -- \$($FE_CNT); f0=\$1 s0=\$2; \
@@ -760,7 +769,7 @@ setup backing "null_blk nr_devices=1 gb=4 memory_backed=0 submit_queues=2 (queue
 setup guest "$(xl list "$G" | awk 'NR == 2 {print $4 " vCPUs, " $3 " MiB"}')"
 setup guest_kernel "$(gout 'uname -r')"
 setup guest_tsc "${LAB_GUEST_TSC:-default}"
-setup fio_params "libaio, direct=1, time_based, runtime=${RT}s after ramp_time=${RAMP}s, norandommap"
+setup fio_params "libaio, direct=1, time_based, runtime=${RT}s after ramp_time=${RAMP}s, norandommap${FIO_EXTRA:+, $FIO_EXTRA}"
 setup rounds "$ROUNDS"
 setup runtime_s "$RT"
 setup ramp_s "$RAMP"
