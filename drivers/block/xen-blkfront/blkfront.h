@@ -154,6 +154,9 @@ struct blkfront_info;
  * @uses: storage for the shadows' data grant records
  * @shadow_free: head of the free slot list, @ring_size if empty
  * @pool: bounce units
+ * @hctx_stopped: ->queue_rq stopped a hardware queue served by this
+ *	ring; the interrupt handler restarts the stopped queues only then,
+ *	not on every pass (that walk is per hardware queue)
  * @callback: grant-reference shortage callback
  * @restart_work: restarts the queues once references are back
  * @stat_reqs: requests submitted
@@ -185,6 +188,7 @@ struct blkfront_ring {
 	struct blkfront_use *uses;
 	unsigned int shadow_free;
 	struct blkfront_pool pool;
+	bool hctx_stopped;
 	struct gnttab_free_callback callback;
 	struct work_struct restart_work;
 	u64 stat_reqs;

@@ -539,6 +539,7 @@ static blk_status_t blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 	if (ret == BLK_STS_DEV_RESOURCE) {
 		/* Restarted by the interrupt handler or at reconnect. */
 		blk_mq_stop_hw_queue(hctx);
+		ring->hctx_stopped = true;
 	}
 	spin_unlock_irqrestore(&ring->lock, flags);
 	return ret;

@@ -465,7 +465,15 @@ static irqreturn_t blkfront_interrupt(int irq, void *dev_id)
 		RING_FINAL_CHECK_FOR_RESPONSES(&ring->ring, more);
 	} while (more);
 
-	blk_mq_start_stopped_hw_queues(info->gd->queue, true);
+	/*
+	 * Slots and units are this ring's, taken and given back under its
+	 * lock: only a queue stopped for want of them can be waiting for
+	 * what this pass freed.
+	 */
+	if (ring->hctx_stopped) {
+		ring->hctx_stopped = false;
+		blk_mq_start_stopped_hw_queues(info->gd->queue, true);
+	}
 out:
 	if (eoiflag)
 		ring->stat_spurious++;
