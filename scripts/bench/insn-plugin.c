@@ -18,6 +18,22 @@
  *
  *   vaddr n_insns executions-on-cpu0 executions-on-cpu1 ...
  *
+ * and last a line of the instructions each CPU spent in spin-wait loops,
+ * which readers of the lines above skip as a comment:
+ *
+ *   #spin instructions-on-cpu0 instructions-on-cpu1 ...
+ *
+ * A spin-wait loop is one that waits with PAUSE (cpu_relax(): a lock's
+ * slow path, a wake-up waiting for its task to leave another CPU).  QEMU
+ * ends a block at PAUSE, so on each CPU a block that ends in PAUSE is
+ * counted as spinning, and so are the blocks that CPU ran since its
+ * previous such block if there were at most SPIN_LOOP_BLOCKS of them (the
+ * loop's tests); blocks that run after the last PAUSE of a wait are the
+ * way out of the loop and count as work.  The emulator runs one CPU at a
+ * time, so a CPU waiting for another spins until the emulator gets round
+ * to the other one: how much depends on where those switches fall, not
+ * on the code being measured.
+ *
  * QEMU's plugin header is not packaged in Debian 12: qemu-plugin-api.h
  * declares the part of its C API this uses.
  *
@@ -43,6 +59,7 @@ struct block {
 	uint64_t vaddr;
 	uint64_t n_insns;
 	uint64_t execs[MAX_CPUS];
+	bool pause;			/* ends in PAUSE */
 	struct block *next;		/* hash chain */
 	struct block *all;		/* every block, for dumps and resets */
 };
@@ -53,6 +70,17 @@ static struct block *blocks;
 static unsigned int nr_cpus = 1;
 static char out_dir[512] = ".";
 static unsigned long windows;
+
+#define SPIN_LOOP_BLOCKS 4
+
+/* Per CPU: spin-wait instructions, and the blocks since its last PAUSE. */
+struct cpu_spin {
+	uint64_t insns;
+	uint64_t pending;	/* instructions of the blocks since the PAUSE */
+	unsigned int since;	/* how many blocks; > SPIN_LOOP_BLOCKS: none */
+};
+
+static struct cpu_spin spins[MAX_CPUS];
 
 static unsigned int hash(uint64_t vaddr, uint64_t n)
 {
@@ -85,16 +113,36 @@ static struct block *block_get(uint64_t vaddr, uint64_t n)
 static void block_exec(unsigned int cpu, void *udata)
 {
 	struct block *b = udata;
+	struct cpu_spin *c;
 
-	b->execs[cpu < MAX_CPUS ? cpu : MAX_CPUS - 1]++;
+	if (cpu >= MAX_CPUS)
+		cpu = MAX_CPUS - 1;
+	b->execs[cpu]++;
+	c = &spins[cpu];
+	if (b->pause) {
+		if (c->since <= SPIN_LOOP_BLOCKS)
+			c->insns += c->pending;
+		c->insns += b->n_insns;
+		c->pending = 0;
+		c->since = 0;
+	} else if (c->since <= SPIN_LOOP_BLOCKS) {
+		c->pending += b->n_insns;
+		c->since++;
+	}
 }
 
 static void counts_reset(void)
 {
 	struct block *b;
+	unsigned int i;
 
 	for (b = blocks; b; b = b->all)
 		memset(b->execs, 0, sizeof(b->execs));
+	for (i = 0; i < MAX_CPUS; i++) {
+		spins[i].insns = 0;
+		spins[i].pending = 0;
+		spins[i].since = SPIN_LOOP_BLOCKS + 1;
+	}
 }
 
 static void counts_dump(unsigned int id, unsigned int cpu)
@@ -125,6 +173,10 @@ static void counts_dump(unsigned int id, unsigned int cpu)
 			fprintf(f, " %llu", (unsigned long long)b->execs[i]);
 		fputc('\n', f);
 	}
+	fputs("#spin", f);
+	for (i = 0; i < nr_cpus; i++)
+		fprintf(f, " %llu", (unsigned long long)spins[i].insns);
+	fputc('\n', f);
 	fclose(f);
 	windows++;
 }
@@ -142,7 +194,9 @@ static void mark_exec(unsigned int cpu, void *udata)
 static void tb_trans(uint64_t id, struct qemu_plugin_tb *tb)
 {
 	uint64_t vaddr = qemu_plugin_tb_vaddr(tb);
+	struct qemu_plugin_insn *last;
 	struct block *b;
+	size_t n;
 
 	(void)id;
 	if (vaddr - INSN_MARK < INSN_MARK_LEN) {
@@ -151,10 +205,20 @@ static void tb_trans(uint64_t id, struct qemu_plugin_tb *tb)
 						     (void *)(uintptr_t)(vaddr - INSN_MARK));
 		return;
 	}
-	b = block_get(vaddr, qemu_plugin_tb_n_insns(tb));
-	if (b)
-		qemu_plugin_register_vcpu_tb_exec_cb(tb, block_exec,
-						     QEMU_PLUGIN_CB_NO_REGS, b);
+	n = qemu_plugin_tb_n_insns(tb);
+	b = block_get(vaddr, n);
+	if (!b)
+		return;
+	last = n ? qemu_plugin_tb_get_insn(tb, n - 1) : NULL;
+	if (last && qemu_plugin_insn_size(last) == 2) {
+		const uint8_t *op = qemu_plugin_insn_data(last);
+
+		/* F3 90: PAUSE (make bench counts instructions on x86 only) */
+		if (op && op[0] == 0xf3 && op[1] == 0x90)
+			b->pause = true;
+	}
+	qemu_plugin_register_vcpu_tb_exec_cb(tb, block_exec,
+					     QEMU_PLUGIN_CB_NO_REGS, b);
 }
 
 static void at_exit(uint64_t id, void *udata)

@@ -6,7 +6,8 @@
 
 RESDIR is a make bench result directory whose insn/ holds what
 scripts/bench/bench.sh gathered: the plugin's counts (insn-K.txt, one per
-measured window K: "vaddr n_insns execs-cpu0 execs-cpu1"), what dom0 left on
+measured window K: "vaddr n_insns execs-cpu0 execs-cpu1", and last
+"#spin insns-cpu0 insns-cpu1", the part spent in spin-wait loops), what dom0 left on
 its virtio disk (insn/kallsyms: its kernel's text symbols; insn/mods-K:
 the text symbols of xen-blkback and null_blk as loaded in window K), the
 frontends' .ko files and Xen's symbol map.  bench.jsonl's "insn" records
@@ -186,12 +187,20 @@ def main():
                   Syms([(text + o, "xen_blkfront:" + n) for o, n in fsyms]) if fsyms else None)
         region = {s: {} for s in SIDES}
         sym = {s: {} for s in SIDES}
+        spin = None
         with open(path) as f:
             head = f.readline()
             if pinned and "stop marker on cpu 0" not in head:
                 notes.append("window %d: %s (dom0 should be on CPU 0)" % (w["win"], head.strip()))
             for line in f:
                 v = line.split()
+                if v and v[0] == "#spin":
+                    spin = {s: 0 for s in SIDES}
+                    for cpu, k in enumerate(v[1:]):
+                        spin[SIDES[min(cpu, 1)]] += int(k)
+                    continue
+                if not v or v[0].startswith("#"):
+                    continue
                 a, n = int(v[0], 16), int(v[1])
                 for cpu, e in enumerate(v[2:]):
                     e = int(e)
@@ -219,7 +228,8 @@ def main():
                     sym[side][nm] = sym[side].get(nm, 0) + k
         per = {s: {k: v / ios for k, v in region[s].items()} for s in SIDES}
         psym = {s: {k: v / ios for k, v in sym[s].items()} for s in SIDES}
-        data.setdefault((w["c"], w["p"]), []).append((per, psym, iops_of(run), exact))
+        pspin = {s: v / ios for s, v in spin.items()} if spin else None
+        data.setdefault((w["c"], w["p"]), []).append((per, psym, iops_of(run), exact, pspin))
 
     ns = 2 ** int(os.environ.get("LAB_ICOUNT_SHIFT", "4"))
     print(render(data, notes, recs, ns))
@@ -227,6 +237,7 @@ def main():
                          "per_io": {s: {r: med([x[0][s].get(r, 0) for x in v])
                                         for r in REGIONS[s]} for s in SIDES},
                          "time_us": time_split(v, ns),
+                         "spin_per_io": spin_split(v),
                          "guest_outside_frontend": guest_rest(v)}
            for k, v in data.items()}
     with open(os.path.join(res, "insn.json"), "w") as f:
@@ -263,6 +274,15 @@ def time_split(rounds, ns):
         return None
     return {"per_io": med(t), "running": med(run),
             "halted": med([a - b for a, b in zip(t, run)])}
+
+
+def spin_split(rounds):
+    """Median over rounds of the instructions per I/O each side spent in
+    spin-wait loops, or None for counts from a plugin that did not find
+    them (before 2026-12-07)."""
+    if not rounds or not all(x[4] for x in rounds):
+        return None
+    return {s: med([x[4][s] for x in rounds]) for s in SIDES}
 
 
 def guest_rest(rounds):
@@ -302,7 +322,19 @@ def render(data, notes, recs, ns):
         "the instructions run, %d ns each whichever CPU runs them (the "
         "emulator runs one CPU at a time), and the rest, when every CPU was "
         "halted and the clock moved on to the next timer: waiting, not work "
-        "(only for windows timed at their markers, from 2026-12-06)." % ns))
+        "(only for windows timed at their markers, from 2026-12-06)." % ns) + (
+        "" if not any(x[4] for v in data.values() for x in v) else
+        "  *of which spin-waits*: the part of a side's count spent in loops "
+        "that wait with PAUSE (a lock's slow path, a wake-up waiting for its "
+        "task to leave the other CPU; the plugin counts the blocks ending in "
+        "PAUSE and the few blocks a CPU runs between two of them, the loop's "
+        "tests).  The emulator runs one CPU at a "
+        "time, so a waiting CPU spins until the emulator switches to the one "
+        "it waits for: the amount follows where those switches fall, not the "
+        "code measured (16 to 1.2k per I/O on one side in the same "
+        "configuration of different boots, 2026-12-07).  *all, less "
+        "spin-waits* takes that part out; the rest still moves by 1-3 % "
+        "between boots, so compare configurations of one boot."))
     profiles = []
     for (c, p) in data:
         if p not in profiles:
@@ -323,6 +355,15 @@ def render(data, notes, recs, ns):
                     vals.append(fmt(x))
                 md.append("| %s | %s | %s |" % (s, reg, " | ".join(vals)))
         md.append("| **all** | | %s |" % " | ".join("**%s**" % fmt(tot[c]) for c in cfgs))
+        sp = {c: spin_split(data[(c, p)]) for c in cfgs}
+        work = None
+        if all(sp.values()):
+            for s in SIDES:
+                md.append("| %s | of which spin-waits | %s |" % (s, " | ".join(
+                    fmt(sp[c][s]) for c in cfgs)))
+            work = {c: tot[c] - sum(sp[c].values()) for c in cfgs}
+            md.append("| **all, less spin-waits** | | %s |" % " | ".join(
+                "**%s**" % fmt(work[c]) for c in cfgs))
         ts = {c: time_split(data[(c, p)], ns) for c in cfgs}
         if all(ts.values()):
             for k, what in (("per_io", "µs per I/O (1/IOPS)"),
@@ -345,8 +386,12 @@ def render(data, notes, recs, ns):
         for a, b in PAIRS:
             if (a, p) not in data or (b, p) not in data:
                 continue
-            md += ["", "%s against %s: all %s against %s (ratio %.3f); the symbols that differ most:" %
-                   (a, b, fmt(tot[a]), fmt(tot[b]), tot[a] / tot[b] if tot[b] else 0), "",
+            less = ""
+            if work and work[b]:
+                less = ", less spin-waits %s against %s (ratio %.3f)" % (
+                    fmt(work[a]), fmt(work[b]), work[a] / work[b])
+            md += ["", "%s against %s: all %s against %s (ratio %.3f)%s; the symbols that differ most:" %
+                   (a, b, fmt(tot[a]), fmt(tot[b]), tot[a] / tot[b] if tot[b] else 0, less), "",
                    "| side | symbol | %s | %s | difference |" % (b, a), "|---|---|---|---|---|"]
             rows = []
             for s in SIDES:
