@@ -77,14 +77,22 @@ void blkfront_kick_queues(struct blkfront_info *info)
  * blkfront_restart_work() - grant references are available again
  * @work: ring->restart_work
  *
- * Context: workqueue.
+ * Context: workqueue; takes the ring lock.
  */
 void blkfront_restart_work(struct work_struct *work)
 {
 	struct blkfront_ring *ring = container_of(work, struct blkfront_ring,
 						  restart_work);
 
+	/*
+	 * ->queue_rq asks for the callback and stops its queue in one hold
+	 * of the ring lock, and the callback can run on another CPU at once:
+	 * a restart outside the lock could come between the two and find
+	 * nothing stopped, leaving the queue stopped for good.
+	 */
+	spin_lock_irq(&ring->lock);
 	blkfront_kick_queues(ring->info);
+	spin_unlock_irq(&ring->lock);
 }
 
 static void blkfront_gref_callback(void *arg)
