@@ -68,10 +68,11 @@ out_free:
  * @ring: ring whose pool to empty
  *
  * A grant the backend still maps is handed to the grant table's deferred
- * revocation, which holds its own reference to the page: the page is
- * freed only once the backend lets go, however late, and never reused
- * while it may still write it.  Safe to call on an empty or half-built
- * pool.
+ * revocation with a reference to its page taken here (left to find the
+ * page itself, the grant table would take a 4 KiB frame number for a
+ * page number, a wrong page with 64 KiB pages): the page is freed only
+ * once the backend lets go, however late, and never reused while it may
+ * still write it.  Safe to call on an empty or half-built pool.
  *
  * Context: process context; the ring is no longer live.
  */
@@ -86,7 +87,8 @@ void blkfront_pool_destroy(struct blkfront_ring *ring)
 		if (u->gref == BLKFRONT_NO_GREF)
 			continue;
 		if (!gnttab_try_end_foreign_access(u->gref)) {
-			gnttab_end_foreign_access(u->gref, NULL);
+			get_page(u->page);
+			gnttab_end_foreign_access(u->gref, u->page);
 			stuck++;
 		}
 		u->gref = BLKFRONT_NO_GREF;
@@ -96,7 +98,7 @@ void blkfront_pool_destroy(struct blkfront_ring *ring)
 			 "ring %u: backend still maps %u grants; their pages are freed once it lets go\n",
 			 ring->index, stuck);
 
-	/* Pages with deferred grants stay alive through the grant table's reference. */
+	/* A page with deferred grants lives on through their references. */
 	for (i = 0; p->pages && i < p->nr_pages; i++) {
 		if (p->pages[i])
 			__free_page(p->pages[i]);

@@ -568,8 +568,12 @@ static void blkfront_ring_teardown(struct blkfront_ring *ring,
 			if (ring->refs[i] == INVALID_GRANT_REF)
 				continue;
 			if (!gnttab_try_end_foreign_access(ring->refs[i])) {
-				/* Revoked later; holds the page until then. */
-				gnttab_end_foreign_access(ring->refs[i], NULL);
+				struct page *pg = virt_to_page((char *)ring->sring +
+							       i * XEN_PAGE_SIZE);
+
+				/* Revoked later, holding the page until then. */
+				get_page(pg);
+				gnttab_end_foreign_access(ring->refs[i], pg);
 				stuck = true;
 			}
 			ring->refs[i] = INVALID_GRANT_REF;
