@@ -100,6 +100,26 @@ static inline int xbf_rsp_errno(s16 status)
 	return -EIO;
 }
 
+/**
+ * xbf_discard_granularity_ok() - check the backend's discard-granularity
+ * @granularity: the value it wrote, in bytes (0, "not given", is not
+ *	checked here)
+ * @sector_size: the disk's logical block size, a power of two
+ *
+ * The block layer splits and aligns discards with masks derived from the
+ * granularity: anything but a power of two no smaller than a logical
+ * block can give it discards of no sectors (with 0xffffffff, Linux 6.1
+ * built them and hit BUG() in blk_mq_end_request() ending one).
+ *
+ * Return: true if the block layer can be given it.
+ */
+static inline bool xbf_discard_granularity_ok(u32 granularity,
+					      u32 sector_size)
+{
+	return granularity >= sector_size &&
+	       !(granularity & (granularity - 1));
+}
+
 /* Virtual-device numbers (xen/docs/misc/vbd-interface.txt). */
 /*
  * An event storm: a backend that signals again and again with nothing to

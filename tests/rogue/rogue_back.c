@@ -53,6 +53,10 @@ static unsigned int storm_ms = 3000;
 module_param(storm_ms, uint, 0644);
 MODULE_PARM_DESC(storm_ms, "length of an event storm, ms");
 
+static unsigned int discard_granularity;
+module_param(discard_granularity, uint, 0444);
+MODULE_PARM_DESC(discard_granularity, "if not 0, offer discard with this discard-granularity (bytes, written as given)");
+
 /* Read-only counters for the tests (all devices together). */
 static unsigned int requests;
 module_param(requests, uint, 0444);
@@ -453,6 +457,11 @@ again:
 	xenbus_printf(xbt, dev->nodename, "sector-size", "%u", 512);
 	xenbus_printf(xbt, dev->nodename, "feature-flush-cache", "%u", 1);
 	xenbus_printf(xbt, dev->nodename, "feature-persistent", "%u", 0);
+	if (discard_granularity) {
+		xenbus_printf(xbt, dev->nodename, "feature-discard", "%u", 1);
+		xenbus_printf(xbt, dev->nodename, "discard-granularity", "%u",
+			      discard_granularity);
+	}
 	err = xenbus_transaction_end(xbt, 0);
 	if (err == -EAGAIN)
 		goto again;

@@ -130,6 +130,23 @@ static void describe_vdev(const void *entry, char *buf, size_t len)
 		 ((const struct vdev_case *)entry)->vdev);
 }
 
+UNIT_TEST(discard_granularity)
+{
+	/* what backends write: a block, a page, an SSD's erase block */
+	EXPECT(xbf_discard_granularity_ok(512, 512));
+	EXPECT(xbf_discard_granularity_ok(4096, 512));
+	EXPECT(xbf_discard_granularity_ok(1U << 20, 4096));
+	/* the largest power of two a u32 holds */
+	EXPECT(xbf_discard_granularity_ok(1U << 31, 512));
+	/* smaller than a logical block */
+	EXPECT(!xbf_discard_granularity_ok(1, 512));
+	EXPECT(!xbf_discard_granularity_ok(2048, 4096));
+	/* not a power of two: the block layer's masks go wrong */
+	EXPECT(!xbf_discard_granularity_ok(3 * 512, 512));
+	EXPECT(!xbf_discard_granularity_ok(0xfffffe00, 512));
+	EXPECT(!xbf_discard_granularity_ok(0xffffffff, 512));
+}
+
 UNIT_TEST(vdev_xvd)
 {
 	static const struct vdev_case c[] = {
@@ -224,6 +241,7 @@ static const struct unit_case cases[] = {
 	UNIT_CASE(rsp_id_and_state),
 	UNIT_CASE(rsp_operation),
 	UNIT_CASE(rsp_status),
+	UNIT_CASE(discard_granularity),
 	UNIT_CASE(vdev_xvd),
 	UNIT_CASE(vdev_emulated),
 	UNIT_CASE(vdev_extended),

@@ -220,13 +220,25 @@ static void blkfront_gather_features(struct blkfront_info *info)
 
 	info->feature_discard = xenbus_read_unsigned(be, "feature-discard", 0);
 	if (info->feature_discard) {
-		info->discard_granularity =
-			xenbus_read_unsigned(be, "discard-granularity", 0);
-		info->discard_alignment =
-			xenbus_read_unsigned(be, "discard-alignment", 0);
-		if (info->discard_granularity &&
-		    info->discard_alignment >= info->discard_granularity)
-			info->discard_alignment = 0;
+		unsigned int gran, align;
+
+		gran = xenbus_read_unsigned(be, "discard-granularity", 0);
+		align = xenbus_read_unsigned(be, "discard-alignment", 0);
+		if (gran && !xbf_discard_granularity_ok(gran, info->sector_size)) {
+			dev_warn_ratelimited(&info->xbdev->dev,
+					     "ignoring discard-granularity %u: not a power of two of at least %u bytes\n",
+					     gran, info->sector_size);
+			gran = 0;
+		}
+		info->discard_granularity = gran;
+		/*
+		 * An offset into a granule (the physical block when none is
+		 * given), in whole logical blocks.
+		 */
+		if (align >= (gran ?: info->physical_sector_size) ||
+		    align % info->sector_size)
+			align = 0;
+		info->discard_alignment = align;
 		info->feature_secdiscard =
 			xenbus_read_unsigned(be, "discard-secure", 0);
 	} else {
