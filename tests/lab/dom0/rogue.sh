@@ -201,7 +201,7 @@ rb_finish() {
 	# unless the scenario kept them mapped on purpose (RB_LEAK_OK).
 	if [ -z "${RB_LEAK_OK:-}" ] &&
 	   [ "$(rb_dmesg_count "vbd-$RB_DEV: .*(leaking|still map)")" != 0 ]; then
-		fail "frontend leaked grants of a backend that let go of them"
+		fail "frontend leaked grants of a backend that let go of them: $(rb_dmesg "vbd-$RB_DEV: .*(leaking|still map)" | head -c 400)"
 	fi
 }
 
