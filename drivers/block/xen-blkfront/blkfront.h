@@ -321,6 +321,7 @@ static inline struct blkfront_cmd *blkfront_cmd(struct request *rq)
 /* grants.c */
 int blkfront_pool_init(struct blkfront_ring *ring, unsigned int units);
 void blkfront_pool_destroy(struct blkfront_ring *ring);
+bool blkfront_end_grant(grant_ref_t ref, struct page *page);
 bool blkfront_unit_release(struct blkfront_ring *ring,
 			   struct blkfront_unit *u);
 void blkfront_unit_grant(struct blkfront_ring *ring, struct blkfront_unit *u,

@@ -64,15 +64,38 @@ out_free:
 }
 
 /**
+ * blkfront_end_grant() - end the backend's access to a page we granted
+ * @ref: the grant
+ * @page: the page holding the granted frame (with 64 KiB pages, the page
+ *	of which the grant is a 4 KiB part)
+ *
+ * If the backend still maps the grant, a reference to @page is taken and
+ * handed with the grant to the grant table's deferred revocation, which
+ * drops it once the backend lets go, however late: the page is not freed
+ * or reused while the backend may still write it.  Left to find the page
+ * itself, the grant table would take the grant's 4 KiB frame number for
+ * a page number, a wrong page with 64 KiB pages.  The caller forgets
+ * @ref either way.
+ *
+ * Context: any; takes no lock of ours.
+ * Return: true if access ended now, false if the revocation was deferred.
+ */
+bool blkfront_end_grant(grant_ref_t ref, struct page *page)
+{
+	if (gnttab_try_end_foreign_access(ref))
+		return true;
+	get_page(page);
+	gnttab_end_foreign_access(ref, page);
+	return false;
+}
+
+/**
  * blkfront_pool_destroy() - revoke every grant of a pool and free it
  * @ring: ring whose pool to empty
  *
- * A grant the backend still maps is handed to the grant table's deferred
- * revocation with a reference to its page taken here (left to find the
- * page itself, the grant table would take a 4 KiB frame number for a
- * page number, a wrong page with 64 KiB pages): the page is freed only
- * once the backend lets go, however late, and never reused while it may
- * still write it.  Safe to call on an empty or half-built pool.
+ * A grant the backend still maps is revoked later (blkfront_end_grant()):
+ * its page is freed only once the backend lets go, however late.  Safe to
+ * call on an empty or half-built pool.
  *
  * Context: process context; the ring is no longer live.
  */
@@ -86,11 +109,8 @@ void blkfront_pool_destroy(struct blkfront_ring *ring)
 
 		if (u->gref == BLKFRONT_NO_GREF)
 			continue;
-		if (!gnttab_try_end_foreign_access(u->gref)) {
-			get_page(u->page);
-			gnttab_end_foreign_access(u->gref, u->page);
+		if (!blkfront_end_grant(u->gref, u->page))
 			stuck++;
-		}
 		u->gref = BLKFRONT_NO_GREF;
 	}
 	if (stuck)
@@ -142,9 +162,7 @@ bool blkfront_unit_release(struct blkfront_ring *ring, struct blkfront_unit *u)
  * Called while the request still holds its pages, before it ends or is
  * collected for reissue: until then nobody can free the page, so the
  * grant needs no reference of its own.  If the backend still maps the
- * page, a reference is taken now and handed to the grant table's
- * deferred revocation, so the page is not freed before the backend lets
- * go, however late.  Idempotent.
+ * page, its revocation is deferred (blkfront_end_grant()).  Idempotent.
  *
  * Context: any; takes no lock of ours.
  * Return: false if the backend still mapped the page.
@@ -156,11 +174,7 @@ bool blkfront_use_revoke(struct blkfront_use *use)
 	if (ref == BLKFRONT_NO_GREF)
 		return true;
 	use->gref = BLKFRONT_NO_GREF;
-	if (gnttab_try_end_foreign_access(ref))
-		return true;
-	get_page(use->page);
-	gnttab_end_foreign_access(ref, use->page);
-	return false;
+	return blkfront_end_grant(ref, use->page);
 }
 
 /**

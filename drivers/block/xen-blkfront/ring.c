@@ -530,6 +530,7 @@ static void blkfront_ring_teardown(struct blkfront_ring *ring,
 	struct blkfront_info *info = ring->info;
 	unsigned int nr = 1U << info->ring_order;
 	unsigned int i;
+	struct page *pg;
 	bool stuck = false;
 
 	blkfront_ring_quiesce(ring);
@@ -567,15 +568,9 @@ static void blkfront_ring_teardown(struct blkfront_ring *ring,
 		for (i = 0; i < nr; i++) {
 			if (ring->refs[i] == INVALID_GRANT_REF)
 				continue;
-			if (!gnttab_try_end_foreign_access(ring->refs[i])) {
-				struct page *pg = virt_to_page((char *)ring->sring +
-							       i * XEN_PAGE_SIZE);
-
-				/* Revoked later, holding the page until then. */
-				get_page(pg);
-				gnttab_end_foreign_access(ring->refs[i], pg);
+			pg = virt_to_page((char *)ring->sring + i * XEN_PAGE_SIZE);
+			if (!blkfront_end_grant(ring->refs[i], pg))
 				stuck = true;
-			}
 			ring->refs[i] = INVALID_GRANT_REF;
 		}
 		if (stuck)
