@@ -140,6 +140,31 @@ rb_assert_failed_fast() {
 	esac
 }
 
+# Write 256 KiB of random data to the rogue disk, read it back and compare
+# (the disk still works after an attack the frontend survived).
+rb_disk_works() { # after-what
+	guest_run -t 60 $RB_GUEST "dd if=/dev/urandom of=/tmp/rbw.p bs=64k count=4 2>/dev/null &&
+		timeout 30 dd if=/tmp/rbw.p of=/dev/$RB_NAME bs=64k oflag=direct 2>/dev/null &&
+		timeout 30 dd if=/dev/$RB_NAME of=/tmp/rbw.q bs=64k count=4 iflag=direct 2>/dev/null &&
+		cmp /tmp/rbw.p /tmp/rbw.q" || fail "rogue disk unusable after $1"
+}
+
+# A guest command in the background, watched from here: a command stuck in
+# the guest's kernel would also keep the guest's agent from answering.
+# rb_bg starts it (its exit status goes to the guest's /tmp/NAME.rc),
+# rb_bg_done is true once it has ended, rb_bg_rc prints that status.
+rb_bg() { # name guest-cmd
+	guest_run -t 30 $RB_GUEST "rm -f /tmp/$1.rc; ($2; echo \$? >/tmp/$1.rc) >/dev/null 2>&1 &"
+}
+
+rb_bg_done() { # name
+	guest_run -t 10 $RB_GUEST "test -f /tmp/$1.rc"
+}
+
+rb_bg_rc() { # name
+	rb_gout "cat /tmp/$1.rc"
+}
+
 rb_guest_dev_state() {
 	rb_gout "cat $RB_GSYS/blkfront/state 2>/dev/null || echo gone"
 }

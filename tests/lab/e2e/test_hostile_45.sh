@@ -34,10 +34,7 @@ named=$(rb_dmesg_count "vbd-$RB_DEV: ring [0-9]+: event storm from the backend")
 log "storm named ${named:-0} time(s) in the guest's log"
 [ "${named:-0}" -ge 1 ] || fail "the frontend throttled the storm but did not name it"
 rb_mode honest
-guest_run -t 60 $RB_GUEST "dd if=/dev/urandom of=/tmp/st.p bs=64k count=4 2>/dev/null &&
-	timeout 30 dd if=/tmp/st.p of=/dev/$RB_NAME bs=64k oflag=direct 2>/dev/null &&
-	timeout 30 dd if=/dev/$RB_NAME of=/tmp/st.q bs=64k count=4 iflag=direct 2>/dev/null &&
-	cmp /tmp/st.p /tmp/st.q" || fail "rogue disk unusable after the storm"
+rb_disk_works "the storm"
 st=$(rb_guest_dev_state)
 [ "$st" = connected ] || fail "frontend state '$st' after an event storm"
 all=$(rb_dmesg_count "vbd-$RB_DEV")

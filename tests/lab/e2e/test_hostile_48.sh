@@ -20,19 +20,12 @@ n=$(rb_gout "dmesg | grep -cE 'vbd-$RB_DEV: ignoring discard-granularity 4294967
 g=$(rb_gout "cat /sys/block/$RB_NAME/queue/discard_granularity")
 log "discard_granularity of $RB_NAME: $g"
 [ "$g" = 512 ] || fail "discard_granularity '$g', expected the disk's 512-byte block"
-# In the background, looked at from here: a discard stuck in the kernel
-# would also keep the guest's agent from answering.
-guest_run -t 30 $RB_GUEST "rm -f /tmp/rbg.rc; (timeout 60 blkdiscard /dev/$RB_NAME; echo \$? >/tmp/rbg.rc) >/dev/null 2>&1 &" ||
-	fail "could not start the discard"
-wait_for 60 'guest_run -t 10 $RB_GUEST "test -f /tmp/rbg.rc"' ||
-	fail "a discard of the whole disk did not end"
-rc=$(rb_gout "cat /tmp/rbg.rc")
+rb_bg rbg "timeout 60 blkdiscard /dev/$RB_NAME" || fail "could not start the discard"
+wait_for 60 'rb_bg_done rbg' || fail "a discard of the whole disk did not end"
+rc=$(rb_bg_rc rbg)
 log "blkdiscard of the whole disk: exit $rc (the rogue refuses discards)"
 [ "$rc" != 124 ] || fail "a discard of the whole disk ran into its timeout"
-guest_run -t 60 $RB_GUEST "dd if=/dev/urandom of=/tmp/dg.p bs=64k count=4 2>/dev/null &&
-	timeout 30 dd if=/tmp/dg.p of=/dev/$RB_NAME bs=64k oflag=direct 2>/dev/null &&
-	timeout 30 dd if=/dev/$RB_NAME of=/tmp/dg.q bs=64k count=4 iflag=direct 2>/dev/null &&
-	cmp /tmp/dg.p /tmp/dg.q" || fail "rogue disk unusable after the discard"
+rb_disk_works "the discard"
 st=$(rb_guest_dev_state)
 [ "$st" = connected ] || fail "frontend state '$st' after a refused discard"
 rb_finish
