@@ -487,8 +487,8 @@ struct xbb_prev_adv {
  * @dev: xenbus device
  * @domid: frontend domain
  * @handle: virtual device number
- * @lock: serialises connect/disconnect against sysfs readers and reclaim;
- *	  protects @rings and @nr_rings
+ * @lock: protects @rings and @nr_rings against sysfs readers and reclaim
+ *	  while the rings are allocated or freed; never held across I/O
  * @pdev_watch: watch on our physical-device key
  * @watching: @pdev_watch is registered
  * @bdev: backing device, NULL until physical-device was read

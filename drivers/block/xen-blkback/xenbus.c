@@ -4,7 +4,8 @@
  *
  * All xenbus callbacks (probe, remove, watches, otherend_changed) run in
  * the xenwatch thread and are serialised by it; be->lock additionally
- * keeps sysfs readers and memory reclaim away from rings being torn down.
+ * keeps sysfs readers and memory reclaim away from rings being allocated
+ * or freed (never held while waiting for I/O).
  */
 
 #include <linux/ctype.h>
@@ -24,20 +25,33 @@ static void xbb_close_bdev(struct xbb_device *be)
 	}
 }
 
+/*
+ * The rings are drained without be->lock: waiting there for a backing
+ * device that stopped answering, it would hold every statistics reader
+ * too, and the removal of the device's sysfs files (in xenwatch, on
+ * device_unregister()) waits for the readers in them.  Readers only read
+ * counters of ring structures that stay in place until freed below, under
+ * the lock, in the same step that folds their counters into the device's.
+ * Only xenwatch and the teardown work call this, never both at once.
+ */
 static void xbb_disconnect(struct xbb_device *be)
 {
+	struct xbb_ring *rings;
 	unsigned int i;
 
-	mutex_lock(&be->lock);
-	for (i = 0; i < be->nr_rings; i++) {
+	for (i = 0; i < be->nr_rings; i++)
 		xbb_ring_disconnect(&be->rings[i]);
-		xbb_stats_retire(be, &be->rings[i].st);
-		xbb_stats_retire(be, &be->rings[i].cst);
+
+	mutex_lock(&be->lock);
+	rings = be->rings;
+	for (i = 0; i < be->nr_rings; i++) {
+		xbb_stats_retire(be, &rings[i].st);
+		xbb_stats_retire(be, &rings[i].cst);
 	}
-	kfree(be->rings);
 	be->rings = NULL;
 	be->nr_rings = 0;
 	mutex_unlock(&be->lock);
+	kfree(rings);
 }
 
 /*
