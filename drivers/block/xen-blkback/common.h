@@ -346,6 +346,8 @@ struct xbb_req {
 enum {
 	XBB_RING_KICK,		/* the frontend notified us */
 	XBB_RING_EOI,		/* an event awaits its late EOI */
+	XBB_RING_CONSUMING,	/* the thread is in xbb_process_ring() */
+	XBB_RING_CLOSING,	/* being torn down: consume nothing more */
 };
 
 /**
@@ -612,6 +614,7 @@ void xbb_ring_disconnect(struct xbb_ring *ring);
 /* io.c */
 bool xbb_process_ring(struct xbb_ring *ring);
 bool xbb_ring_busy(struct xbb_ring *ring);
+bool xbb_ring_close(struct xbb_ring *ring);
 void xbb_finish_done(struct xbb_ring *ring);
 void xbb_drain_done(struct xbb_ring *ring);
 void xbb_answer_list(struct xbb_ring *ring, struct list_head *list);

@@ -611,18 +611,12 @@ static void xbb_poll_done(struct xbb_ring *ring, bool found)
 		ring->poll_skip = 1U << (ring->poll_miss_run - XBB_POLL_MISSES);
 }
 
-/**
- * xbb_process_ring() - consume the requests the frontend has produced
- * @ring: the ring
- *
+/*
  * A producer index more than a ring's worth ahead of our responses is a
  * protocol violation: the ring is halted and no further request is read;
  * so it is after a long run of malformed requests (xbb_end_early()).
- *
- * Context: ring thread; may sleep.
- * Return: true if requests remain to be consumed.
  */
-bool xbb_process_ring(struct xbb_ring *ring)
+static bool xbb_consume(struct xbb_ring *ring)
 {
 	struct xbb_common_back_ring *c = &ring->rings.common;
 	struct xenblk_req r;
@@ -691,6 +685,31 @@ bool xbb_process_ring(struct xbb_ring *ring)
 	RING_FINAL_CHECK_FOR_REQUESTS(c, more);
 	if (polled == XBB_POLL_MISS)
 		xbb_poll_done(ring, more);
+	return more;
+}
+
+/**
+ * xbb_process_ring() - consume the requests the frontend has produced
+ * @ring: the ring
+ *
+ * Consumes nothing once xbb_ring_close() has been called: the thread
+ * says it is consuming, then looks for the close, and the closer says
+ * so, then looks for a consuming thread, each with a full barrier in
+ * between, so that at least one of the two sees the other.
+ *
+ * Context: ring thread; may sleep.
+ * Return: true if requests remain to be consumed.
+ */
+bool xbb_process_ring(struct xbb_ring *ring)
+{
+	bool more = false;
+
+	set_bit(XBB_RING_CONSUMING, &ring->flags);
+	smp_mb__after_atomic();	/* pairs with xbb_ring_close() */
+	if (!test_bit(XBB_RING_CLOSING, &ring->flags))
+		more = xbb_consume(ring);
+	/* What the pass did (in flight, unmaps) before it says it is done. */
+	clear_bit_unlock(XBB_RING_CONSUMING, &ring->flags);
 	return more;
 }
 
@@ -786,6 +805,30 @@ void xbb_finish_done(struct xbb_ring *ring)
 bool xbb_ring_busy(struct xbb_ring *ring)
 {
 	return !xbb_inflight_is(ring, 0) || xbb_unmaps_pending(ring);
+}
+
+/**
+ * xbb_ring_close() - stop a ring consuming requests; is it still busy?
+ * @ring: the ring, about to be disconnected
+ *
+ * After this the ring thread starts no new pass over the ring
+ * (xbb_process_ring()).  A pass under way counts as busy: it may be
+ * about to submit I/O, or to discard the whole disk, which the thread
+ * does synchronously.  So a ring found idle here stays idle, and its
+ * teardown waits for no I/O, whatever the frontend posts meanwhile.
+ *
+ * Context: process context; the caller disconnects the ring afterwards.
+ * Return: true while a pass is under way, the block layer holds some
+ * request of @ring, or the grants of one wait to be unmapped.
+ */
+bool xbb_ring_close(struct xbb_ring *ring)
+{
+	set_bit(XBB_RING_CLOSING, &ring->flags);
+	smp_mb__after_atomic();	/* pairs with xbb_process_ring() */
+	if (test_bit(XBB_RING_CONSUMING, &ring->flags))
+		return true;
+	smp_rmb();	/* a finished pass's work, after its end */
+	return xbb_ring_busy(ring);
 }
 
 /**

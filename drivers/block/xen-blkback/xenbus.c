@@ -69,14 +69,19 @@ static void xbb_disconnect(struct xbb_device *be)
  */
 static struct workqueue_struct *xbb_td_wq;
 
-static bool xbb_busy(struct xbb_device *be)
+/*
+ * Stop every ring consuming requests (the connection is going), and say
+ * whether any is still busy.  A ring found idle cannot become busy again,
+ * so its inline teardown waits for no I/O the frontend posts meanwhile.
+ */
+static bool xbb_close_rings(struct xbb_device *be)
 {
 	bool busy = false;
 	unsigned int i;
 
 	mutex_lock(&be->lock);
-	for (i = 0; i < be->nr_rings && !busy; i++)
-		busy = xbb_ring_busy(&be->rings[i]);
+	for (i = 0; i < be->nr_rings; i++)
+		busy |= xbb_ring_close(&be->rings[i]);
 	mutex_unlock(&be->lock);
 	return busy;
 }
@@ -103,7 +108,7 @@ static bool xbb_teardown_async(struct xbb_device *be, bool removed)
 
 	/* Only this function sets td_pending; xenwatch calls it. */
 	if (!xbb_td_pending(be))
-		busy = xbb_busy(be);
+		busy = xbb_close_rings(be);
 	spin_lock(&be->td_lock);
 	if (busy && !be->td_pending) {
 		be->td_pending = true;
