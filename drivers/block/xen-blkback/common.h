@@ -522,6 +522,8 @@ struct xbb_prev_adv {
  *	  rebound or replaced): attach to its rings where they stand
  * @refuse: the running frontend was offered more than this driver can
  *	    serve; the device is never connected
+ * @unregistering: we are unregistering the device ourselves (the
+ *		   frontend closed an offline device): no handover
  * @prev: what the previous backend instance advertised (with @live)
  * @squeeze_until: end of the current memory-pressure squeeze (jiffies)
  * @squeeze_gen: memory-pressure notifications received
@@ -565,6 +567,7 @@ struct xbb_device {
 	unsigned int max_ring_order;
 	bool live;
 	bool refuse;
+	bool unregistering;
 	struct xbb_prev_adv prev;
 
 	unsigned long squeeze_until;

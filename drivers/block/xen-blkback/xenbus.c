@@ -652,6 +652,7 @@ static void xbb_frontend_changed(struct xenbus_device *dev,
 		fallthrough;
 	case XenbusStateUnknown:
 		/* be is freed by remove() inside device_unregister(). */
+		be->unregistering = true;
 		device_unregister(&dev->dev);
 		break;
 
@@ -705,6 +706,24 @@ void xbb_flush_refused(struct xbb_device *be)
 		schedule_work(&be->flush_off);
 }
 
+/*
+ * remove() hands a frontend still using its rings over to the driver
+ * bound next (ours or the stock one, unbound or unloaded under a running
+ * guest): it drains them first, in the caller's context.  Never when the
+ * device goes away for good, whatever state the frontend writes: when we
+ * unregister it ourselves, or when the toolstack removed its directory
+ * (xenwatch then removes the device, and must not wait for I/O).
+ */
+static bool xbb_handover(struct xbb_device *be)
+{
+	struct xenbus_device *dev = be->dev;
+
+	return !be->unregistering &&
+	       xenbus_read_driver_state(dev->otherend) ==
+	       XenbusStateConnected &&
+	       xenbus_exists(XBT_NIL, dev->nodename, "") > 0;
+}
+
 static void xbb_remove(struct xenbus_device *dev)
 {
 	struct xbb_device *be = dev_get_drvdata(&dev->dev);
@@ -722,8 +741,7 @@ static void xbb_remove(struct xenbus_device *dev)
 	 * A frontend still Connected keeps using its rings (the driver is
 	 * unbound for another to take over): drained here, whatever it takes.
 	 */
-	if (xenbus_read_driver_state(dev->otherend) != XenbusStateConnected &&
-	    xbb_teardown_async(be, true))
+	if (!xbb_handover(be) && xbb_teardown_async(be, true))
 		return;
 	/* A teardown that finished may still be saying Closed. */
 	flush_work(&be->td_work);
