@@ -754,7 +754,9 @@ static void xbb_unmap_victims(struct xbb_ring *ring, struct xbb_gnode *v,
  * @ring: the ring
  *
  * Drops grants idle for longer than persistent_grant_unused_seconds
- * (looked for every 1/16 of that, at least once a second) and, when the
+ * (looked for at the first run after 1/16 of that, or after a second if
+ * sooner, has passed since the last look: runs are lru_interval apart,
+ * so a grant can stay up to one lru_interval longer) and, when the
  * cache is over max_persistent_grants or could not keep a mapping, the
  * excess plus lru_num_clean grants in LRU order (see
  * include/xen-blkback/gcache.h).  Grants in flight are kept.
@@ -779,8 +781,9 @@ void xbb_gcache_purge(struct xbb_ring *ring)
 	 * Finding idle grants walks the whole tree, which at every run cost
 	 * about as much as the rest of the ring thread's work per request.
 	 * A grant idle for a minute need not be found to the tick: look
-	 * every 1/16 of the timeout, at least once a second (so that a
-	 * shorter timeout written at run time soon takes effect).
+	 * at most every 1/16 of the timeout, and at least once a second as
+	 * far as the runs allow (so that a shorter timeout written at run
+	 * time soon takes effect).
 	 */
 	idle = xbb_idle_jiffies(READ_ONCE(xbb_pgrant_timeout_s), HZ);
 	if (idle && time_before(now, ring->next_idle_scan))
