@@ -519,7 +519,8 @@ struct xbb_prev_adv {
  * @max_queues: queues advertised at probe
  * @max_ring_order: ring page order advertised at probe
  * @live: probed under a frontend already Connected (the driver was
- *	  rebound or replaced): attach to its rings where they stand
+ *	  rebound or replaced): attach to its rings where they stand, and
+ *	  keep what it was offered; cleared when that frontend closes
  * @refuse: the running frontend was offered more than this driver can
  *	    serve; the device is never connected
  * @unregistering: we are unregistering the device ourselves (the

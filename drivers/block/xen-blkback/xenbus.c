@@ -643,6 +643,11 @@ static void xbb_frontend_changed(struct xenbus_device *dev,
 		break;
 
 	case XenbusStateClosed:
+		/*
+		 * The frontend we took over is done: a next connection is a
+		 * fresh one, offered what the parameters say now.
+		 */
+		be->live = false;
 		if (!xbb_teardown_async(be, false)) {
 			xbb_disconnect(be);
 			xenbus_switch_state(dev, XenbusStateClosed);
